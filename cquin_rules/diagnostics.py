@@ -1,0 +1,87 @@
+"""Diagnostics: the one shape every problem takes, and the one place that draws it.
+
+A diagnostic carries data (code, span, message, hint); the CLI, the JSON output, the
+Python API and the language server all render from it, so a message is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from attrs import field, frozen
+
+from .model import NOWHERE, Span
+
+Severity = Literal["error", "warning"]
+
+
+@frozen
+class Diagnostic:
+    """One problem found in a rulebook, framework or measurements file."""
+
+    code: str
+    message: str
+    span: Span = NOWHERE
+    hint: str | None = None
+    path: str = field(default="<text>", eq=False)
+
+    @property
+    def severity(self) -> Severity:
+        return "warning" if self.code.startswith("W") else "error"
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    def at(self, path: str) -> Diagnostic:
+        """The same diagnostic, said of the file at `path`."""
+        return Diagnostic(self.code, self.message, self.span, self.hint, path)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    def render(self, source: str | None = None) -> str:
+        """`path:line:column: CODE message`, the source line with a caret, the hint."""
+        lines = [f"{self.path}:{self.span.line}:{self.span.column}: {self.code} {self.message}"]
+        if source is not None:
+            text_lines = source.splitlines()
+            if 1 <= self.span.line <= len(text_lines):
+                text = text_lines[self.span.line - 1].replace("\t", " ")
+                width = 1
+                if self.span.end_line == self.span.line:
+                    width = max(1, self.span.end_column - self.span.column)
+                width = min(width, max(1, len(text) - self.span.column + 1))
+                lines.append(f"  {text}")
+                lines.append("  " + " " * (self.span.column - 1) + "^" * width)
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    return (diagnostic.path, diagnostic.span.line, diagnostic.span.column, diagnostic.code)
+
+
+def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)
+
+
+class CquinError(Exception):
+    """Raised by the API when input has errors; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None) -> None:
+        self.diagnostics = diagnostics
+        self.source = source
+        super().__init__("\n".join(d.render(source) for d in diagnostics))
