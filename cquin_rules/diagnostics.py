@@ -53,9 +53,16 @@ class Diagnostic:
         }
 
     def render(self, source: str | None = None) -> str:
-        """`path:line:column: CODE message`, the source line with a caret, the hint."""
-        lines = [f"{self.path}:{self.span.line}:{self.span.column}: {self.code} {self.message}"]
-        if source is not None:
+        """`path:line:column: CODE message`, the source line with a caret, the hint.
+
+        A span with column 0 means a whole line (a row of a measurements file), drawn as
+        `path:line: CODE message` with no caret.
+        """
+        where = f"{self.path}:{self.span.line}"
+        if self.span.column:
+            where += f":{self.span.column}"
+        lines = [f"{where}: {self.code} {self.message}"]
+        if source is not None and self.span.column:
             text_lines = source.splitlines()
             if 1 <= self.span.line <= len(text_lines):
                 text = text_lines[self.span.line - 1].replace("\t", " ")
