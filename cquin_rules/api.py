@@ -1,0 +1,135 @@
+"""The Python API: load a rulebook, check it, evaluate it, run its examples.
+
+Every stage reports problems as `Diagnostic`s; the API raises `CquinError` (carrying
+all of them) where a caller cannot go on, so embedding tools never parse text output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .model import MeasuredValue, Scheme
+
+
+@frozen
+class Source:
+    """A file's text and the name diagnostics call it by."""
+
+    path: str
+    text: str
+
+
+def read_source(path: str | os.PathLike[str]) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and decode a file; OSError propagates (the CLI makes it exit 2)."""
+    from .parser import decode
+
+    name = os.fspath(path)
+    data = Path(name).read_bytes()
+    text, diagnostics = decode(data, name)
+    return (Source(name, text) if text is not None else None), diagnostics
+
+
+class Rulebook:
+    """A parsed rulebook that has no syntax errors; `check()` says whether it is sound."""
+
+    def __init__(self, scheme: Scheme, source: Source, diagnostics: list[Diagnostic]) -> None:
+        self.scheme = scheme
+        self.source = source
+        self.parse_diagnostics = diagnostics
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def check(self) -> list[Diagnostic]:
+        """Every problem found by parsing and checking, errors and warnings, in file order."""
+        from .check import check
+
+        found = list(self.parse_diagnostics)
+        found += [d.at(self.path) for d in check(self.scheme)]
+        return sorted(found, key=sort_key)
+
+    def evaluate(
+        self,
+        measurements: Any,
+        *,
+        strict: bool = False,
+    ) -> Any:
+        """The money each goal earns for `measurements`: a `Measurements`, a mapping such as
+        `{"FLU.uptake": "68%", "REC.plan Q2": "achieved"}`, or a path to a CSV/JSON file.
+
+        Raises CquinError when the rulebook has errors or the measurements do.
+        """
+        from .evaluate import evaluate
+        from .measurements import Measurements
+
+        self._require_clean()
+        if isinstance(measurements, (str, os.PathLike)):
+            measurements = read_measurements(measurements, self)
+        elif not isinstance(measurements, Measurements):
+            measurements = _from_mapping(measurements, self.scheme)
+        return evaluate(self.scheme, measurements, strict=strict)
+
+    def run_examples(self) -> Any:
+        """The outcome of every `example` block (section 11)."""
+        from .examples import run_examples
+
+        self._require_clean()
+        return run_examples(self.scheme)
+
+    def _require_clean(self) -> None:
+        diagnostics = self.check()
+        if has_errors(diagnostics):
+            raise CquinError([d for d in diagnostics if d.severity == "error"], self.source.text)
+
+
+def _from_mapping(mapping: Mapping[str, str | MeasuredValue | Any], scheme: Scheme) -> Any:
+    from .measurements import Measurements
+
+    measurements, diagnostics = Measurements.from_mapping(mapping, scheme)
+    if measurements is None:
+        raise CquinError(diagnostics)
+    return measurements
+
+
+def loads(text: str, path: str = "<text>") -> Rulebook:
+    """Parse rulebook text. Raises CquinError on syntax errors; call `check()` for the rest."""
+    from .parser import parse
+
+    scheme, diagnostics = parse(text, path)
+    if scheme is None or any(d.code in ("E001", "E002") for d in diagnostics):
+        raise CquinError(diagnostics, text)
+    return Rulebook(scheme, Source(path, text), diagnostics)
+
+
+def load(path_or_text: str | os.PathLike[str]) -> Rulebook:
+    """Load a rulebook from a path, or from text when given a string holding a rulebook.
+
+    A string is taken as text when it contains a newline or a `{`, else as a path.
+    Raises CquinError when the rulebook has errors (run `check()` for warnings).
+    """
+    if isinstance(path_or_text, str) and ("\n" in path_or_text or "{" in path_or_text):
+        rulebook = loads(path_or_text)
+    else:
+        source, diagnostics = read_source(path_or_text)
+        if source is None:
+            raise CquinError(diagnostics)
+        rulebook = loads(source.text, source.path)
+    rulebook._require_clean()
+    return rulebook
+
+
+def read_measurements(path: str | os.PathLike[str], rulebook: Rulebook) -> Any:
+    """Measurements from a CSV or JSON file (section 10). Raises CquinError listing every bad row."""
+    from .measurements import read_measurements as read
+
+    measurements, diagnostics = read(os.fspath(path), rulebook.scheme)
+    if measurements is None:
+        raise CquinError(diagnostics)
+    return measurements

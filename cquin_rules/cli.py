@@ -1,0 +1,210 @@
+"""The `cquin` command: a thin layer over the API that turns outcomes into exit codes.
+
+Exit status (section 12): 0 fine (warnings allowed), 1 the input has errors or a test
+failed, 2 the command was used wrongly or a file could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputError(click.ClickException):
+    """The input has errors: diagnostics were printed; exit 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        if self.message:
+            click.echo(self.message, err=True)
+
+
+class UnreadableFile(click.ClickException):
+    """A file could not be read: exit 2 (section 12)."""
+
+    exit_code = 2
+
+
+def _unexpected(error: BaseException) -> NoReturn:
+    """A bug reached the top: say so plainly, without a traceback (CQUIN_DEBUG=1 shows it)."""
+    if os.environ.get("CQUIN_DEBUG"):
+        raise error
+    click.echo(
+        f"cquin: internal error ({type(error).__name__}: {error}). This is a bug in cquin, "
+        "not in your files; please report it with the command you ran.",
+        err=True,
+    )
+    sys.exit(2)
+
+
+def guarded(command: F) -> F:
+    """Let click's own exceptions through; anything else is reported without a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except RecursionError:
+            raise InputError("cquin: the input is nested too deeply to read") from None
+        except MemoryError:
+            raise InputError("cquin: the input is too large to read") from None
+        except Exception as error:
+            _unexpected(error)
+
+    return run  # type: ignore[return-value]
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> None:
+    for diagnostic in sorted(diagnostics, key=sort_key):
+        click.echo(diagnostic.render(sources.get(diagnostic.path)), err=True)
+
+
+def _load(path: str) -> Any:
+    """Parse a rulebook file; exit 2 if unreadable, 1 (after printing) on syntax errors."""
+    from .api import loads, read_source
+
+    try:
+        source, diagnostics = read_source(path)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+    if source is None:
+        print_diagnostics(diagnostics, {})
+        raise InputError("")
+    try:
+        return loads(source.text, source.path)
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {source.path: source.text})
+        raise InputError("") from None
+
+
+def _load_clean(path: str) -> Any:
+    """A rulebook that checks without errors; warnings are shown, errors exit 1."""
+    rulebook = _load(path)
+    diagnostics = rulebook.check()
+    if has_errors(diagnostics):
+        print_diagnostics(diagnostics, {rulebook.path: rulebook.source.text})
+        raise InputError("")
+    return rulebook
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cquin-rules")
+def main() -> None:
+    """CQUIN rulebooks: check them, evaluate them against measurements, run their examples."""
+
+
+@main.command()
+@click.argument("rulebooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    help="text for people, json for tools (section 12).",
+)
+@guarded
+def check(rulebooks: tuple[str, ...], output_format: str) -> None:
+    """Check rulebooks for errors and warnings without evaluating them."""
+    from .api import loads, read_source
+
+    found: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    for path in rulebooks:
+        try:
+            source, diagnostics = read_source(path)
+        except OSError as error:
+            raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+        if source is None:
+            found += diagnostics
+            continue
+        sources[source.path] = source.text
+        try:
+            found += loads(source.text, source.path).check()
+        except CquinError as error:
+            found += error.diagnostics
+    found.sort(key=sort_key)
+    if output_format == "json":
+        click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
+    else:
+        for diagnostic in found:
+            click.echo(diagnostic.render(sources.get(diagnostic.path)))
+        errors = sum(d.severity == "error" for d in found)
+        warnings = len(found) - errors
+        files = "file" if len(rulebooks) == 1 else "files"
+        click.echo(
+            f"{len(rulebooks)} {files} checked: {errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}",
+            err=True,
+        )
+    if has_errors(found):
+        raise InputError("")
+
+
+@main.command(name="eval")
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("measurements", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "output_format", default="table",
+    type=click.Choice(["table", "json"]),
+    help="table for a terminal, json for tools (section 12).",
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'.")
+@guarded
+def evaluate(
+    rulebook: str, measurements: str, output_format: str, output: str | None, strict: bool
+) -> None:
+    """Evaluate a rulebook against a year's measurements: the money each goal earns."""
+    from .api import read_measurements
+    from .reports import render
+
+    book = _load_clean(rulebook)
+    try:
+        data = read_measurements(measurements, book)
+        result = book.evaluate(data, strict=strict)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {})
+        raise InputError("") from None
+    text = render(result, output_format)
+    if output:
+        from .files import write_atomically
+
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command(name="test")
+@click.argument("rulebooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@guarded
+def run_tests(rulebooks: tuple[str, ...]) -> None:
+    """Run the `example` blocks inside rulebooks."""
+    failed = 0
+    passed = 0
+    for path in rulebooks:
+        book = _load_clean(path)
+        for outcome in book.run_examples():
+            if outcome.passed:
+                passed += 1
+                continue
+            failed += 1
+            click.echo(f"FAIL {path}: example \"{outcome.name}\"")
+            for failure in outcome.failures:
+                click.echo(f"  {path}:{failure.line}: {failure.expectation}")
+                click.echo(f"    expected {failure.expected}")
+                click.echo(f"    actual   {failure.actual}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        raise InputError("")

@@ -1,0 +1,24 @@
+"""Reports: one result, drawn in the form each reader uses.
+
+Every format renders from `Result.to_dict()` (the JSON document of section 12), so the
+numbers in every report are the same strings, already rounded once, and add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import table
+
+Renderer = Callable[[dict[str, Any]], str]
+
+FORMATS: dict[str, Renderer] = {
+    "table": table.render,
+}
+
+
+def render(result: Any, output_format: str) -> str:
+    if output_format == "json":
+        return str(result.to_json())
+    return FORMATS[output_format](result.to_dict())

@@ -1,0 +1,62 @@
+"""A plain-text table for a terminal: goals down, money across, totals that add up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+
+def pounds(text: str) -> str:
+    """`3000000.00` → `£3,000,000.00`."""
+    amount = Decimal(text)
+    return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render(document: dict[str, Any]) -> str:
+    goals = document["goals"]
+    code_width = max([4, *(len(goal["code"]) for goal in goals)])
+    title_width = 44
+    money_width = max(
+        [12, *(len(pounds(goal["available"])) for goal in goals), len(pounds(document["cquin_value"]))]
+    )
+    lines = [document["scheme"]]
+    subtitle = " · ".join(part for part in (document.get("provider"), document.get("year")) if part)
+    if subtitle:
+        lines.append(subtitle)
+    lines.append("")
+    header = (
+        f"{'Goal':<{code_width}}  {'Title':<{title_width}}  {'Scope':<8}  "
+        f"{'Available':>{money_width}}  {'Earned':>{money_width}}  Status"
+    )
+    lines += [header, "-" * len(header)]
+    for goal in goals:
+        lines.append(
+            f"{goal['code']:<{code_width}}  {_clip(goal['title'], title_width):<{title_width}}  "
+            f"{goal['scope']:<8}  {pounds(goal['available']):>{money_width}}  "
+            f"{pounds(goal['earned']):>{money_width}}  {goal['status']}"
+        )
+        for indicator in goal["indicators"]:
+            name = indicator["name"]
+            if indicator["period"] != "year":
+                name += f" {indicator['period']}"
+            value = indicator["value"] if indicator["value"] is not None else "—"
+            lines.append(
+                f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
+                f"{indicator['status']:<14} {indicator['rule']}"
+            )
+    lines.append("-" * len(header))
+    label_width = code_width + title_width + 12
+    for label, part in (("National", document["national"]), ("Local", document["local"])):
+        lines.append(
+            f"{label:<{label_width}}  {pounds(part['available']):>{money_width}}  "
+            f"{pounds(part['earned']):>{money_width}}"
+        )
+    lines.append(
+        f"{'Total':<{label_width}}  {pounds(document['cquin_value']):>{money_width}}  "
+        f"{pounds(document['earned']):>{money_width}}  {document['earned_percent']}% earned"
+    )
+    return "\n".join(lines) + "\n"
