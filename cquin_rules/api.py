@@ -9,12 +9,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
-from .model import MeasuredValue, Scheme
+from .model import Scheme
+
+if TYPE_CHECKING:
+    from .examples import ExampleOutcome
+    from .measurements import Measurements
+    from .result import Result
+
 
 
 @frozen
@@ -57,45 +63,33 @@ class Rulebook:
 
     def evaluate(
         self,
-        measurements: Any,
+        measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
         *,
         strict: bool = False,
-    ) -> Any:
+    ) -> Result:
         """The money each goal earns for `measurements`: a `Measurements`, a mapping such as
         `{"FLU.uptake": "68%", "REC.plan Q2": "achieved"}`, or a path to a CSV/JSON file.
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
         from .evaluate import evaluate
-        from .measurements import Measurements
 
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
             measurements = read_measurements(measurements, self)
-        elif not isinstance(measurements, Measurements):
-            measurements = _from_mapping(measurements, self.scheme)
-        return evaluate(self.scheme, measurements, strict=strict)
+        return evaluate(self.scheme, measurements, strict=strict, path=self.path)
 
-    def run_examples(self) -> Any:
+    def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
         from .examples import run_examples
 
         self._require_clean()
-        return run_examples(self.scheme)
+        return run_examples(self.scheme, self.path)
 
     def _require_clean(self) -> None:
         diagnostics = self.check()
         if has_errors(diagnostics):
             raise CquinError([d for d in diagnostics if d.severity == "error"], self.source.text)
-
-
-def _from_mapping(mapping: Mapping[str, str | MeasuredValue | Any], scheme: Scheme) -> Any:
-    from .measurements import Measurements
-
-    measurements, diagnostics = Measurements.from_mapping(mapping, scheme)
-    if measurements is None:
-        raise CquinError(diagnostics)
-    return measurements
 
 
 def loads(text: str, path: str = "<text>") -> Rulebook:
@@ -125,7 +119,7 @@ def load(path_or_text: str | os.PathLike[str]) -> Rulebook:
     return rulebook
 
 
-def read_measurements(path: str | os.PathLike[str], rulebook: Rulebook) -> Any:
+def read_measurements(path: str | os.PathLike[str], rulebook: Rulebook) -> Measurements:
     """Measurements from a CSV or JSON file (section 10). Raises CquinError listing every bad row."""
     from .measurements import read_measurements as read
 

@@ -43,7 +43,7 @@ def render(document: dict[str, Any]) -> str:
             name = indicator["name"]
             if indicator["period"] != "year":
                 name += f" {indicator['period']}"
-            value = indicator["value"] if indicator["value"] is not None else "—"
+            value = indicator["measured"] if indicator["measured"] is not None else "—"
             lines.append(
                 f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
                 f"{indicator['status']:<14} {indicator['rule']}"

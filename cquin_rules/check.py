@@ -1,0 +1,548 @@
+"""The checker: every problem in a parsed rulebook that needs no framework.
+
+The transform has already reported syntax (E001), characters (E002) and statements given
+twice (E104). `check` reports the rest of section 9 of the language reference, all of
+them, not only the first, in file order. Pay-rule reasoning lives in `check_rules`.
+
+Codes this module adds or sharpens, and where each points:
+
+- E101 duplicate goal code (at the second goal), or a reserved one: `total`, `national`,
+  `local` (they mean the totals in `expect` lines) and `expect` (a goal of that name
+  could never be given a value in an example, since the line would read as an `expect`).
+- E102 duplicate indicator or part among its siblings, or a duplicate period block
+  (at the second one).
+- E103 an example names an unknown goal, indicator, part path or period (at the line).
+- E105 (added by this project) a required statement is missing: no `cquin value` (at
+  the scheme); a goal without `domain` (at the goal); an indicator without `pay` (at
+  the indicator); a goal, part or period holding nothing (at it); `P% of contract` with
+  neither a contract nor an outturn value (at that statement).
+- E201 goal money does not total the cquin value, exact amounts before rounding (at
+  `cquin value`); E202 national goals' money differs from the national value (at
+  `national value`, else at the scheme line).
+- E203 item weights (or values) of a goal, part or period do not total 100% (or the
+  parent's money) or are mixed (at the parent); a gate with a weight (at the gate).
+- E204 period shares do not total 100% (at the goal).
+- E205 a goal with both `weight` and `value`, or neither; a part likewise among
+  weighted siblings (at the goal or part).
+- E401-E409 pay rules (see `check_rules`); E409 also `combine at least K` asking for
+  more items than there are (at the `combine`).
+- W503 a goal, part or indicator with zero weight or value, or a 0% period (at it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from .check_rules import check_indicator, percent
+from .diagnostics import Diagnostic, sort_key
+from .model import (
+    Combine,
+    Evidence,
+    ExampleInput,
+    ExpectMoney,
+    ExpectStatus,
+    Goal,
+    Header,
+    Indicator,
+    Item,
+    Located,
+    MeasuredValue,
+    NumberValue,
+    Part,
+    PercentValue,
+    Period,
+    Ratio,
+    Scheme,
+    Span,
+    Target,
+    walk_indicators,
+)
+from .money import (
+    PENNY,
+    cquin_value_exact,
+    exact_amount,
+    exact_decimal,
+    national_value_exact,
+    pounds,
+)
+
+RESERVED_CODES = ("total", "national", "local", "expect")
+ONE = Fraction(1)
+
+
+def check(scheme: Scheme) -> list[Diagnostic]:
+    """Every problem in the rulebook that needs no framework, in file order."""
+    cquin = cquin_value_exact(scheme.header)
+    found = _header(scheme.header)
+    found += _goal_codes(scheme.goals)
+    for goal in scheme.goals:
+        found += _goal(goal, cquin)
+    found += _goal_money_check(scheme, cquin)
+    found += _national_money(scheme)
+    found += _examples(scheme)
+    return sorted(found, key=sort_key)
+
+
+# ---- the header and the money --------------------------------------------------------
+
+
+def _header(header: Header) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    if header.cquin_value is None:
+        found.append(Diagnostic(
+            "E105", "the scheme has no cquin value: the money at stake", header.span,
+            "add `cquin value 2.5% of contract` (with a contract value) or `cquin value £X`",
+        ))
+    for name, amount in (("cquin", header.cquin_value), ("national", header.national_value)):
+        if amount is not None and exact_amount(amount.value, header) is None:
+            found.append(Diagnostic(
+                "E105", f"the {name} value is a share of the contract, but the scheme gives "
+                "no contract value", amount.span,
+                "add `contract value £X` (or `outturn value £X`), or give the value in pounds",
+            ))
+    return found
+
+
+def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
+    """A goal's available money before rounding: its value, or its weight of the cquin value."""
+    if goal.value is not None and goal.weight is None:
+        return goal.value.value
+    if goal.weight is not None and goal.value is None and cquin is not None:
+        return goal.weight.value * cquin
+    return None
+
+
+def _amount(amount: Fraction) -> str:
+    """Money as a person writes it; an amount between pennies keeps its exact digits."""
+    if (amount * 100).denominator == 1:
+        return pounds(amount)
+    whole = int(abs(amount))
+    digits = exact_decimal(abs(amount) - whole, 6).removeprefix("0")
+    return f"{'-' if amount < 0 else ''}£{whole:,}{digits}"
+
+
+def _difference(have: Fraction, want: Fraction) -> str:
+    gap = abs(have - want)
+    said = _amount(gap) if gap >= PENNY else "less than a penny"
+    return f"{said} {'over' if have > want else 'short'}"
+
+
+def _goal_money_total(goals: Sequence[Goal], cquin: Fraction | None) -> Fraction | None:
+    amounts = [_goal_money(goal, cquin) for goal in goals]
+    if any(amount is None for amount in amounts):
+        return None
+    return sum((a for a in amounts if a is not None), Fraction(0))
+
+
+def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic]:
+    header = scheme.header
+    if cquin is None or header.cquin_value is None:
+        return []
+    total = _goal_money_total(scheme.goals, cquin)
+    if total is None or total == cquin:
+        return []
+    weights = [g.weight.value for g in scheme.goals if g.weight is not None]
+    hint = None
+    if len(weights) == len(scheme.goals) and scheme.goals:
+        hint = f"the goals' weights total {percent(sum(weights, Fraction(0)))}; make them 100%"
+    return [Diagnostic(
+        "E201", f"the goals' money totals {_amount(total)}, but the cquin value is "
+        f"{_amount(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
+    )]
+
+
+def _national_money(scheme: Scheme) -> list[Diagnostic]:
+    header = scheme.header
+    cquin = cquin_value_exact(header)
+    national_goals = [g for g in scheme.goals if g.scope_kind == "national"]
+    wanted = national_value_exact(header)
+    have = _goal_money_total(national_goals, cquin)
+    if wanted is None or have is None or have == wanted:
+        return []
+    if header.national_value is None:
+        codes = ", ".join(g.code for g in national_goals)
+        return [Diagnostic(
+            "E202", f"national goals ({codes}) carry {_amount(have)}, but the scheme gives no "
+            "national value", header.span,
+            "add `national value P% of contract` (or `£X`) to the scheme",
+        )]
+    return [Diagnostic(
+        "E202", f"the national goals' money totals {_amount(have)}, but the national value is "
+        f"{_amount(wanted)} ({_difference(have, wanted)})", header.national_value.span,
+        None if national_goals else "mark the national goals with `national`",
+    )]
+
+
+# ---- goals, parts, periods and their items -----------------------------------------
+
+
+def _goal_codes(goals: Sequence[Goal]) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen: dict[str, Goal] = {}
+    for goal in goals:
+        if goal.code in RESERVED_CODES:
+            found.append(Diagnostic(
+                "E101", f"`{goal.code}` cannot be a goal code: in examples "
+                f"`{goal.code}` has its own meaning", goal.span, "choose another code",
+            ))
+        elif goal.code in seen:
+            found.append(Diagnostic(
+                "E101", f"goal {goal.code} is declared twice (first at line "
+                f"{seen[goal.code].span.line})", goal.span, "give each goal its own code",
+            ))
+        else:
+            seen[goal.code] = goal
+    return found
+
+
+def _zero(
+    what: str, weight: Located[Fraction] | None, value: Located[Fraction] | None, span: Span
+) -> list[Diagnostic]:
+    if (weight is not None and weight.value == 0) or (value is not None and value.value == 0):
+        return [Diagnostic(
+            "W503", f"{what} carries no money (zero weight)", span,
+            "remove it, or give it a share",
+        )]
+    return []
+
+
+def _goal(goal: Goal, cquin: Fraction | None) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    if goal.domains is None or not goal.domains.value:
+        found.append(Diagnostic(
+            "E105", f"goal {goal.code} has no domain", goal.span,
+            "add e.g. `domain safety` (safety, effectiveness, experience, innovation)",
+        ))
+    if goal.weight is not None and goal.value is not None:
+        found.append(Diagnostic(
+            "E205", f"goal {goal.code} has both a weight and a value", goal.span,
+            "keep one: `weight P%` (a share of the cquin value) or `value £X`",
+        ))
+    elif goal.weight is None and goal.value is None:
+        found.append(Diagnostic(
+            "E205", f"goal {goal.code} has neither a weight nor a value", goal.span,
+            "add `weight P%` (a share of the cquin value) or `value £X`",
+        ))
+    found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
+    money = _goal_money(goal, cquin)
+    if not goal.items and not goal.periods:
+        found.append(Diagnostic(
+            "E105", f"goal {goal.code} holds no indicators", goal.span,
+            "add an `indicator`, a `part` or `period` blocks",
+        ))
+    if goal.items:
+        found += _items(goal.items, money, goal.combine, f"goal {goal.code}", goal.span,
+                        goal.code, None)
+    if goal.periods:
+        found += _periods(goal, money)
+    return found
+
+
+def _periods(goal: Goal, money: Fraction | None) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen: dict[str, Period] = {}
+    for period in goal.periods:
+        if period.name in seen:
+            found.append(Diagnostic(
+                "E102", f"goal {goal.code} has two {period.name} periods (the first at line "
+                f"{seen[period.name].span.line})", period.span,
+                "put all of a period's indicators in one block",
+            ))
+            continue
+        seen[period.name] = period
+        found += _zero(f"period {period.name} of goal {goal.code}", period.share, None,
+                       period.span)
+        what = f"period {period.name} of goal {goal.code}"
+        if not period.items:
+            found.append(Diagnostic(
+                "E105", f"{what} holds no indicators", period.span, "add an `indicator`",
+            ))
+            continue
+        share = None if money is None else money * period.share.value
+        found += _items(period.items, share, period.combine, what, period.span, goal.code,
+                        period.name)
+    total = sum((p.share.value for p in goal.periods), Fraction(0))
+    if total != ONE:
+        found.append(Diagnostic(
+            "E204", f"the period shares of goal {goal.code} total {percent(total)}, not 100%",
+            goal.span, "make the shares of the period blocks add up to 100%",
+        ))
+    return found
+
+
+def _item_label(code: str, path: tuple[str, ...], period: str | None) -> str:
+    text = ".".join((code, *path))
+    return f"{text} ({period})" if period else text
+
+
+def _items(
+    items: tuple[Item, ...],
+    money: Fraction | None,
+    combine: Combine | None,
+    what: str,
+    span: Span,
+    code: str,
+    period: str | None,
+    prefix: tuple[str, ...] = (),
+) -> list[Diagnostic]:
+    """The items of one goal, part or period: names, weights, combine, then each item."""
+    found: list[Diagnostic] = []
+    seen: dict[str, Item] = {}
+    for item in items:
+        if item.name in seen:
+            kind = "indicator" if isinstance(item, Indicator) else "part"
+            found.append(Diagnostic(
+                "E102", f"{what} has two items called {item.name} (the first at line "
+                f"{seen[item.name].span.line})", item.span,
+                f"give each {kind} its own name",
+            ))
+        else:
+            seen[item.name] = item
+    shares, problems = _weights(items, money, what, span)
+    found += problems
+    counted = [item for item in items if not _is_gate(item)]
+    if combine is not None and combine.mode == "at least" and combine.count is not None \
+            and combine.count > len(counted):
+        found.append(Diagnostic(
+            "E409", f"{what} asks for at least {combine.count} items met, but has only "
+            f"{len(counted)}", combine.span,
+            f"full payment is unreachable: ask for at most {len(counted)}",
+        ))
+    for item, share in zip(items, shares, strict=True):
+        path = (*prefix, item.name)
+        label = _item_label(code, path, period)
+        if isinstance(item, Indicator):
+            found += check_indicator(item, label)
+            if not item.is_gate:
+                found += _zero(f"indicator {label}", item.weight, item.value, item.span)
+            continue
+        found += _zero(f"part {label}", item.weight, item.value, item.span)
+        if not item.items:
+            found.append(Diagnostic(
+                "E105", f"part {label} holds no indicators", item.span, "add an `indicator`",
+            ))
+            continue
+        found += _items(item.items, share, item.combine, f"part {label}", item.span, code,
+                        period, path)
+    return found
+
+
+def _is_gate(item: Item) -> bool:
+    return isinstance(item, Indicator) and item.is_gate
+
+
+def _weights(
+    items: tuple[Item, ...], money: Fraction | None, what: str, span: Span
+) -> tuple[list[Fraction | None], list[Diagnostic]]:
+    """E203/E205 for one container's items, and each item's money (None when unknown)."""
+    found: list[Diagnostic] = []
+    shares: list[Fraction | None] = [None] * len(items)
+    counted = [i for i, item in enumerate(items) if not _is_gate(item)]
+    for item in items:
+        if _is_gate(item) and (item.weight is not None or item.value is not None):
+            found.append(Diagnostic(
+                "E203", f"indicator {item.name} is a gate, and a gate carries no weight",
+                item.span, "remove its weight (or value), or remove `gate`",
+            ))
+    kinds = {i: _share_kind(items[i]) for i in counted}
+    if set(kinds.values()) <= {"none"}:
+        if money is not None and counted:
+            for i in counted:
+                shares[i] = money / len(counted)
+        return shares, found
+    for i, kind in kinds.items():
+        item = items[i]
+        if isinstance(item, Part) and kind in ("both", "none"):
+            said = "both a weight and a value" if kind == "both" else "neither a weight nor a value"
+            found.append(Diagnostic(
+                "E205", f"part {item.name} has {said}, but its siblings are weighted",
+                item.span, "give it one `weight P%` or `value £X`, like its siblings",
+            ))
+    if any(d.code == "E205" for d in found):
+        return shares, found
+    present = set(kinds.values())
+    if present != {"weight"} and present != {"value"}:
+        unweighted = [items[i].name for i, k in kinds.items() if k == "none"]
+        said = (f"{', '.join(unweighted)} {'has' if len(unweighted) == 1 else 'have'} none"
+                if unweighted else "weights and values are mixed")
+        found.append(Diagnostic(
+            "E203", f"the items of {what} mix weights and values, or some are unweighted "
+            f"({said})", span,
+            "give every item a `weight` (totalling 100%), every item a `value`, or none "
+            "(equal shares)",
+        ))
+        return shares, found
+    if present == {"weight"}:
+        weights = {i: _weight(items[i]) for i in counted}
+        total = sum(weights.values(), Fraction(0))
+        if total != ONE:
+            found.append(Diagnostic(
+                "E203", f"the weights of the items of {what} total {percent(total)}, not 100%",
+                span, "make the items' weights add up to 100%",
+            ))
+        if money is not None:
+            for i, weight in weights.items():
+                shares[i] = weight * money
+        return shares, found
+    values = {i: _value(items[i]) for i in counted}
+    total = sum(values.values(), Fraction(0))
+    if money is not None and total != money:
+        found.append(Diagnostic(
+            "E203", f"the values of the items of {what} total {_amount(total)}, but it has "
+            f"{_amount(money)} ({_difference(total, money)})", span,
+            "make the items' values add up to their parent's money, or use weights",
+        ))
+    for i, value in values.items():
+        shares[i] = value
+    return shares, found
+
+
+def _share_kind(item: Item) -> str:
+    if item.weight is not None and item.value is not None:
+        return "both"
+    if item.weight is not None:
+        return "weight"
+    return "value" if item.value is not None else "none"
+
+
+def _weight(item: Item) -> Fraction:
+    assert item.weight is not None
+    return item.weight.value
+
+
+def _value(item: Item) -> Fraction:
+    assert item.value is not None
+    return item.value.value
+
+
+# ---- examples ----------------------------------------------------------------------
+
+
+def _examples(scheme: Scheme) -> list[Diagnostic]:
+    goals: dict[str, Goal] = {}
+    for goal in scheme.goals:
+        goals.setdefault(goal.code, goal)
+    found: list[Diagnostic] = []
+    for example in scheme.examples:
+        for given in example.inputs:
+            found += _example_input(goals, given)
+        for expectation in example.expectations:
+            if isinstance(expectation, ExpectMoney):
+                if isinstance(expectation.target, Target):
+                    found += _target(goals, expectation.target, expectation.span, "goal")
+            else:
+                assert isinstance(expectation, ExpectStatus)
+                found += _target(goals, expectation.target, expectation.span, "any")
+    return found
+
+
+def _example_input(goals: dict[str, Goal], given: ExampleInput) -> list[Diagnostic]:
+    found = _target(goals, given.target, given.span, "indicator")
+    if found:
+        return found
+    indicator = _find(goals[given.target.goal], given.target)
+    assert isinstance(indicator, Indicator)
+    measure = indicator.measure_kind
+    if not _fits(given.measured, measure):
+        found.append(Diagnostic(
+            "E408", f"{given.target} is measured as "
+            f"{'evidence' if measure == 'evidence' else 'a ' + measure}, so "
+            f"{_describe(given.measured)} does not fit it", given.span,
+            {"percent": "write a percentage (68%) or a fraction (136/200)",
+             "number": "write a plain number, e.g. 212",
+             "evidence": "write achieved or not achieved"}[measure],
+        ))
+    return found
+
+
+def _fits(value: MeasuredValue, measure: str) -> bool:
+    if measure == "percent":
+        return isinstance(value, (PercentValue, Ratio))
+    if measure == "number":
+        return isinstance(value, NumberValue)
+    return isinstance(value, Evidence)
+
+
+def _describe(value: MeasuredValue) -> str:
+    if isinstance(value, Evidence):
+        return "`achieved`" if value.achieved else "`not achieved`"
+    if isinstance(value, Ratio):
+        return "a fraction"
+    return "a percentage" if isinstance(value, PercentValue) else "a plain number"
+
+
+def _find(goal: Goal, target: Target) -> Item | Goal | Period | None:
+    """What a target names: the goal, a period, or an item along its path."""
+    items: tuple[Item, ...] = goal.items
+    found: Item | Goal | Period = goal
+    if goal.periods and target.period is not None:
+        period = next((p for p in goal.periods if p.name == target.period), None)
+        if period is None:
+            return None
+        items, found = period.items, period
+    for name in target.path:
+        item = next((i for i in items if i.name == name), None)
+        if item is None:
+            return None
+        found = item
+        items = item.items if isinstance(item, Part) else ()
+        if isinstance(item, Indicator) and name != target.path[-1]:
+            return None
+    return found
+
+
+def _target(goals: dict[str, Goal], target: Target, span: Span, wants: str) -> list[Diagnostic]:
+    """E103 when an example's target names nothing in the scheme, or the wrong thing."""
+    goal = goals.get(target.goal)
+    if goal is None:
+        known = ", ".join(goals) or "none"
+        return [Diagnostic("E103", f"there is no goal {target.goal}", span,
+                           f"the goals are: {known}")]
+    periods = [p.name for p in goal.periods]
+    if goal.periods:
+        if target.period is None and target.path:
+            return [Diagnostic(
+                "E103", f"goal {goal.code} is measured by period, but {target} names none",
+                span, f"add the period, e.g. `{target} {periods[0]}` "
+                f"(its periods: {', '.join(periods)})",
+            )]
+        if target.period is not None and target.period not in periods:
+            return [Diagnostic(
+                "E103", f"goal {goal.code} has no period {target.period}", span,
+                f"its periods are: {', '.join(periods)}",
+            )]
+    elif target.period not in (None, "year"):
+        return [Diagnostic(
+            "E103", f"goal {goal.code} is assessed on the year, not by period, so "
+            f"{target} names a period it does not have", span,
+            f"write `{'.'.join((target.goal, *target.path))}` without a period",
+        )]
+    named = _find(goal, target)
+    if named is None:
+        return [Diagnostic(
+            "E103", f"goal {goal.code} has no indicator {'.'.join(target.path)}"
+            + (f" in period {target.period}" if goal.periods else ""), span,
+            _paths_hint(goal, target.period),
+        )]
+    if wants == "indicator" and not isinstance(named, Indicator):
+        return [Diagnostic(
+            "E103", f"{target} is not an indicator, so it cannot be given a value", span,
+            _paths_hint(goal, target.period),
+        )]
+    if wants == "goal" and target.path:
+        return [Diagnostic(
+            "E103", f"{target} is not a goal: money is expected of a goal or a total", span,
+            f"write `expect {goal.code} = £X`",
+        )]
+    return []
+
+
+def _paths_hint(goal: Goal, period: str | None) -> str:
+    items = goal.items
+    if goal.periods:
+        chosen = next((p for p in goal.periods if p.name == period), goal.periods[0])
+        items = chosen.items
+    names = [".".join((goal.code, *path)) for path, _ in walk_indicators(items)]
+    return f"its indicators are: {', '.join(names)}" if names else "it has no indicators"
+

@@ -1,0 +1,560 @@
+"""Pay rules: does each indicator's rule fit its measure, and does it pay sensibly?
+
+Two stages. First the rule's *shape*: thresholds, baselines, conditions and payouts must
+fit the measure (E401, E402, E406, E407, E408) and a declared direction must agree with
+what the rule shows (E405). Only a rule whose shape is sound is then *analysed* over
+every possible measurement (E403, E404, E409): a rule with a shape error would draw
+knock-on findings that vanish once the shape is fixed.
+
+The analysis is exact, not sampled. A measurement is a value in the measure's range
+(percent [0, 1], number [0, ∞), evidence not achieved / achieved) and, for a percent
+given as a fraction, a denominator (any positive integer) or none. Value and denominator
+are taken as independent, which is exact for E404 and E409 (every value in range can be
+supplied with no denominator, or with one above every `denominator < N` limit) and errs
+only towards reporting for E403 at small denominators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Literal
+
+from attrs import frozen
+
+from .diagnostics import Diagnostic
+from .model import (
+    NOWHERE,
+    Achieved,
+    Baseline,
+    DenominatorBelow,
+    Direction,
+    Fixed,
+    FixedPay,
+    Indicator,
+    LinearPay,
+    Measure,
+    Threshold,
+    ValueIs,
+)
+from .money import exact_decimal
+from .rules import CompiledRule, Linear, Observation, compile_rule, resolve
+
+ONE = Fraction(1)
+ZERO = Fraction(0)
+
+
+# ---- wording ----------------------------------------------------------------------
+
+
+def percent(share: Fraction) -> str:
+    """`62.5%` for 5/8."""
+    return f"{exact_decimal(share * 100, 4)}%"
+
+
+def measured(value: Fraction, measure: Measure) -> str:
+    """A measurement as a commissioner writes it: `90%` for a percent, `250` for a number."""
+    return percent(value) if measure == "percent" else exact_decimal(value, 4)
+
+
+def written(threshold: Threshold) -> str:
+    """A threshold expression as it was written."""
+    if isinstance(threshold, Fixed):
+        return _quantity(threshold.quantity.value, threshold.quantity.kind)
+    if threshold.operand is None or threshold.operator == "":
+        return "baseline"
+    operand = _quantity(threshold.operand.value, threshold.operand.kind)
+    return f"baseline {threshold.operator} {operand}"
+
+
+def _quantity(value: Fraction, kind: str) -> str:
+    if kind == "percent":
+        return percent(value)
+    if kind == "points":
+        return f"{exact_decimal(value * 100, 4)}pp"
+    return exact_decimal(value, 4)
+
+
+# ---- shape: does the rule fit its measure? -----------------------------------------
+
+
+def check_shape(indicator: Indicator, label: str) -> list[Diagnostic]:
+    """E105, E401, E402, E406, E407, E408: every problem in the rule's shape."""
+    measure = indicator.measure_kind
+    found: list[Diagnostic] = []
+    if indicator.pay is None:
+        found.append(Diagnostic(
+            "E105", f"indicator {label} has no pay rule", indicator.span,
+            "add a rule, e.g. `pay 100% when value >= 90%` or `pay linear from 60% to 90%`",
+        ))
+    found += _check_declarations(indicator, label, measure)
+    if indicator.pay is None:
+        return found
+    for row in indicator.pay.rows:
+        payout = row.payout
+        if isinstance(payout, FixedPay) and payout.share > ONE:
+            found.append(Diagnostic(
+                "E402", f"a row of {label} pays {percent(payout.share)}: a row pays at most 100%",
+                payout.span if payout.span != NOWHERE else row.span,
+            ))
+        if isinstance(payout, LinearPay):
+            found += _check_linear(indicator, payout, label, measure)
+        condition = row.condition
+        if isinstance(condition, ValueIs):
+            if measure == "evidence":
+                found.append(Diagnostic(
+                    "E408", f"{label} is measured as evidence, so it has no value to compare",
+                    condition.span, "use `achieved` or `not achieved`",
+                ))
+            else:
+                found += _check_threshold(indicator, condition.threshold, label, measure)
+        elif isinstance(condition, Achieved) and measure != "evidence":
+            word = "not achieved" if condition.negated else "achieved"
+            found.append(Diagnostic(
+                "E408", f"`{word}` is for evidence, but {label} is measured as a {measure}",
+                condition.span,
+                "compare the value instead, e.g. `value >= 90%`"
+                if measure == "percent" else "compare the value instead, e.g. `value <= 20`",
+            ))
+        elif isinstance(condition, DenominatorBelow) and measure != "percent":
+            found.append(Diagnostic(
+                "E408", f"{label} is measured as {_a(measure)}, which has no denominator",
+                condition.span, "`denominator < N` applies to percentages given as fractions",
+            ))
+    return found
+
+
+def _a(measure: Measure) -> str:
+    return "evidence" if measure == "evidence" else f"a {measure}"
+
+
+def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    if indicator.minimum_denominator is not None and measure != "percent":
+        found.append(Diagnostic(
+            "E408", f"{label} is measured as {_a(measure)}, which has no denominator",
+            indicator.minimum_denominator.span,
+            "`minimum denominator` applies to percentages given as fractions",
+        ))
+    if measure == "evidence" and indicator.direction and indicator.direction.value == "lower":
+        found.append(Diagnostic(
+            "E408", f"{label} is measured as evidence: achieved is always better",
+            indicator.direction.span, "remove `lower is better`",
+        ))
+    baseline = indicator.baseline
+    if baseline is not None:
+        quantity = baseline.value
+        if measure == "evidence":
+            found.append(Diagnostic(
+                "E408", f"{label} is measured as evidence, so a baseline has no meaning",
+                baseline.span, "remove the baseline",
+            ))
+        elif measure == "percent" and quantity.kind != "percent":
+            found.append(Diagnostic(
+                "E408", f"the baseline of {label} is a plain number, but it measures a percent",
+                baseline.span, f"write the baseline as a percentage, e.g. `baseline "
+                f"{exact_decimal(quantity.value, 4)}%`",
+            ))
+        elif measure == "number" and quantity.kind != "number":
+            found.append(Diagnostic(
+                "E408", f"the baseline of {label} is a percentage, but it measures a number",
+                baseline.span, "write the baseline as a plain number, e.g. `baseline 250`",
+            ))
+        elif not _in_range(quantity.value, measure):
+            found.append(Diagnostic(
+                "E402", f"the baseline of {label}, {_quantity(quantity.value, quantity.kind)}, "
+                f"is outside the range of {_a(measure)} measure", baseline.span,
+            ))
+    return found
+
+
+def _as_percent(value: Fraction) -> str:
+    return percent(value / 100) if value > ONE else percent(value)
+
+
+def _in_range(value: Fraction, measure: Measure) -> bool:
+    if measure == "percent":
+        return ZERO <= value <= ONE
+    return value >= ZERO
+
+
+def _baseline_sound(indicator: Indicator, measure: Measure) -> bool:
+    if indicator.baseline is None:
+        return False
+    quantity = indicator.baseline.value
+    return quantity.kind == measure and _in_range(quantity.value, measure)
+
+
+def _check_linear(
+    indicator: Indicator, payout: LinearPay, label: str, measure: Measure
+) -> list[Diagnostic]:
+    if measure == "evidence":
+        return [Diagnostic(
+            "E408", f"{label} is measured as evidence, so it cannot pay on a line",
+            payout.span, "pay a share when `achieved`, e.g. `pay 100% when achieved`",
+        )]
+    found = _check_threshold(indicator, payout.start, label, measure)
+    found += _check_threshold(indicator, payout.end, label, measure)
+    if found:
+        return found
+    baseline = indicator.baseline.value if indicator.baseline else None
+    start, end = resolve(payout.start, baseline), resolve(payout.end, baseline)
+    if start is not None and start == end:
+        found.append(Diagnostic(
+            "E401", f"the line of {label} runs from {measured(start, measure)} to "
+            f"{measured(start, measure)}: it needs two different ends",
+            payout.span, "for all-or-nothing write `pay 100% when value >= …`",
+        ))
+    return found
+
+
+def _check_threshold(
+    indicator: Indicator, threshold: Threshold, label: str, measure: Measure
+) -> list[Diagnostic]:
+    """E406, E407, E408 for one threshold expression, then E402 once it means something."""
+    if isinstance(threshold, Fixed):
+        kind = threshold.quantity.kind
+        value = threshold.quantity.value
+        if measure == "percent" and kind != "percent":
+            return [Diagnostic(
+                "E408", f"{exact_decimal(value, 4)} is a plain number, but {label} measures "
+                "a percent", threshold.span,
+                f"write it as a percentage, e.g. {_as_percent(value)}: "
+                "a bare number for a percent is ambiguous",
+            )]
+        if measure == "number" and kind != "number":
+            return [Diagnostic(
+                "E408", f"{written(threshold)} is a percentage, but {label} measures a number",
+                threshold.span,
+                "write a plain number, or give a baseline and write `baseline * "
+                f"{written(threshold)}`",
+            )]
+    else:
+        found = _check_baseline_arithmetic(indicator, threshold, label, measure)
+        if found:
+            return found
+        if not _baseline_sound(indicator, measure):
+            return []
+    resolved = resolve(threshold, indicator.baseline.value if indicator.baseline else None)
+    if resolved is None or _in_range(resolved, measure):
+        return []
+    where = "below 0%" if resolved < ZERO else "above 100%"
+    if measure == "number":
+        where = "below 0"
+    said = measured(resolved, measure)
+    comes = said if isinstance(threshold, Fixed) else f"{written(threshold)}, which comes to {said}"
+    return [Diagnostic(
+        "E402", f"the threshold {comes}, is {where}: no measurement of {label} can be there",
+        threshold.span,
+    )]
+
+
+def _check_baseline_arithmetic(
+    indicator: Indicator, threshold: Baseline, label: str, measure: Measure
+) -> list[Diagnostic]:
+    if indicator.baseline is None:
+        return [Diagnostic(
+            "E407", f"{written(threshold)} uses the baseline, but {label} has none",
+            threshold.span, "add a `baseline` statement to the indicator",
+        )]
+    operand = threshold.operand
+    if threshold.operator not in ("+", "-") or operand is None:
+        return []
+    sign, shown = threshold.operator, exact_decimal(operand.value * 100, 4)
+    if measure == "percent" and operand.kind == "percent":
+        return [Diagnostic(
+            "E406", f"`{written(threshold)}` is ambiguous: {shown} percentage points, or "
+            f"{shown}% of the baseline?", threshold.span,
+            f"write `baseline {sign} {shown}pp` for points, or `baseline * "
+            f"{_relative(sign, operand.value)}` for a relative change",
+        )]
+    if measure == "percent" and operand.kind == "number":
+        number = exact_decimal(operand.value, 4)
+        return [Diagnostic(
+            "E406", f"`{written(threshold)}` adds a plain number to a percentage baseline",
+            threshold.span,
+            f"write `baseline {sign} {number}pp` for percentage points, or `baseline * …%` "
+            "for a relative change",
+        )]
+    if measure == "number" and operand.kind == "percent":
+        return [Diagnostic(
+            "E406", f"`{written(threshold)}` is ambiguous for a number measure: "
+            f"{exact_decimal(operand.value, 4)}, or {shown}% of the baseline?", threshold.span,
+            f"write a number (`baseline {sign} 12`), or `baseline * "
+            f"{_relative(sign, operand.value)}`",
+        )]
+    if measure == "number" and operand.kind == "points":
+        return [Diagnostic(
+            "E408", f"percentage points ({shown}pp) do not fit {label}, which measures a number",
+            threshold.span, f"write a number: `baseline {sign} 12`",
+        )]
+    return []
+
+
+def _relative(sign: str, change: Fraction) -> str:
+    """`+ 5%` as a multiplier: `105%`."""
+    return percent(ONE + change if sign == "+" else ONE - change)
+
+
+# ---- direction ---------------------------------------------------------------------
+
+
+def shown_directions(rule: CompiledRule) -> set[Direction]:
+    """The directions the rule itself shows.
+
+    A line from A to B with A < B shows higher is better, A > B lower. A fixed row that
+    pays more than the `otherwise` row under `>=`/`>` shows higher, under `<=`/`<` lower
+    (and the reverse when it pays less).
+    """
+    shown: set[Direction] = set()
+    fallback = rule.rows[-1].pays if rule.rows else None
+    for row in rule.rows:
+        if isinstance(row.pays, Linear):
+            shown.add("higher" if row.pays.start < row.pays.end else "lower")
+        elif row.comparison is not None and isinstance(fallback, Fraction):
+            if row.pays == fallback:
+                continue
+            upward = row.comparison in (">=", ">")
+            shown.add("higher" if upward == (row.pays > fallback) else "lower")
+    return shown
+
+
+def _direction(
+    indicator: Indicator, rule: CompiledRule, label: str
+) -> tuple[Direction, Diagnostic | None]:
+    """The direction to judge the rule by, and E405 when the declaration contradicts it."""
+    shown = shown_directions(rule)
+    declared = indicator.direction
+    if declared is not None:
+        if len(shown) == 1 and declared.value not in shown:
+            word = "higher" if declared.value == "higher" else "lower"
+            other = "lower" if word == "higher" else "higher"
+            return declared.value, Diagnostic(
+                "E405", f"{label} says {word} is better, but its rule pays more for {other} "
+                "values", declared.span,
+                f"write `{other} is better`, or turn the rule round",
+            )
+        return declared.value, None
+    if len(shown) == 1:
+        return next(iter(shown)), None
+    return "higher", None
+
+
+# ---- exact analysis over every measurement -----------------------------------------
+
+Side = Literal["at", "above", "below"]
+
+
+@frozen
+class Sample:
+    """One step of a rule's trace: what it pays at a value, or just above or below it.
+
+    A sample with side `at` is a payment some measurement gets; `above` and `below` are
+    limits (what measurements just beside the value get, arbitrarily close).
+    """
+
+    value: Fraction
+    side: Side
+    pays: Fraction
+    row: int
+
+    @property
+    def attained(self) -> bool:
+        return self.side == "at"
+
+
+@frozen
+class Perverse:
+    """A better measurement (`better`) paid less than a worse one (`worse`)."""
+
+    better: Sample
+    worse: Sample
+    denominator: str
+
+
+@frozen
+class Analysis:
+    """What a rule does over every measurement: rows reached, the best pay, perverse rows."""
+
+    reached: frozenset[int]
+    best: Fraction
+    perverse: dict[int, Perverse]
+
+
+def breakpoints(rule: CompiledRule, measure: Measure) -> list[Fraction]:
+    """Every value where the matching row or a row's line can change, within the range.
+
+    Conditions are half-lines that change only at their thresholds, and a line is
+    straight except at its two ends, so between consecutive breakpoints the matching
+    row is fixed and the pay is linear.
+    """
+    points = {ZERO, ONE} if measure == "percent" else {ZERO}
+    for row in rule.rows:
+        if row.threshold is not None:
+            points.add(row.threshold)
+        if isinstance(row.pays, Linear):
+            points.update((row.pays.start, row.pays.end))
+    if measure == "percent":
+        return sorted(p for p in points if ZERO <= p <= ONE)
+    return sorted(p for p in points if p >= ZERO)
+
+
+def denominator_classes(rule: CompiledRule) -> list[tuple[int | None, str]]:
+    """One representative denominator per class, with words for it.
+
+    `denominator < N` rows match the same way for every denominator between two
+    consecutive limits, so the lower end of each class stands for all of it.
+    """
+    limits = sorted({r.denominator_below for r in rule.rows if r.denominator_below is not None})
+    classes: list[tuple[int | None, str]] = [(None, "")]
+    if not limits:
+        return classes
+    starts = sorted({1, *(limit for limit in limits if limit > 1)})
+    for index, start in enumerate(starts):
+        if index + 1 < len(starts):
+            end = starts[index + 1] - 1
+            words = f"of {start}" if start == end else f"from {start} to {end}"
+        else:
+            words = f"of {start} or more"
+        classes.append((start, f" (with a denominator {words})"))
+    return classes
+
+
+def trace(
+    rule: CompiledRule, points: list[Fraction], denominator: int | None, unbounded: bool
+) -> list[Sample]:
+    """The pay at every breakpoint and, between them, at one interior point and at both
+    ends of the interval (the limits of that interval's row), in increasing value.
+
+    Between consecutive breakpoints one row matches and pays linearly, so the samples
+    list every payment any measurement gets (`at` samples hold each constant payment,
+    since a line reaches its ends only at breakpoints) and the trace is monotone exactly
+    when the pay function is.
+    """
+    samples: list[Sample] = []
+
+    def at(value: Fraction) -> Sample:
+        pays, row = rule.apply(Observation(value, denominator))
+        return Sample(value, "at", pays, row)
+
+    for index, point in enumerate(points):
+        samples.append(at(point))
+        if index + 1 < len(points):
+            following = points[index + 1]
+            inside = at((point + following) / 2)
+            row = rule.rows[inside.row]
+            samples += [
+                Sample(point, "above", row.pay(point), inside.row),
+                inside,
+                Sample(following, "below", row.pay(following), inside.row),
+            ]
+        elif unbounded:
+            beyond = at(point + 1)
+            row = rule.rows[beyond.row]
+            samples += [Sample(point, "above", row.pay(point), beyond.row), beyond]
+    return samples
+
+
+def evidence_trace(rule: CompiledRule) -> list[Sample]:
+    """Evidence has two measurements; not achieved is the worse."""
+    samples = []
+    for achieved in (False, True):
+        value = Fraction(int(achieved))
+        pays, row = rule.apply(Observation(value, None, achieved))
+        samples.append(Sample(value, "at", pays, row))
+    return samples
+
+
+def perverse_samples(samples: Iterable[Sample]) -> list[tuple[Sample, Sample]]:
+    """Samples (from worst to best measurement) paid less than some worse sample.
+
+    Each is paired with the best-paid worse sample. Since every payment and every limit
+    of the pay function is in the trace, a sample below the running maximum is exactly a
+    better measurement (or measurements arbitrarily close to it) paid strictly less.
+    """
+    found: list[tuple[Sample, Sample]] = []
+    highest: Sample | None = None
+    for sample in samples:
+        if highest is not None and sample.pays < highest.pays:
+            found.append((sample, highest))
+        if highest is None or sample.pays > highest.pays:
+            highest = sample
+    return found
+
+
+def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analysis:
+    """Rows reached, the best payment, and the rows that pay less for better, over every
+    measurement (E404, E409, E403)."""
+    reached: set[int] = set()
+    best = ZERO
+    perverse: dict[int, Perverse] = {}
+    if measure == "evidence":
+        traces = [(evidence_trace(rule), "")]
+    else:
+        points = breakpoints(rule, measure)
+        traces = [
+            (trace(rule, points, denominator, measure == "number"), words)
+            for denominator, words in denominator_classes(rule)
+        ]
+    for samples, words in traces:
+        for sample in samples:
+            if sample.attained:
+                reached.add(sample.row)
+                best = max(best, sample.pays)
+        ordered = samples if direction == "higher" or measure == "evidence" else samples[::-1]
+        for better, worse in perverse_samples(ordered):
+            perverse.setdefault(better.row, Perverse(better, worse, words))
+    return Analysis(frozenset(reached), best, perverse)
+
+
+def _where(sample: Sample, measure: Measure) -> str:
+    if measure == "evidence":
+        return "when achieved" if sample.value else "when not achieved"
+    value = measured(sample.value, measure)
+    if sample.side == "at":
+        return f"at {value}"
+    return f"just {sample.side} {value}"
+
+
+def _pays(sample: Sample) -> str:
+    return percent(sample.pays) if sample.attained else f"close to {percent(sample.pays)}"
+
+
+def check_indicator(indicator: Indicator, label: str) -> list[Diagnostic]:
+    """Every problem with one indicator's pay rule (E105, E401–E409)."""
+    found = check_shape(indicator, label)
+    if any(d.severity == "error" for d in found) or indicator.pay is None:
+        return found
+    rule = compile_rule(indicator)
+    if rule is None:
+        return found
+    direction, contradiction = _direction(indicator, rule, label)
+    if contradiction is not None:
+        return [*found, contradiction]
+    measure = indicator.measure_kind
+    analysis = analyse(rule, measure, direction)
+    for index, problem in sorted(analysis.perverse.items()):
+        row = rule.rows[index]
+        found.append(Diagnostic(
+            "E403", f"a better result earns less under {label}: {_where(problem.better, measure)}"
+            f" it pays {_pays(problem.better)}, but {_where(problem.worse, measure)} it pays "
+            f"{_pays(problem.worse)}{problem.denominator}",
+            row.span or indicator.pay.span,
+            "rows are tried in order: put the strictest condition first, "
+            "so paying more always needs a better result",
+        ))
+    for index, row in enumerate(rule.rows):
+        if index in analysis.reached or row.is_otherwise or row.source is None:
+            continue
+        found.append(Diagnostic(
+            "E404", f"this row of {label} can never apply: every measurement it covers is "
+            "taken by an earlier row", row.span or indicator.pay.span,
+            "rows are tried in order: put the stricter condition first",
+        ))
+    if analysis.best < ONE:
+        found.append(Diagnostic(
+            "E409", f"no measurement earns full payment under {label}: the most it pays is "
+            f"{percent(analysis.best)}", indicator.pay.span,
+            "give some row 100% (and check that an earlier row does not shadow it)",
+        ))
+    return found

@@ -1,0 +1,353 @@
+"""The evaluable rule tree: everything evaluation needs, resolved once.
+
+`compile_scheme` turns a model `Scheme` into plain frozen data (money per goal, weights
+as Fractions, compiled pay rules), so evaluating a set of measurements is a walk over
+this tree with no lookups into the text. Decisions, for a scheme that checks clean:
+
+- The cquin and national values are exact (`P% of contract` on the outturn when one is
+  given), then rounded to the penny, half up (section 7).
+- Each goal's exact share (`value £X`, or weight x the rounded cquin value) is rounded
+  to pennies by the largest-remainder method, so the goals total the cquin value.
+- An item's weight is its `weight`, or its `value` / its parent's money, or an equal
+  share among the parent's non-gate items. Gates carry no weight. A parent's money is
+  the goal's available money, a period's share of it, or a part's share of its parent.
+
+A scheme that does not check clean still compiles without raising: missing amounts
+count as £0, mixed weights and values fall back to equal shares, a rule that cannot be
+resolved is None (its indicator attains 0).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from attrs import field, frozen
+
+from .model import (
+    Achieved,
+    Baseline,
+    Combine,
+    CombineMode,
+    DenominatorBelow,
+    Fixed,
+    FixedPay,
+    Goal,
+    Indicator,
+    Measure,
+    Part,
+    PayRule,
+    Period,
+    Quantity,
+    Row,
+    Scheme,
+    Scope,
+    Threshold,
+    ValueIs,
+)
+from .money import (
+    cquin_value_exact,
+    exact_decimal,
+    national_value_exact,
+    round_half_up,
+    split_largest_remainder,
+)
+from .rules import CompiledRule, compile_rule
+
+IndicatorKey = tuple[str, tuple[str, ...], str]
+
+
+@frozen
+class CompiledIndicator:
+    """One indicator in one period (`year` for goals without period blocks)."""
+
+    goal: str
+    path: tuple[str, ...]
+    period: str
+    weight: Fraction
+    is_gate: bool
+    rule: CompiledRule | None
+    rule_text: str
+    line: int
+    node: Indicator = field(eq=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def measure(self) -> Measure:
+        return self.node.measure_kind
+
+    @property
+    def key(self) -> IndicatorKey:
+        return (self.goal, self.path, self.period)
+
+
+@frozen
+class CompiledPart:
+    path: tuple[str, ...]
+    period: str
+    weight: Fraction
+    combine: CombineMode
+    at_least: int | None
+    items: tuple[CompiledItem, ...]
+    node: Part = field(eq=False, repr=False)
+
+    is_gate = False
+
+
+CompiledItem = CompiledIndicator | CompiledPart
+
+
+@frozen
+class CompiledPeriod:
+    name: str
+    share: Fraction
+    combine: CombineMode
+    at_least: int | None
+    items: tuple[CompiledItem, ...]
+    node: Period = field(eq=False, repr=False)
+
+
+@frozen
+class CompiledGoal:
+    """A goal with its available money; `combine` applies to `periods` when it has them."""
+
+    code: str
+    title: str
+    scope: Scope
+    domains: tuple[str, ...]
+    available: Fraction
+    combine: CombineMode
+    at_least: int | None
+    items: tuple[CompiledItem, ...]
+    periods: tuple[CompiledPeriod, ...]
+    node: Goal = field(eq=False, repr=False)
+
+    def indicators(self) -> list[CompiledIndicator]:
+        """Every indicator of the goal, in source order (period by period)."""
+        if self.periods:
+            return [i for period in self.periods for i in _indicators(period.items)]
+        return _indicators(self.items)
+
+
+@frozen
+class CompiledScheme:
+    title: str
+    provider: str | None
+    year: str | None
+    cquin_value: Fraction
+    national_value: Fraction
+    goals: tuple[CompiledGoal, ...]
+    scheme: Scheme = field(eq=False, repr=False)
+    _index: dict[IndicatorKey, CompiledIndicator] = field(eq=False, repr=False, factory=dict)
+
+    def goal(self, code: str) -> CompiledGoal | None:
+        return next((goal for goal in self.goals if goal.code == code), None)
+
+    def indicators(self) -> list[CompiledIndicator]:
+        return [indicator for goal in self.goals for indicator in goal.indicators()]
+
+    def indicator(
+        self, goal: str, path: tuple[str, ...], period: str = "year"
+    ) -> CompiledIndicator | None:
+        return self._index.get((goal, path, period))
+
+
+def _indicators(items: tuple[CompiledItem, ...]) -> list[CompiledIndicator]:
+    found: list[CompiledIndicator] = []
+    for item in items:
+        if isinstance(item, CompiledIndicator):
+            found.append(item)
+        else:
+            found.extend(_indicators(item.items))
+    return found
+
+
+def compile_scheme(scheme: Scheme) -> CompiledScheme:
+    """The scheme as an evaluable tree (see the module docstring for the decisions)."""
+    header = scheme.header
+    cquin_value = round_half_up(cquin_value_exact(header) or Fraction(0))
+    national_value = round_half_up(national_value_exact(header) or Fraction(0))
+    shares = [_goal_share(goal, cquin_value) for goal in scheme.goals]
+    total = round_half_up(sum(shares, Fraction(0)))
+    available = split_largest_remainder(total, shares) if shares else []
+    goals = tuple(
+        _compile_goal(goal, money) for goal, money in zip(scheme.goals, available, strict=True)
+    )
+    index = {indicator.key: indicator for goal in goals for indicator in goal.indicators()}
+    return CompiledScheme(
+        title=header.title,
+        provider=header.provider.value if header.provider else None,
+        year=str(header.year.value) if header.year else None,
+        cquin_value=cquin_value,
+        national_value=national_value,
+        goals=goals,
+        scheme=scheme,
+        index=index,
+    )
+
+
+def _goal_share(goal: Goal, cquin_value: Fraction) -> Fraction:
+    """A goal's exact money before the penny split: its value, or its weight of the cquin value."""
+    if goal.value is not None:
+        return goal.value.value
+    if goal.weight is not None:
+        return goal.weight.value * cquin_value
+    return Fraction(0)
+
+
+def _mode(combine: Combine | None) -> tuple[CombineMode, int | None]:
+    if combine is None:
+        return "weighted", None
+    return combine.mode, combine.count
+
+
+def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
+    combine, at_least = _mode(goal.combine)
+    periods = tuple(_compile_period(goal.code, period, available) for period in goal.periods)
+    items = () if goal.periods else _compile_items(goal.code, goal.items, (), "year", available)
+    return CompiledGoal(
+        code=goal.code,
+        title=goal.title,
+        scope=goal.scope_kind,
+        domains=goal.domains.value if goal.domains else (),
+        available=available,
+        combine=combine,
+        at_least=at_least,
+        items=items,
+        periods=periods,
+        node=goal,
+    )
+
+
+def _compile_period(code: str, period: Period, goal_money: Fraction) -> CompiledPeriod:
+    combine, at_least = _mode(period.combine)
+    share = period.share.value
+    return CompiledPeriod(
+        name=period.name,
+        share=share,
+        combine=combine,
+        at_least=at_least,
+        items=_compile_items(code, period.items, (), period.name, share * goal_money),
+        node=period,
+    )
+
+
+def _compile_items(
+    code: str,
+    items: tuple[Indicator | Part, ...],
+    prefix: tuple[str, ...],
+    period: str,
+    money: Fraction,
+) -> tuple[CompiledItem, ...]:
+    weights = item_weights(items, money)
+    compiled: list[CompiledItem] = []
+    for item, weight in zip(items, weights, strict=True):
+        path = (*prefix, item.name)
+        if isinstance(item, Indicator):
+            compiled.append(
+                CompiledIndicator(
+                    goal=code,
+                    path=path,
+                    period=period,
+                    weight=weight,
+                    is_gate=item.is_gate,
+                    rule=compile_rule(item),
+                    rule_text=rule_text(item.pay),
+                    line=item.pay.span.line if item.pay else item.span.line,
+                    node=item,
+                )
+            )
+        else:
+            combine, at_least = _mode(item.combine)
+            compiled.append(
+                CompiledPart(
+                    path=path,
+                    period=period,
+                    weight=weight,
+                    combine=combine,
+                    at_least=at_least,
+                    items=_compile_items(code, item.items, path, period, weight * money),
+                    node=item,
+                )
+            )
+    return tuple(compiled)
+
+
+def item_weights(items: tuple[Indicator | Part, ...], money: Fraction) -> list[Fraction]:
+    """Each item's share of its parent (section 4): explicit weights, values over the
+    parent's money, or equal shares among the non-gate items; gates weigh 0."""
+    weighed = [item for item in items if not _is_gate(item)]
+    explicit = all(item.weight is not None or item.value is not None for item in weighed)
+    equal = Fraction(1, len(weighed)) if weighed else Fraction(0)
+    weights: list[Fraction] = []
+    for item in items:
+        if _is_gate(item):
+            weights.append(Fraction(0))
+        elif not explicit:
+            weights.append(equal)
+        elif item.weight is not None:
+            weights.append(item.weight.value)
+        elif item.value is not None and money:
+            weights.append(item.value.value / money)
+        else:
+            weights.append(Fraction(0))
+    return weights
+
+
+def _is_gate(item: Indicator | Part) -> bool:
+    return isinstance(item, Indicator) and item.is_gate
+
+
+# ---- the rule in words, as written (for reports) --------------------------------------
+
+
+def rule_text(pay: PayRule | None) -> str:
+    """`linear from 60% to 75%`, `100% when value >= 90%`, or a table's rows joined by `; `."""
+    if pay is None or not pay.rows:
+        return ""
+    if pay.form in ("linear", "when"):
+        first = pay.rows[0]
+        return _payout_text(first) if first.condition is None else _row_text(first)
+    return "; ".join(_row_text(row) for row in pay.rows)
+
+
+def _row_text(row: Row) -> str:
+    payout = _payout_text(row)
+    condition = row.condition
+    if condition is None:
+        return f"{payout} otherwise"
+    if isinstance(condition, ValueIs):
+        words = f"value {condition.comparison} {threshold_text(condition.threshold)}"
+    elif isinstance(condition, DenominatorBelow):
+        words = f"denominator < {condition.limit}"
+    elif isinstance(condition, Achieved):
+        words = "not achieved" if condition.negated else "achieved"
+    else:
+        words = "reported"
+    return f"{payout} when {words}"
+
+
+def _payout_text(row: Row) -> str:
+    payout = row.payout
+    if isinstance(payout, FixedPay):
+        return f"{exact_decimal(payout.share * 100)}%"
+    return f"linear from {threshold_text(payout.start)} to {threshold_text(payout.end)}"
+
+
+def threshold_text(threshold: Threshold) -> str:
+    if isinstance(threshold, Fixed):
+        return quantity_text(threshold.quantity)
+    assert isinstance(threshold, Baseline)
+    if threshold.operator == "" or threshold.operand is None:
+        return "baseline"
+    return f"baseline {threshold.operator} {quantity_text(threshold.operand)}"
+
+
+def quantity_text(quantity: Quantity) -> str:
+    if quantity.kind == "percent":
+        return f"{exact_decimal(quantity.value * 100)}%"
+    if quantity.kind == "points":
+        return f"{exact_decimal(quantity.value * 100)}pp"
+    return exact_decimal(quantity.value)

@@ -1,0 +1,198 @@
+"""Evaluation: measurements in, exact money out (sections 6 and 7).
+
+Decisions, all following the language reference:
+
+- An indicator's attainment is the payout of the first row of its rule that matches
+  the measurement (`rules.CompiledRule.apply`, which already holds the row implied by
+  `minimum denominator N`: a supplied denominator below N pays in full unless the rule
+  has its own `denominator <` row).
+- A missing measurement gives attainment 0 and status "not reported": non-participation
+  pays nothing. With `strict=True` it is an error instead: CquinError with one E610
+  diagnostic per missing measurement, at the indicator in the rulebook.
+- Items combine by their parent's mode over the non-gate items: weighted (sum of
+  weight x attainment), minimum, all (1 when every item is 1), at least K (1 when K
+  items are 1). Items with no non-gate siblings combine to 1, so gates alone decide.
+  Gates apply after combining: any gate below 1 makes the attainment 0.
+- A goal with period blocks combines each period's items, then the periods by the
+  goal's `combine` (default weighted: the sum of share x period attainment; the other
+  modes look at the period attainments themselves).
+- Goal earned = attainment x available, rounded to the penny, half up; totals are sums
+  of goal lines (see `result.Result`).
+- Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
+  indicator with no measurement, and for a goal (or period) none of whose indicators
+  has one. A rule that could not be compiled (a scheme with errors) attains 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+from .compile import (
+    CompiledGoal,
+    CompiledIndicator,
+    CompiledItem,
+    CompiledPart,
+    CompiledScheme,
+    compile_scheme,
+)
+from .diagnostics import CquinError, Diagnostic
+from .measurements import Measurements
+from .model import CombineMode, Scheme, Status
+from .money import round_half_up
+from .result import GoalResult, IndicatorResult, Result, status_of
+from .rules import Observation
+
+ONE = Fraction(1)
+ZERO = Fraction(0)
+
+
+def evaluate(
+    scheme_or_compiled: Scheme | CompiledScheme,
+    measurements: Measurements | Mapping[str, object],
+    *,
+    strict: bool = False,
+    path: str = "<text>",
+) -> Result:
+    """The money each goal earns for `measurements` (see the module docstring).
+
+    A plain mapping (`{"FLU.uptake": "68%"}`) is read with `Measurements.from_mapping`;
+    CquinError is raised when it has errors, or in strict mode when a measurement is
+    missing (E610 at the indicator, said of the rulebook at `path`).
+    """
+    compiled = (
+        scheme_or_compiled
+        if isinstance(scheme_or_compiled, CompiledScheme)
+        else compile_scheme(scheme_or_compiled)
+    )
+    if not isinstance(measurements, Measurements):
+        read, diagnostics = Measurements.from_mapping(measurements, compiled)
+        if read is None:
+            raise CquinError(diagnostics)
+        measurements = read
+    if strict:
+        missing = [
+            _missing(indicator).at(path)
+            for indicator in compiled.indicators()
+            if indicator.key not in measurements
+        ]
+        if missing:
+            raise CquinError(missing)
+    goals = tuple(_goal(goal, measurements) for goal in compiled.goals)
+    return Result(
+        scheme=compiled.title,
+        provider=compiled.provider,
+        year=compiled.year,
+        cquin_value=compiled.cquin_value,
+        goals=goals,
+    )
+
+
+def _missing(indicator: CompiledIndicator) -> Diagnostic:
+    name = ".".join((indicator.goal, *indicator.path))
+    if indicator.period != "year":
+        name += f" {indicator.period}"
+    return Diagnostic(
+        "E610",
+        f"no measurement for {name}",
+        indicator.node.span,
+        "supply it, or evaluate without --strict to count it as not reported (it pays 0)",
+    )
+
+
+class _Walk:
+    """The indicator results found while combining one goal, and whether any was reported."""
+
+    def __init__(self, measurements: Measurements) -> None:
+        self.measurements = measurements
+        self.indicators: list[IndicatorResult] = []
+
+    def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
+              ) -> tuple[Fraction, bool]:
+        """The combined attainment of `items`, and whether any of them was reported."""
+        scored = [(item, *self.item(item)) for item in items]
+        reported = any(was_reported for _, _, was_reported in scored)
+        weighed = [(item.weight, attainment) for item, attainment, _ in scored if not item.is_gate]
+        attainment = combine(mode, at_least, weighed)
+        if any(attainment < 1 for item, attainment, _ in scored if item.is_gate):
+            attainment = ZERO
+        return attainment, reported
+
+    def item(self, item: CompiledItem) -> tuple[Fraction, bool]:
+        if isinstance(item, CompiledPart):
+            return self.items(item.items, item.combine, item.at_least)
+        return self.indicator(item)
+
+    def indicator(self, indicator: CompiledIndicator) -> tuple[Fraction, bool]:
+        measurement = self.measurements.get(indicator.key)
+        status: Status
+        if measurement is None:
+            attainment, status = ZERO, "not reported"
+        else:
+            attainment = ZERO
+            if indicator.rule is not None:
+                attainment, _ = indicator.rule.apply(Observation.of(measurement.measured))
+            status = status_of(attainment)
+        self.indicators.append(
+            IndicatorResult(
+                goal=indicator.goal,
+                path=indicator.path,
+                period=indicator.period,
+                measured=measurement.measured if measurement else None,
+                attainment=attainment,
+                status=status,
+                rule=indicator.rule_text,
+                line=indicator.line,
+            )
+        )
+        return attainment, measurement is not None
+
+
+def combine(
+    mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fraction, Fraction]]
+) -> Fraction:
+    """Combine (weight, attainment) pairs by `mode`; no items combine to 1 (gates decide)."""
+    if not weighed:
+        return ONE
+    attainments = [attainment for _, attainment in weighed]
+    if mode == "minimum":
+        return min(attainments)
+    if mode == "all":
+        return ONE if all(a >= 1 for a in attainments) else ZERO
+    if mode == "at least":
+        met = sum(1 for a in attainments if a >= 1)
+        return ONE if met >= (at_least or 0) else ZERO
+    return sum((weight * attainment for weight, attainment in weighed), ZERO)
+
+
+def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
+    walk = _Walk(measurements)
+    periods: list[tuple[str, Status]] = []
+    if goal.periods:
+        scored: list[tuple[Fraction, Fraction]] = []
+        reported = False
+        for period in goal.periods:
+            attainment, period_reported = walk.items(period.items, period.combine,
+                                                     period.at_least)
+            scored.append((period.share, attainment))
+            reported = reported or period_reported
+            periods.append(
+                (period.name, status_of(attainment) if period_reported else "not reported")
+            )
+        attainment = combine(goal.combine, goal.at_least, scored) if scored else ZERO
+    else:
+        attainment, reported = walk.items(goal.items, goal.combine, goal.at_least)
+        if not goal.items:
+            attainment = ZERO
+    return GoalResult(
+        code=goal.code,
+        title=goal.title,
+        scope=goal.scope,
+        domains=goal.domains,
+        available=goal.available,
+        attainment=attainment,
+        earned=round_half_up(attainment * goal.available),
+        status=status_of(attainment) if reported else "not reported",
+        indicators=tuple(walk.indicators),
+        periods=tuple(periods),
+    )

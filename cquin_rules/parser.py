@@ -1,0 +1,504 @@
+"""Text to parse tree to model: the syntax stage, and the only place Lark's errors are seen.
+
+Every problem is returned as a Diagnostic: characters the language forbids (E002, after
+which a cleaned copy is still parsed so later mistakes are reported too), and the first
+syntax error (E001), phrased from what the parser could have taken at that point.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from difflib import get_close_matches
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lark import PostLex
+from lark.lexer import PatternStr
+
+from .diagnostics import Diagnostic
+from .model import Scheme, Span
+from .transform import transform
+
+__all__ = ["decode", "get_parser", "parse", "parse_tree"]
+
+BOM = "\ufeff"
+
+
+class _WordsWhole(PostLex):
+    """Lets NAME be lexed in every parser state, so a run of letters is read as one word
+    before it is classed as a keyword (`weight20%` is one bad word, not `weight` `20%`)."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return stream
+
+
+def _grammar_text() -> str:
+    resource = files("cquin_rules").joinpath("grammar").joinpath("cquin.lark")
+    if resource.is_file():
+        return resource.read_text(encoding="utf-8")
+    source_tree = Path(__file__).resolve().parent.parent / "grammar" / "cquin.lark"
+    return source_tree.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def get_parser() -> Lark:
+    """The LALR parser for rulebooks and framework files, built once."""
+    return Lark(
+        _grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=["rulebook", "framework_file"],
+        postlex=_WordsWhole(),
+    )
+
+
+# ---- bytes to text -------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str = "<text>") -> tuple[str | None, list[Diagnostic]]:
+    """The text of a file's bytes; None with an E002 when they are not UTF-8.
+
+    A byte order mark is dropped. The byte offset in the message counts from 0.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        diagnostic = Diagnostic(
+            "E002",
+            f"the file is not UTF-8 text (byte offset {error.start})",
+            Span(line, column, line, column + 1),
+            "save the file as UTF-8 text",
+            path,
+        )
+        return None, [diagnostic]
+    return text.removeprefix(BOM), []
+
+
+# ---- characters the language forbids (E002) ----------------------------------------
+
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02"
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\uff07"
+_SPACES = "\u00a0\u202f\u2007"
+_QUOTE_HINT = 'use a plain double quote (") around text'
+#: Each forbidden character: the character parsed in its place, and the hint.
+_FORBIDDEN: dict[str, tuple[str, str]] = {
+    **{c: ('"', _QUOTE_HINT) for c in _DOUBLE_QUOTES + _SINGLE_QUOTES},
+    **{c: (" ", "use a plain space") for c in _SPACES},
+    "\x00": (" ", "remove it (the file may have been saved as UTF-16 or as a binary file)"),
+}
+
+
+def character_name(char: str) -> str:
+    """`a right double quotation mark (U+201D)`: a character named for a message."""
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, "").lower()
+    if not name:
+        name = "NUL character" if char == "\x00" else "control character"
+    article = "an" if name[0] in "aeiou" else "a"
+    return f"{article} {name} ({code})"
+
+
+def _forbidden_characters(text: str) -> list[int]:
+    """Offsets of forbidden characters: NUL anywhere, the others outside strings and
+    comments. A string left open on its line and holding a smart double quote was most
+    likely meant to end there, so that quote counts as outside."""
+    found: list[int] = []
+    length = len(text)
+    i = 0
+    while i < length:
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            end = length if end < 0 else end
+            found.extend(j for j in range(i, end) if text[j] == "\x00")
+            i = end
+        elif char == '"':
+            end, closed = _string_end(text, i)
+            if not closed:
+                smart = max(text.rfind(quote, i + 1, end) for quote in _DOUBLE_QUOTES)
+                if smart > i:
+                    found.extend(j for j in range(i + 1, smart) if text[j] == "\x00")
+                    found.append(smart)
+                    i = smart + 1
+                    continue
+            found.extend(j for j in range(i + 1, end) if text[j] == "\x00")
+            i = end + 1 if closed else end
+        else:
+            if char in _FORBIDDEN:
+                found.append(i)
+            i += 1
+    return found
+
+
+def _string_end(text: str, start: int) -> tuple[int, bool]:
+    """The offset of the closing quote of the string opened at `start`, or of the end of
+    its line when it is not closed."""
+    i = start + 1
+    while i < len(text) and text[i] != "\n":
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+            i += 2
+            continue
+        if text[i] == '"':
+            return i, True
+        i += 1
+    return i, False
+
+
+class _Lines:
+    """Offsets to 1-based line and column."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(line, column, end_line, end_column)
+
+
+def _clean(text: str) -> tuple[str, list[Diagnostic]]:
+    offsets = _forbidden_characters(text)
+    if not offsets:
+        return text, []
+    lines = _Lines(text)
+    chars = list(text)
+    diagnostics = []
+    for offset in offsets:
+        char = text[offset]
+        replacement, hint = _FORBIDDEN[char]
+        chars[offset] = replacement
+        where = "anywhere in a rulebook" if char == "\x00" else "outside quoted text"
+        diagnostics.append(
+            Diagnostic(
+                "E002",
+                f"{character_name(char)} is not allowed {where}",
+                lines.span(offset, offset + 1),
+                hint,
+            )
+        )
+    return "".join(chars), diagnostics
+
+
+# ---- syntax errors (E001) -------------------------------------------------------------
+
+#: How a terminal is named in "expected …" (keywords and punctuation are quoted as written).
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a text in double quotes ("…")',
+    "PERCENT": "a percentage such as `75%`",
+    "NUMBER": "a number",
+    "MONEY": "an amount of money such as `£250,000`",
+    "YEAR": "a financial year such as `2018/19`",
+    "FRACTION": "a fraction such as `140/200`",
+    "PP": "percentage points such as `5pp`",
+    "COMPARISON": "a comparison (`>=`, `>`, `<=` or `<`)",
+    "COMMA": "a comma `,`",
+    "LBRACE": "an opening brace `{`",
+    "RBRACE": "a closing brace `}`",
+    "$END": "the end of the file",
+}
+
+#: Expectations with a message of their own: (what the parser could take, words, hint).
+_OTHERWISE_HINT = 'add "0% otherwise" as the last row'
+_KNOWN_EXPECTATIONS: tuple[tuple[frozenset[str], str, str | None], ...] = (
+    (frozenset({"TO"}), "`to` after the first threshold of `linear from`", None),
+    (frozenset({"SCHEME"}), 'the scheme header `scheme "title" { … }`', None),
+    (
+        frozenset({"RBRACE"}),
+        "a closing brace `}`: the `otherwise` row must be the last row of a pay table",
+        _OTHERWISE_HINT,
+    ),
+    (
+        frozenset({"PERCENT", "LINEAR"}),
+        "another row of the pay table (`50% when …`), or the `otherwise` row that ends it",
+        _OTHERWISE_HINT,
+    ),
+    (frozenset({"WHEN", "OTHERWISE"}), "`when` or `otherwise` after the row's payment", None),
+)
+
+#: Statement sets summarised by the kind of block they belong to: when the parser could
+#: take the marker word, these words are named by the phrase instead of one by one.
+_STATEMENT_GROUPS: tuple[tuple[str, str, str], ...] = (
+    (
+        "provider",
+        "a header statement (`provider`, `commissioner`, `year`, `cquin value`, …)",
+        "provider commissioner year framework contract outturn cquin national payment reconcile",
+    ),
+    (
+        "domain",
+        "a goal statement (`national`, `local`, `domain`, `weight`, `indicator`, …)",
+        "national local domain lead rationale status weight value combine indicator part period",
+    ),
+    (
+        "measure",
+        "an indicator statement (`measure`, `weight`, `baseline`, `pay`, …)",
+        "measure higher lower weight value gate baseline minimum source reported definition"
+        " exclusions pay",
+    ),
+    ("indicator", "`indicator`, `part` or `combine`", "indicator part combine"),
+    ("expect", "an example line (`GOAL.indicator = 68%` or `expect …`)", "expect"),
+    (
+        "require",
+        "a framework requirement (`year`, `cquin value`, `require`, `warn`, …)",
+        "year cquin national contract require goals indicators payment reconcile warn",
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def _keyword_terminals() -> dict[str, str]:
+    """Each keyword's terminal name (`weight` → WEIGHT; `year` has an anonymous one)."""
+    return {
+        terminal.pattern.value: terminal.name
+        for terminal in get_parser().terminals
+        if isinstance(terminal.pattern, PatternStr) and terminal.pattern.value.isalpha()
+    }
+
+
+#: Characters that are no part of the language, with a hint where one helps.
+_CHARACTER_HINTS = {
+    "$": "amounts of money are written in pounds, such as `£250,000`",
+    ";": "statements are separated by spaces or new lines; no semicolon is needed",
+    "'": 'text is written between double quotes ("…")',
+    "(": "brackets are not part of the language: a threshold is a literal, `baseline`, "
+    "`baseline + A`, `baseline - A` or `baseline * P%`",
+    ")": "brackets are not part of the language",
+    ":": "a statement is written without a colon, as in `weight 20%`",
+}
+
+#: Literal mistakes found from the text around a failure, whatever the parser expected.
+_SPACED_NUMBER = re.compile(r"([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)[ \t]+(%|pp\b)")
+_SPACED_MONEY = re.compile(r"£[ \t]+[0-9]")
+_POINTS = re.compile(r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?pp\b")
+
+
+def _terminal_words(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    pattern = get_parser().get_terminal(name).pattern
+    if isinstance(pattern, PatternStr):
+        return f"`{pattern.value}`"
+    return name.lower()
+
+
+def _keyword(name: str) -> str | None:
+    """The word of a keyword terminal (`weight` for WEIGHT), None for other terminals."""
+    if name in _TERMINAL_WORDS:
+        return None
+    pattern = get_parser().get_terminal(name).pattern
+    if isinstance(pattern, PatternStr) and pattern.value.isalpha():
+        return pattern.value
+    return None
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words) or "nothing more"
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _expected(accepts: frozenset[str]) -> tuple[str, str | None]:
+    """What the parser could have taken, in words, and a hint when the case is known."""
+    for terminals, words, hint in _KNOWN_EXPECTATIONS:
+        if accepts == terminals:
+            return words, hint
+    remaining = set(accepts)
+    phrases = []
+    keywords = _keyword_terminals()
+    for marker, phrase, words in _STATEMENT_GROUPS:
+        if keywords[marker] in remaining:
+            phrases.append(phrase)
+            remaining -= {keywords[word] for word in words.split()}
+            if marker == "expect":
+                remaining.discard("NAME")
+    order = list(_TERMINAL_WORDS)
+    ordered = sorted(remaining, key=lambda t: (t in order, order.index(t) if t in order else 0, t))
+    return _join(phrases + [_terminal_words(t) for t in ordered]), None
+
+
+#: How a found token is named: "found the percentage `75%`".
+_FOUND_WORDS = {
+    "STRING": "the text",
+    "PERCENT": "the percentage",
+    "NUMBER": "the number",
+    "MONEY": "the amount",
+    "YEAR": "the year",
+    "FRACTION": "the fraction",
+}
+
+
+def _found(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type in _FOUND_WORDS:
+        return f"{_FOUND_WORDS[token.type]} `{token.value}`"
+    return f"`{token.value}`"
+
+
+def _accepts_before(text: str, start: str, offset: int) -> frozenset[str]:
+    """The terminals the parser could take just before `offset`.
+
+    Re-feeding the tokens up to the failure avoids the reductions Lark makes on a merged
+    state's look-ahead, which can make the exception's own expected-set wrong.
+    """
+    interactive = get_parser().parse_interactive(text, start=start)
+    tokens: Iterator[Token] = interactive.lexer_thread.lex(  # type: ignore[no-untyped-call]
+        interactive.parser_state
+    )
+    try:
+        for token in tokens:
+            if token.start_pos is not None and token.start_pos >= offset:
+                break
+            interactive.feed_token(token)
+    except UnexpectedInput:
+        pass
+    return frozenset(interactive.accepts())  # type: ignore[no-untyped-call]
+
+
+def _syntax_error(error: UnexpectedInput, text: str, start: str) -> Diagnostic:
+    """One E001 for Lark's error: what was expected in words, and what was found."""
+    lines = _Lines(text)
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        token = error.token
+        offset = token.end_pos if token.end_pos is not None else 0
+        accepts = _accepts_before(text, start, len(text) + 1)
+        expected, hint = _expected(accepts)
+        at = lines.span(offset, offset)
+        return Diagnostic("E001", f"expected {expected}, found the end of the file", at, hint)
+    offset = error.pos_in_stream or 0
+    accepts = _accepts_before(text, start, offset)
+    expected, hint = _expected(accepts)
+    problem = _literal_problem(text, offset)
+    if problem is not None:
+        begin, end, message, literal_hint = problem
+        return Diagnostic("E001", message, lines.span(begin, end), literal_hint)
+    if isinstance(error, UnexpectedCharacters):
+        return _unexpected_character(text, offset, lines, expected, hint)
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    at = lines.span(offset, offset + max(1, len(token.value)))
+    message = f"expected {expected}, found {_found(token)}"
+    if token.type == "NAME" or _keyword(token.type) is not None:
+        hint = hint or _word_hint(token.value, accepts)
+    return Diagnostic("E001", message, at, hint)
+
+
+def _literal_problem(text: str, offset: int) -> tuple[int, int, str, str | None] | None:
+    """A literal split by a space (`62.5 %`, `5 pp`, `£ 250`) or percentage points out of
+    place, covering the failure: (start, end, message, hint)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+
+    def covering(pattern: re.Pattern[str]) -> re.Match[str] | None:
+        for match in pattern.finditer(text, line_start, line_end):
+            if match.start() <= offset < match.end():
+                return match
+        return None
+
+    if match := covering(_SPACED_NUMBER):
+        written = match.group(1) + match.group(2)
+        message = f"no space is allowed inside a number: write {written}"
+        return match.start(), match.end(), message, None
+    if match := covering(_SPACED_MONEY):
+        message = "no space is allowed inside an amount of money: write it as `£250,000`"
+        return match.start(), match.end(), message, None
+    if match := covering(_POINTS):
+        message = (
+            f"percentage points such as `{match.group()}` are only used after "
+            "`baseline +` or `baseline -`"
+        )
+        hint = f"write a percentage such as `{match.group()[:-2]}%`"
+        return match.start(), match.end(), message, hint
+    return None
+
+
+def _word_hint(word: str, accepts: Iterable[str]) -> str | None:
+    keywords = [k for k in (_keyword(t) for t in accepts) if k]
+    for keyword in sorted(keywords, key=len, reverse=True):
+        if word.startswith(keyword) and len(word) > len(keyword):
+            return f"put a space after `{keyword}`"
+    close = get_close_matches(word, keywords, n=1)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _unexpected_character(
+    text: str, offset: int, lines: _Lines, expected: str, hint: str | None
+) -> Diagnostic:
+    char = text[offset]
+    at = lines.span(offset, offset + 1)
+    if char == '"':
+        end, closed = _string_end(text, offset)
+        if closed:
+            return Diagnostic(
+                "E001",
+                'this text uses an escape other than \\" or \\\\',
+                lines.span(offset, end + 1),
+                'inside quotes, write \\" for a double quote and \\\\ for a backslash',
+            )
+        return Diagnostic(
+            "E001",
+            "this text in quotes is not closed",
+            lines.span(offset, end),
+            'end it with a double quote (") on the same line',
+        )
+    if char == "%":
+        message = f"a `%` must follow a number directly; expected {expected}"
+    elif char == "£":
+        message = f"`£` must be followed by digits, as in `£250,000`; expected {expected}"
+    else:
+        code = f"U+{ord(char):04X}"
+        name = unicodedata.name(char, "").lower()
+        shown = f"`{char}` ({name}, {code})" if char.isprintable() and name else code
+        message = f"the character {shown} is not part of the language; expected {expected}"
+    return Diagnostic("E001", message, at, _CHARACTER_HINTS.get(char, hint))
+
+
+# ---- the stages --------------------------------------------------------------------
+
+
+def parse_tree(
+    text: str, start: str, path: str = "<text>"
+) -> tuple[Tree[Token] | None, list[Diagnostic]]:
+    """The syntax stage alone: the parse tree (None after a syntax error) and every
+    E002/E001 found. `start` is "rulebook" or "framework_file"."""
+    text = text.removeprefix(BOM)
+    cleaned, diagnostics = _clean(text)
+    tree: Tree[Token] | None
+    try:
+        tree = get_parser().parse(cleaned, start=start)
+    except UnexpectedInput as error:
+        tree = None
+        diagnostics.append(_syntax_error(error, cleaned, start))
+    return tree, [d.at(path) for d in diagnostics]
+
+
+def parse(text: str, path: str = "<text>") -> tuple[Scheme | None, list[Diagnostic]]:
+    """A rulebook's model (None after a syntax error) and every problem found in its
+    syntax and words; cross-references, money and rule logic are the checker's."""
+    tree, diagnostics = parse_tree(text, "rulebook", path)
+    if tree is None:
+        return None, diagnostics
+    scheme, found = transform(tree)
+    diagnostics.extend(d.at(path) for d in found)
+    diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
+    return scheme, diagnostics

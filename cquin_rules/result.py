@@ -1,0 +1,184 @@
+"""The outcome of evaluating a scheme: exact inside, rounded once at the edge.
+
+Attainments are exact Fractions and money is whole pennies (each goal's earned money is
+rounded once, half up; totals are sums of goal lines). `to_dict()` is the JSON document
+of section 12, with money as strings with two decimals and attainments to six decimal
+places; every report renders from it, so the numbers agree everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from typing import Any
+
+from attrs import frozen
+
+from .diagnostics import Diagnostic
+from .model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
+from .money import decimal_places, earned_percent, exact_decimal, money
+
+
+def status_of(attainment: Fraction) -> Status:
+    """met (1), partially met (between 0 and 1), not met (0)."""
+    if attainment >= 1:
+        return "met"
+    if attainment > 0:
+        return "partially met"
+    return "not met"
+
+
+@frozen
+class IndicatorResult:
+    """One indicator in one period; `measured` is None when it was not reported."""
+
+    goal: str
+    path: tuple[str, ...]
+    period: str
+    measured: MeasuredValue | None
+    attainment: Fraction
+    status: Status
+    rule: str
+    line: int
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+    @property
+    def value_text(self) -> str | None:
+        """The measurement as an exact short decimal (`0.68`), or the evidence in words."""
+        if self.measured is None:
+            return None
+        if isinstance(self.measured, Evidence):
+            return "achieved" if self.measured.achieved else "not achieved"
+        return exact_decimal(self.measured.value)
+
+    @property
+    def measured_text(self) -> str | None:
+        """The measurement as a person writes it: `68%`, `140/200`, `212`, `achieved`."""
+        measured = self.measured
+        if isinstance(measured, PercentValue):
+            return exact_decimal(measured.value * 100) + "%"
+        if isinstance(measured, Ratio):
+            return f"{measured.numerator}/{measured.denominator}"
+        return self.value_text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "period": self.period,
+            "value": self.value_text,
+            "measured": self.measured_text,
+            "attainment": decimal_places(self.attainment, 6),
+            "status": self.status,
+            "rule": self.rule,
+            "line": self.line,
+        }
+
+
+@frozen
+class GoalResult:
+    """A goal's attainment and money; `periods` maps each period block to its status."""
+
+    code: str
+    title: str
+    scope: Scope
+    domains: tuple[str, ...]
+    available: Fraction
+    attainment: Fraction
+    earned: Fraction
+    status: Status
+    indicators: tuple[IndicatorResult, ...]
+    periods: tuple[tuple[str, Status], ...] = ()
+
+    def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
+        return next(
+            (i for i in self.indicators if i.path == path and i.period == period), None
+        )
+
+    def period_status(self, period: str) -> Status | None:
+        return dict(self.periods).get(period)
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "code": self.code,
+            "title": self.title,
+            "scope": self.scope,
+            "domains": list(self.domains),
+            "available": money(self.available),
+            "attainment": decimal_places(self.attainment, 6),
+            "earned": money(self.earned),
+            "status": self.status,
+        }
+        if self.periods:
+            document["periods"] = dict(self.periods)
+        document["indicators"] = [indicator.to_dict() for indicator in self.indicators]
+        return document
+
+
+@frozen
+class Result:
+    """The whole scheme's outcome. Totals are sums of the goal lines, so they add up."""
+
+    scheme: str
+    provider: str | None
+    year: str | None
+    cquin_value: Fraction
+    goals: tuple[GoalResult, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def available(self) -> Fraction:
+        return sum((goal.available for goal in self.goals), Fraction(0))
+
+    @property
+    def earned(self) -> Fraction:
+        return sum((goal.earned for goal in self.goals), Fraction(0))
+
+    @property
+    def earned_percent(self) -> str:
+        """Total earned / total available, one decimal place, half up (`56.7`)."""
+        return earned_percent(self.earned, self.available)
+
+    def available_in(self, scope: Scope) -> Fraction:
+        return sum((g.available for g in self.goals if g.scope == scope), Fraction(0))
+
+    def earned_in(self, scope: Scope) -> Fraction:
+        return sum((g.earned for g in self.goals if g.scope == scope), Fraction(0))
+
+    def goal(self, code: str) -> GoalResult | None:
+        return next((goal for goal in self.goals if goal.code == code), None)
+
+    def not_reported(self) -> list[tuple[str, str, str]]:
+        """Every (goal, indicator, period) with no measurement, in rulebook order."""
+        return [
+            (goal.code, indicator.name, indicator.period)
+            for goal in self.goals
+            for indicator in goal.indicators
+            if indicator.status == "not reported"
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The section 12 document, keys in a fixed order."""
+        return {
+            "scheme": self.scheme,
+            "provider": self.provider,
+            "year": self.year,
+            "cquin_value": money(self.cquin_value),
+            "earned": money(self.earned),
+            "earned_percent": self.earned_percent,
+            "national": {
+                "available": money(self.available_in("national")),
+                "earned": money(self.earned_in("national")),
+            },
+            "local": {
+                "available": money(self.available_in("local")),
+                "earned": money(self.earned_in("local")),
+            },
+            "goals": [goal.to_dict() for goal in self.goals],
+            "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

@@ -1,0 +1,703 @@
+"""Parse tree to model, narrowing what the grammar leaves loose.
+
+The grammar accepts any word where a domain or period is named, and any digits where
+money is written, so that the messages can be precise: this stage reports those
+mistakes (E001 with a did-you-mean hint) and statements given twice (E104), collecting
+every one as a diagnostic and always returning a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import get_close_matches
+from fractions import Fraction
+from typing import Any, TypeVar, cast
+
+from attrs import frozen
+from lark import Token, Transformer, Tree, v_args
+from lark.tree import Meta
+
+from .diagnostics import Diagnostic
+from .model import (
+    DOMAINS,
+    NEGOTIATION_STATUSES,
+    PERIOD_NAMES,
+    REPORTING_FREQUENCIES,
+    Achieved,
+    Amount,
+    Baseline,
+    Combine,
+    Comparison,
+    Condition,
+    DenominatorBelow,
+    Evidence,
+    Example,
+    ExampleInput,
+    ExpectMoney,
+    ExpectStatus,
+    FinancialYear,
+    Fixed,
+    FixedPay,
+    FrameworkRef,
+    Goal,
+    Header,
+    Indicator,
+    Item,
+    LinearPay,
+    LiteralKind,
+    Located,
+    MeasuredValue,
+    NumberValue,
+    Part,
+    Payout,
+    PayRule,
+    PercentValue,
+    Period,
+    Pounds,
+    Quantity,
+    Ratio,
+    Reported,
+    Row,
+    Scheme,
+    ShareOfContract,
+    Span,
+    Status,
+    Target,
+    Threshold,
+    Total,
+    ValueIs,
+)
+
+__all__ = ["transform"]
+
+T = TypeVar("T")
+
+
+def transform(tree: Tree[Token]) -> tuple[Scheme, list[Diagnostic]]:
+    """The model of a `rulebook` parse tree and the problems found in its words."""
+    builder = _ModelBuilder()
+    scheme = builder.transform(tree)
+    assert isinstance(scheme, Scheme)
+    return scheme, builder.diagnostics
+
+
+# ---- small helpers -----------------------------------------------------------------
+
+
+def _meta_span(meta: Meta) -> Span:
+    if getattr(meta, "empty", True):
+        return Span(1, 1, 1, 1)
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _token_span(token: Token) -> Span:
+    line = token.line or 1
+    column = token.column or 1
+    return Span(line, column, token.end_line or line, token.end_column or column + 1)
+
+
+def _join_spans(first: Span, last: Span) -> Span:
+    return Span(first.line, first.column, last.end_line, last.end_column)
+
+
+def _unquote(token: Token) -> str:
+    return re.sub(r'\\(["\\])', r"\1", str(token)[1:-1])
+
+
+@frozen
+class _Statement:
+    """One statement of a block, before the block is assembled.
+
+    `key` is the model field it fills; two statements with one key are E104 (`national`
+    and `local` share a key). `words` names the statement in messages.
+    """
+
+    key: str
+    value: object
+    span: Span
+    words: str
+
+
+@frozen
+class _Path:
+    names: tuple[str, ...]
+    span: Span
+
+
+_DIGITS = r"[0-9]+(?:_[0-9]+)*"
+_NUMBER = re.compile(rf"{_DIGITS}(?:\.{_DIGITS})?")
+_MONEY_GROUPED = re.compile(r"£(?:[0-9]{1,3}(?:,[0-9]{3})+|" + _DIGITS + r")(?:\.[0-9]{2})?")
+_MONEY_SCALED = re.compile(rf"£({_DIGITS}(?:\.{_DIGITS})?)([km])")
+_SCALE = {"k": 1000, "m": 1_000_000}
+_PERIOD_CHOICES = "`Q1`–`Q4`, `H1`, `H2`, `M1`–`M12` or `year`"
+
+
+class _ModelBuilder(Transformer[Token, Any]):
+    """Builds model nodes bottom-up; every method gets the node's meta for its span."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.diagnostics: list[Diagnostic] = []
+
+    # ---- reporting ------------------------------------------------------------
+
+    def _error(self, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("E001", message, span, hint))
+
+    def _check_word(
+        self, token: Token, allowed: Sequence[str], what: str, choices: str | None = None
+    ) -> bool:
+        """Whether `token` is one of `allowed`; if not, an E001 with a did-you-mean."""
+        word = str(token)
+        if word in allowed:
+            return True
+        close = [a for a in allowed if a.lower() == word.lower()]
+        close = close or get_close_matches(word, list(allowed), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else None
+        choices = choices or "one of " + ", ".join(f"`{a}`" for a in allowed)
+        self._error(f"`{word}` is not {what}; use {choices}", _token_span(token), hint)
+        return False
+
+    # ---- literals ---------------------------------------------------------------
+
+    def _number(self, token: Token, suffix: str = "") -> Fraction:
+        """The exact value of a number written `1_000.5` (without its suffix)."""
+        text = str(token).removesuffix(suffix)
+        if not _NUMBER.fullmatch(text):
+            self._error(
+                f"`{token}` is not a well-formed number",
+                _token_span(token),
+                "an underscore may only stand between two digits, as in `1_000`",
+            )
+        return Fraction(text.replace("_", "").rstrip(".") or "0")
+
+    def _quantity(self, token: Token) -> Quantity:
+        kind: LiteralKind
+        if token.type == "PERCENT":
+            kind, value = "percent", self._number(token, "%") / 100
+        elif token.type == "PP":
+            kind, value = "points", self._number(token, "pp") / 100
+        else:
+            kind, value = "number", self._number(token)
+        return Quantity(value, kind, _token_span(token))
+
+    def _percent(self, token: Token) -> Fraction:
+        return self._number(token, "%") / 100
+
+    def _count(self, token: Token, what: str, low: int = 0, high: int | None = None) -> int:
+        """A whole number such as a minimum denominator, checked against its range."""
+        value = self._number(token)
+        if value.denominator != 1:
+            self._error(f"{what} must be a whole number, not `{token}`", _token_span(token))
+        whole = int(value)
+        if whole < low or (high is not None and whole > high):
+            limits = f"from {low} to {high}" if high is not None else f"at least {low}"
+            self._error(f"{what} must be {limits}, not `{token}`", _token_span(token))
+        return whole
+
+    def _money(self, token: Token) -> Fraction:
+        """Pounds from `£1,234.56` or `£1.5m`, reporting any other way of writing them."""
+        text = str(token)
+        if _MONEY_GROUPED.fullmatch(text):
+            return Fraction(text[1:].replace(",", "").replace("_", ""))
+        scaled = _MONEY_SCALED.fullmatch(text)
+        if scaled:
+            amount = Fraction(scaled.group(1).replace("_", "")) * _SCALE[scaled.group(2)]
+            if (amount * 100).denominator == 1:
+                return amount
+            hint = f"`{text}` is not a whole number of pence"
+        else:
+            hint = _money_hint(text)
+        self._error(f"`{text}` is not an amount of money", _token_span(token), hint)
+        digits = re.sub(r"[^0-9.]", "", text)
+        try:
+            return Fraction(digits) * _SCALE.get(text[-1], 1)
+        except ValueError:
+            return Fraction(0)
+
+    # ---- the rulebook and its header -------------------------------------------
+
+    @v_args(meta=True)
+    def rulebook(self, meta: Meta, children: list[Any]) -> Scheme:
+        header = children[0]
+        goals = tuple(c for c in children[1:] if isinstance(c, Goal))
+        examples = tuple(c for c in children[1:] if isinstance(c, Example))
+        return Scheme(header, goals, examples, _meta_span(meta))
+
+    @v_args(meta=True)
+    def scheme(self, meta: Meta, children: list[Any]) -> Header:
+        title = _unquote(children[0])
+        statements = [c for c in children[1:] if isinstance(c, _Statement)]
+        fields = self._assemble(statements, "the scheme header", repeatable={"commissioners"})
+        commissioners = fields.pop("commissioners", ())
+        return Header(
+            title,
+            commissioners=tuple(cast(list[Located[str]], commissioners)),
+            span=_meta_span(meta),
+            **fields,
+        )
+
+    def _assemble(
+        self, statements: list[_Statement], owner: str, repeatable: set[str] | None = None
+    ) -> dict[str, Any]:
+        """Statements into model fields: the first of each kind is kept, a repeat is E104."""
+        fields: dict[str, Any] = {}
+        first: dict[str, _Statement] = {}
+        for statement in statements:
+            if repeatable and statement.key in repeatable:
+                fields.setdefault(statement.key, []).append(statement.value)
+                continue
+            if statement.key not in first:
+                first[statement.key] = statement
+                fields[statement.key] = statement.value
+                continue
+            earlier = first[statement.key]
+            if earlier.words == statement.words:
+                message = f"{statement.words} is given twice in {owner}"
+            else:
+                message = f"{statement.words} contradicts {earlier.words} in {owner}"
+            self.diagnostics.append(
+                Diagnostic(
+                    "E104",
+                    message,
+                    statement.span,
+                    f"keep one of them: the first, at line {earlier.span.line}, is used",
+                )
+            )
+        return fields
+
+    def _located(self, key: str, words: str, meta: Meta, value: T) -> _Statement:
+        span = _meta_span(meta)
+        return _Statement(key, Located(value, span), span, words)
+
+    @v_args(meta=True)
+    def provider(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("provider", "`provider`", meta, _unquote(children[0]))
+
+    @v_args(meta=True)
+    def commissioner(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("commissioners", "`commissioner`", meta, _unquote(children[0]))
+
+    @v_args(meta=True)
+    def year(self, meta: Meta, children: list[Token]) -> _Statement:
+        token = children[0]
+        start, end = (int(part) for part in str(token).split("/"))
+        if end != (start + 1) % 100:
+            following = f"{start}/{(start + 1) % 100:02d}"
+            self._error(
+                f"`{token}` is not a financial year: the second part must follow the first",
+                _token_span(token),
+                f"did you mean `{following}`?",
+            )
+        return self._located("year", "`year`", meta, FinancialYear(start, start + 1))
+
+    @v_args(meta=True)
+    def framework_ref(self, meta: Meta, children: list[Token]) -> _Statement:
+        token = children[0]
+        span = _meta_span(meta)
+        if token.type == "STRING":
+            reference = FrameworkRef(_unquote(token), True, span)
+        else:
+            reference = FrameworkRef(str(token), False, span)
+        return _Statement("framework", reference, span, "`framework`")
+
+    @v_args(meta=True)
+    def contract_value(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("contract_value", "`contract value`", meta, self._money(children[0]))
+
+    @v_args(meta=True)
+    def outturn_value(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("outturn_value", "`outturn value`", meta, self._money(children[0]))
+
+    @v_args(meta=True)
+    def cquin_value(self, meta: Meta, children: list[Amount]) -> _Statement:
+        return self._located("cquin_value", "`cquin value`", meta, children[0])
+
+    @v_args(meta=True)
+    def national_value(self, meta: Meta, children: list[Amount]) -> _Statement:
+        return self._located("national_value", "`national value`", meta, children[0])
+
+    @v_args(meta=True)
+    def payment_on_account(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located(
+            "payment_on_account", "`payment on account`", meta, self._percent(children[0])
+        )
+
+    @v_args(meta=True)
+    def reconcile(self, meta: Meta, children: list[Token]) -> _Statement:
+        months = tuple(self._count(t, "a reconciliation month", 1, 12) for t in children)
+        return self._located("reconcile_months", "`reconcile at months`", meta, months)
+
+    @v_args(meta=True)
+    def share_of_contract(self, meta: Meta, children: list[Token]) -> ShareOfContract:
+        return ShareOfContract(self._percent(children[0]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def money(self, meta: Meta, children: list[Token]) -> Pounds:
+        return Pounds(self._money(children[0]), _meta_span(meta))
+
+    # ---- goals, parts and periods ------------------------------------------------
+
+    @v_args(meta=True)
+    def goal(self, meta: Meta, children: list[Any]) -> Goal:
+        code, title = str(children[0]), _unquote(children[1])
+        statements, items, periods = _split(children[2:])
+        fields = self._assemble(statements, f"goal `{code}`")
+        return Goal(code, title, items=items, periods=periods, span=_meta_span(meta), **fields)
+
+    @v_args(meta=True)
+    def scope_national(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("scope", "`national`", meta, "national")
+
+    @v_args(meta=True)
+    def scope_local(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("scope", "`local`", meta, "local")
+
+    @v_args(meta=True)
+    def domains(self, meta: Meta, children: list[Token]) -> _Statement:
+        names = tuple(str(t) for t in children if self._check_word(t, DOMAINS, "a domain"))
+        return self._located("domains", "`domain`", meta, names)
+
+    @v_args(meta=True)
+    def lead(self, meta: Meta, children: list[Token]) -> _Statement:
+        return _Statement("lead", _unquote(children[0]), _meta_span(meta), "`lead`")
+
+    @v_args(meta=True)
+    def rationale(self, meta: Meta, children: list[Token]) -> _Statement:
+        return _Statement("rationale", _unquote(children[0]), _meta_span(meta), "`rationale`")
+
+    @v_args(meta=True)
+    def negotiation_status(self, meta: Meta, children: list[Token]) -> _Statement:
+        token = children[0]
+        known = self._check_word(token, NEGOTIATION_STATUSES, "a negotiation status")
+        return _Statement("status", str(token) if known else None, _meta_span(meta), "`status`")
+
+    @v_args(meta=True)
+    def weight(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("weight", "`weight`", meta, self._percent(children[0]))
+
+    @v_args(meta=True)
+    def value(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("value", "`value`", meta, self._money(children[0]))
+
+    def _combine(self, combine: Combine) -> _Statement:
+        return _Statement("combine", combine, combine.span, "`combine`")
+
+    @v_args(meta=True)
+    def combine_weighted(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._combine(Combine("weighted", span=_meta_span(meta)))
+
+    @v_args(meta=True)
+    def combine_minimum(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._combine(Combine("minimum", span=_meta_span(meta)))
+
+    @v_args(meta=True)
+    def combine_all(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._combine(Combine("all", span=_meta_span(meta)))
+
+    @v_args(meta=True)
+    def combine_at_least(self, meta: Meta, children: list[Token]) -> _Statement:
+        count = self._count(children[0], "the count after `combine at least`")
+        return self._combine(Combine("at least", count, _meta_span(meta)))
+
+    @v_args(meta=True)
+    def part(self, meta: Meta, children: list[Any]) -> Part:
+        name = str(children[0])
+        rest = children[1:]
+        title = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title, rest = _unquote(rest[0]), rest[1:]
+        statements, items, _ = _split(rest)
+        fields = self._assemble(statements, f"part `{name}`")
+        return Part(name, title, items=items, span=_meta_span(meta), **fields)
+
+    @v_args(meta=True)
+    def period(self, meta: Meta, children: list[Any]) -> Period:
+        name_token, share_token = children[0], children[1]
+        self._check_word(name_token, PERIOD_NAMES, "a period", _PERIOD_CHOICES)
+        share = Located(self._percent(share_token), _token_span(share_token))
+        statements, items, _ = _split(children[2:])
+        fields = self._assemble(statements, f"period `{name_token}`")
+        return Period(str(name_token), share, items=items, span=_meta_span(meta), **fields)
+
+    # ---- indicators -----------------------------------------------------------------
+
+    @v_args(meta=True)
+    def indicator(self, meta: Meta, children: list[Any]) -> Indicator:
+        name = str(children[0])
+        rest = children[1:]
+        title = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title, rest = _unquote(rest[0]), rest[1:]
+        statements = [c for c in rest if isinstance(c, _Statement)]
+        fields = self._assemble(statements, f"indicator `{name}`")
+        return Indicator(name, title, span=_meta_span(meta), **fields)
+
+    @v_args(meta=True)
+    def measure_percent(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("measure", "`measure percent`", meta, "percent")
+
+    @v_args(meta=True)
+    def measure_number(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("measure", "`measure number`", meta, "number")
+
+    @v_args(meta=True)
+    def measure_evidence(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("measure", "`measure evidence`", meta, "evidence")
+
+    @v_args(meta=True)
+    def higher_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("direction", "`higher is better`", meta, "higher")
+
+    @v_args(meta=True)
+    def lower_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("direction", "`lower is better`", meta, "lower")
+
+    @v_args(meta=True)
+    def gate(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("gate", "`gate`", meta, True)
+
+    @v_args(meta=True)
+    def baseline(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._located("baseline", "`baseline`", meta, self._quantity(children[0]))
+
+    @v_args(meta=True)
+    def minimum_denominator(self, meta: Meta, children: list[Token]) -> _Statement:
+        count = self._count(children[0], "a minimum denominator")
+        return self._located("minimum_denominator", "`minimum denominator`", meta, count)
+
+    def _text(self, key: str, meta: Meta, token: Token) -> _Statement:
+        return _Statement(key, _unquote(token), _meta_span(meta), f"`{key}`")
+
+    @v_args(meta=True)
+    def source(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._text("source", meta, children[0])
+
+    @v_args(meta=True)
+    def definition(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._text("definition", meta, children[0])
+
+    @v_args(meta=True)
+    def exclusions(self, meta: Meta, children: list[Token]) -> _Statement:
+        return self._text("exclusions", meta, children[0])
+
+    @v_args(meta=True)
+    def reported(self, meta: Meta, children: list[Token]) -> _Statement:
+        token = children[0]
+        known = self._check_word(token, REPORTING_FREQUENCIES, "a reporting frequency")
+        return _Statement("reported", str(token) if known else None, _meta_span(meta), "`reported`")
+
+    # ---- pay rules --------------------------------------------------------------------
+
+    def _pay(self, form: str, rows: tuple[Row, ...], meta: Meta) -> _Statement:
+        rule = PayRule(cast(Any, form), rows, _meta_span(meta))
+        return _Statement("pay", rule, rule.span, "`pay`")
+
+    @v_args(meta=True)
+    def pay_linear(self, meta: Meta, children: list[Threshold]) -> _Statement:
+        span = _meta_span(meta)
+        row = Row(LinearPay(children[0], children[1], span), None, span)
+        return self._pay("linear", (row,), meta)
+
+    @v_args(meta=True)
+    def pay_when(self, meta: Meta, children: list[Any]) -> _Statement:
+        span = _meta_span(meta)
+        share = FixedPay(self._percent(children[0]), _token_span(children[0]))
+        rows = (Row(share, children[1], span), Row(FixedPay(Fraction(0), span), None, span))
+        return self._pay("when", rows, meta)
+
+    @v_args(meta=True)
+    def pay_table(self, meta: Meta, children: list[Row]) -> _Statement:
+        return self._pay("table", tuple(children), meta)
+
+    @v_args(meta=True)
+    def row_when(self, meta: Meta, children: list[Any]) -> Row:
+        return Row(children[0], children[1], _meta_span(meta))
+
+    @v_args(meta=True)
+    def row_otherwise(self, meta: Meta, children: list[Payout]) -> Row:
+        return Row(children[0], None, _meta_span(meta))
+
+    @v_args(meta=True)
+    def payout_fixed(self, meta: Meta, children: list[Token]) -> FixedPay:
+        return FixedPay(self._percent(children[0]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def payout_linear(self, meta: Meta, children: list[Threshold]) -> LinearPay:
+        return LinearPay(children[0], children[1], _meta_span(meta))
+
+    @v_args(meta=True)
+    def cond_value(self, meta: Meta, children: list[Any]) -> Condition:
+        comparison = cast(Comparison, str(children[0]))
+        return ValueIs(comparison, children[1], _meta_span(meta))
+
+    @v_args(meta=True)
+    def cond_denominator(self, meta: Meta, children: list[Token]) -> Condition:
+        limit = self._count(children[0], "the number in `denominator <`")
+        return DenominatorBelow(limit, _meta_span(meta))
+
+    @v_args(meta=True)
+    def cond_achieved(self, meta: Meta, children: list[Token]) -> Condition:
+        return Achieved(False, _meta_span(meta))
+
+    @v_args(meta=True)
+    def cond_not_achieved(self, meta: Meta, children: list[Token]) -> Condition:
+        return Achieved(True, _meta_span(meta))
+
+    @v_args(meta=True)
+    def cond_reported(self, meta: Meta, children: list[Token]) -> Condition:
+        return Reported(_meta_span(meta))
+
+    @v_args(meta=True)
+    def t_percent(self, meta: Meta, children: list[Token]) -> Threshold:
+        return Fixed(self._quantity(children[0]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def t_number(self, meta: Meta, children: list[Token]) -> Threshold:
+        return Fixed(self._quantity(children[0]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def t_baseline(self, meta: Meta, children: list[Token]) -> Threshold:
+        return Baseline("", None, _meta_span(meta))
+
+    @v_args(meta=True)
+    def t_plus(self, meta: Meta, children: list[Quantity]) -> Threshold:
+        return Baseline("+", children[0], _meta_span(meta))
+
+    @v_args(meta=True)
+    def t_minus(self, meta: Meta, children: list[Quantity]) -> Threshold:
+        return Baseline("-", children[0], _meta_span(meta))
+
+    @v_args(meta=True)
+    def t_times(self, meta: Meta, children: list[Token]) -> Threshold:
+        return Baseline("*", self._quantity(children[0]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def d_points(self, meta: Meta, children: list[Token]) -> Quantity:
+        return self._quantity(children[0])
+
+    d_percent = d_points
+    d_number = d_points
+
+    # ---- examples ------------------------------------------------------------------
+
+    @v_args(meta=True)
+    def example(self, meta: Meta, children: list[Any]) -> Example:
+        name = _unquote(children[0])
+        inputs = tuple(c for c in children[1:] if isinstance(c, ExampleInput))
+        expectations = tuple(c for c in children[1:] if isinstance(c, ExpectMoney | ExpectStatus))
+        return Example(name, inputs, expectations, _meta_span(meta))
+
+    @v_args(meta=True)
+    def path(self, meta: Meta, children: list[Token]) -> _Path:
+        return _Path(tuple(str(t) for t in children), _meta_span(meta))
+
+    def _target(self, path: _Path, period: Token | None) -> Target:
+        span = path.span
+        name = None
+        if period is not None:
+            span = _join_spans(span, _token_span(period))
+            if self._check_word(period, PERIOD_NAMES, "a period", _PERIOD_CHOICES):
+                name = str(period)
+        return Target(path.names[0], path.names[1:], name, span)
+
+    def _target_of(self, children: list[Any]) -> Target:
+        second = children[1]
+        period = second if isinstance(second, Token) and second.type == "NAME" else None
+        return self._target(children[0], period)
+
+    @v_args(meta=True)
+    def example_input(self, meta: Meta, children: list[Any]) -> ExampleInput:
+        return ExampleInput(self._target_of(children), children[-1], _meta_span(meta))
+
+    def _expect_total(self, total: Total, meta: Meta, token: Token) -> ExpectMoney:
+        return ExpectMoney(total, self._money(token), _meta_span(meta))
+
+    @v_args(meta=True)
+    def expect_total(self, meta: Meta, children: list[Token]) -> ExpectMoney:
+        return self._expect_total("total", meta, children[0])
+
+    @v_args(meta=True)
+    def expect_national(self, meta: Meta, children: list[Token]) -> ExpectMoney:
+        return self._expect_total("national", meta, children[0])
+
+    @v_args(meta=True)
+    def expect_local(self, meta: Meta, children: list[Token]) -> ExpectMoney:
+        return self._expect_total("local", meta, children[0])
+
+    @v_args(meta=True)
+    def expect_money(self, meta: Meta, children: list[Any]) -> ExpectMoney:
+        target = self._target_of(children)
+        return ExpectMoney(target, self._money(children[-1]), _meta_span(meta))
+
+    @v_args(meta=True)
+    def expect_status(self, meta: Meta, children: list[Any]) -> ExpectStatus:
+        return ExpectStatus(self._target_of(children), children[-1], _meta_span(meta))
+
+    @v_args(meta=True)
+    def m_percent(self, meta: Meta, children: list[Token]) -> MeasuredValue:
+        return PercentValue(self._percent(children[0]))
+
+    @v_args(meta=True)
+    def m_fraction(self, meta: Meta, children: list[Token]) -> MeasuredValue:
+        token = children[0]
+        numerator, denominator = (int(part) for part in str(token).split("/"))
+        if denominator == 0:
+            self._error(f"`{token}` has a zero denominator", _token_span(token))
+            return Ratio(numerator, 1)
+        if numerator > denominator:
+            self._error(f"`{token}` has a numerator above its denominator", _token_span(token))
+        return Ratio(numerator, denominator)
+
+    @v_args(meta=True)
+    def m_number(self, meta: Meta, children: list[Token]) -> MeasuredValue:
+        return NumberValue(self._number(children[0]))
+
+    @v_args(meta=True)
+    def m_achieved(self, meta: Meta, children: list[Token]) -> MeasuredValue:
+        return Evidence(True)
+
+    @v_args(meta=True)
+    def m_not_achieved(self, meta: Meta, children: list[Token]) -> MeasuredValue:
+        return Evidence(False)
+
+    @v_args(meta=True)
+    def s_met(self, meta: Meta, children: list[Token]) -> Status:
+        return "met"
+
+    @v_args(meta=True)
+    def s_partially_met(self, meta: Meta, children: list[Token]) -> Status:
+        return "partially met"
+
+    @v_args(meta=True)
+    def s_not_met(self, meta: Meta, children: list[Token]) -> Status:
+        return "not met"
+
+    @v_args(meta=True)
+    def s_not_reported(self, meta: Meta, children: list[Token]) -> Status:
+        return "not reported"
+
+
+def _split(
+    children: list[Any],
+) -> tuple[list[_Statement], tuple[Item, ...], tuple[Period, ...]]:
+    statements = [c for c in children if isinstance(c, _Statement)]
+    items = tuple(c for c in children if isinstance(c, Indicator | Part))
+    periods = tuple(c for c in children if isinstance(c, Period))
+    return statements, items, periods
+
+
+def _money_hint(text: str) -> str:
+    """Why `text` is not written as money, for the hint."""
+    body = text[1:]
+    if body[-1:] in _SCALE and "," in body:
+        return "a `k` or `m` amount is written without commas, as in `£1.5m`"
+    if "__" in body or "_," in body or ",_" in body or body.endswith("_") or "_." in body:
+        return "an underscore may only stand between two digits, as in `£1_000`"
+    whole, _, pence = body.partition(".")
+    if "." in body and (len(pence) != 2 or not pence.isdigit()):
+        return "write pence with exactly two digits, as in `£1,234.50`"
+    if "," in whole:
+        return "group digits in threes with commas (`£3,000,000`) or not at all (`£3000000`)"
+    return "write money as `£1,234.56`, `£250k` or `£1.5m`"

@@ -1,0 +1,579 @@
+"""Hypothesis strategies for valid rulebook models, built from model.py, not from files.
+
+Every scheme drawn here should check clean: money and weights add up exactly, pay rules
+are monotone, reachable and fit their measure. So a property that fails on one of them
+is a bug in the stage under test (or in these strategies), never a bad input.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import pairwise
+from typing import Literal, TypeVar
+
+from hypothesis import strategies as st
+
+from cquin_rules.model import (
+    DOMAINS,
+    NEGOTIATION_STATUSES,
+    REPORTING_FREQUENCIES,
+    Achieved,
+    Baseline,
+    Combine,
+    CombineMode,
+    Comparison,
+    DenominatorBelow,
+    Direction,
+    Evidence,
+    Example,
+    ExampleInput,
+    Expectation,
+    ExpectMoney,
+    ExpectStatus,
+    FinancialYear,
+    Fixed,
+    FixedPay,
+    FrameworkRef,
+    Goal,
+    Header,
+    Indicator,
+    Item,
+    LinearPay,
+    Located,
+    Measure,
+    MeasuredValue,
+    NumberValue,
+    Part,
+    PayRule,
+    PercentValue,
+    Period,
+    Pounds,
+    Quantity,
+    Ratio,
+    Reported,
+    Row,
+    Scheme,
+    Scope,
+    ShareOfContract,
+    Target,
+    Threshold,
+    ValueIs,
+    goal_indicators,
+)
+from cquin_rules.rules import Linear, compile_rule
+
+T = TypeVar("T")
+Key = tuple[str, tuple[str, ...], str]
+
+ONE = Fraction(1)
+ZERO = Fraction(0)
+PAY_GRID = tuple(Fraction(k, 100) for k in range(0, 101, 5))
+#: Keywords that are fine as indicator and part names (section 2).
+KEYWORD_NAMES = ("total", "value", "weight", "pay", "baseline", "gate", "measure", "linear",
+                 "period", "part", "national", "local", "achieved", "reported", "expect")
+#: Words a goal code may not be: they mean the totals in `expect` lines (E101), or
+#: compete with `expect` at the start of an example line.
+RESERVED_CODES = frozenset({"total", "national", "local", "expect"})
+
+# ---- names and text -----------------------------------------------------------------
+
+plain_names = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,9}", fullmatch=True)
+names = st.one_of(plain_names, plain_names, plain_names, st.sampled_from(KEYWORD_NAMES))
+goal_codes = st.from_regex(r"[A-Z][A-Z0-9]{0,5}", fullmatch=True)
+texts = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=0, max_size=30
+) | st.sampled_from(['say "hello"', "back\\slash", "Dr O’Brien", "£5 ✓", ""])
+
+
+def unique_names(draw: st.DrawFn, count: int, source: st.SearchStrategy[str] = names
+                 ) -> list[str]:
+    return draw(st.lists(source, min_size=count, max_size=count, unique=True))
+
+
+def partition(draw: st.DrawFn, total: int, count: int) -> list[int]:
+    """`count` positive whole numbers adding up to `total`."""
+    if count == 1:
+        return [total]
+    cuts = sorted(draw(st.lists(st.integers(1, total - 1), min_size=count - 1,
+                                max_size=count - 1, unique=True)))
+    edges = [0, *cuts, total]
+    return [b - a for a, b in pairwise(edges)]
+
+
+def loc(value: T) -> Located[T]:
+    return Located(value)
+
+
+def is_finite_decimal(value: Fraction) -> bool:
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+# ---- thresholds and pay rules -------------------------------------------------------
+
+
+def _scale(measure: Measure) -> tuple[Fraction, Fraction]:
+    """The range of a measure's values used for thresholds: percent 0–1, number 0–1000."""
+    return (ZERO, ONE) if measure == "percent" else (ZERO, Fraction(1000))
+
+
+def _values(measure: Measure, baseline: Fraction | None) -> st.SearchStrategy[Fraction]:
+    """Candidate threshold values strictly inside the measure's range."""
+    if measure == "percent":
+        plain = st.integers(1, 199).map(lambda k: Fraction(k, 200))
+    else:
+        plain = st.integers(1, 9999).map(lambda k: Fraction(k, 10))
+    if baseline is None:
+        return plain
+    low, high = _scale(measure)
+    unit = Fraction(1, 100) if measure == "percent" else ONE
+    near = st.integers(-20, 20).map(lambda k: baseline + k * unit)
+    relative = st.integers(50, 150).map(lambda k: baseline * Fraction(k, 100))
+    return st.one_of(plain, near, relative).filter(lambda v: low < v < high)
+
+
+@st.composite
+def threshold_for(draw: st.DrawFn, value: Fraction, measure: Measure,
+                  baseline: Fraction | None) -> Threshold:
+    """An expression that resolves to `value`: a literal or baseline arithmetic."""
+    kind: Literal["percent", "number"] = "percent" if measure == "percent" else "number"
+    options: list[Threshold] = [Fixed(Quantity(value, kind))]
+    if baseline is not None:
+        delta_kind: Literal["points", "number"] = "points" if measure == "percent" else "number"
+        if value == baseline:
+            options.append(Baseline("", None))
+        elif value > baseline:
+            options.append(Baseline("+", Quantity(value - baseline, delta_kind)))
+        else:
+            options.append(Baseline("-", Quantity(baseline - value, delta_kind)))
+        if baseline != 0 and is_finite_decimal(value / baseline):
+            options.append(Baseline("*", Quantity(value / baseline, "percent")))
+    return draw(st.sampled_from(options))
+
+
+@st.composite
+def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
+        Direction | None, Quantity | None, int | None, PayRule]:
+    """(direction the rule shows, baseline, minimum denominator, pay rule) for a measure."""
+    if measure == "evidence":
+        return None, None, None, draw(st.sampled_from(_EVIDENCE_RULES))
+    base: Fraction | None = None
+    if draw(st.booleans()):
+        base = draw(_values(measure, None))
+    baseline = None if base is None else Quantity(base, "percent" if measure == "percent"
+                                                  else "number")
+    form = draw(st.sampled_from(["linear", "when", "table", "table", "reported"]))
+    if form == "reported":
+        return None, baseline, None, PayRule("when", (Row(FixedPay(ONE), Reported()),
+                                                      Row(FixedPay(ZERO), None)))
+    direction: Direction = draw(st.sampled_from(["higher", "lower"]))
+    higher = direction == "higher"
+    values = _values(measure, base)
+
+    def expr(value: Fraction) -> Threshold:
+        return draw(threshold_for(value, measure, base))
+
+    def linear(start: Fraction, end: Fraction) -> LinearPay:
+        return LinearPay(expr(start), expr(end))
+
+    if form == "linear":
+        low, high = sorted(draw(st.lists(values, min_size=2, max_size=2, unique=True)))
+        rule = PayRule("linear", (Row(linear(low, high) if higher else linear(high, low), None),))
+        minimum = draw(st.none() | st.integers(1, 50)) if measure == "percent" else None
+        return direction, baseline, minimum, rule
+    ops: tuple[Comparison, Comparison] = (">=", ">") if higher else ("<=", "<")
+    if form == "when":
+        rule = PayRule("when", (
+            Row(FixedPay(ONE), ValueIs(draw(st.sampled_from(ops)), expr(draw(values)))),
+            Row(FixedPay(ZERO), None),
+        ))
+        minimum = draw(st.none() | st.integers(1, 50)) if measure == "percent" else None
+        return direction, baseline, minimum, rule
+    bands: list[Fraction] = sorted(
+        draw(st.lists(values, min_size=1, max_size=4, unique=True)),
+        reverse=higher,
+    )
+    last = bands[-1]
+    otherwise_payout: FixedPay | LinearPay | None = None
+    floor = ZERO
+    if draw(st.booleans()):
+        ends = sorted(draw(st.lists(values, min_size=2, max_size=2, unique=True)))
+        start, end = (ends[0], ends[1]) if higher else (ends[1], ends[0])
+        floor = Linear(start, end).at(last)
+        otherwise_payout = linear(start, end)
+    allowed = [p for p in PAY_GRID if p >= floor] or [ONE]
+    pays = sorted(draw(st.lists(st.sampled_from(allowed), min_size=len(bands),
+                                max_size=len(bands))), reverse=True)
+    pays[0] = ONE
+    if otherwise_payout is None:
+        otherwise_payout = FixedPay(draw(st.sampled_from([p for p in PAY_GRID if p <= pays[-1]])))
+    rows = [Row(FixedPay(pay), ValueIs(draw(st.sampled_from(ops)), expr(band)))
+            for pay, band in zip(pays, bands, strict=True)]
+    rows.append(Row(otherwise_payout, None))
+    minimum = None
+    if measure == "percent" and draw(st.booleans()):
+        if draw(st.booleans()):
+            rows.insert(0, Row(FixedPay(ONE), DenominatorBelow(draw(st.integers(1, 50)))))
+        else:
+            minimum = draw(st.integers(1, 50))
+    return direction, baseline, minimum, PayRule("table", tuple(rows))
+
+
+_EVIDENCE_RULES = (
+    PayRule("when", (Row(FixedPay(ONE), Achieved()), Row(FixedPay(ZERO), None))),
+    PayRule("table", (Row(FixedPay(ONE), Achieved()), Row(FixedPay(ZERO), None))),
+    PayRule("table", (Row(FixedPay(ONE), Achieved()), Row(FixedPay(Fraction(1, 2)), None))),
+    PayRule("table", (Row(FixedPay(ZERO), Achieved(negated=True)), Row(FixedPay(ONE), None))),
+    PayRule("when", (Row(FixedPay(ONE), Reported()), Row(FixedPay(ZERO), None))),
+)
+
+
+# ---- indicators, parts, periods -----------------------------------------------------
+
+
+@st.composite
+def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = None,
+               gate: bool = False) -> Indicator:
+    """One indicator; `share` is ("weight", P) or ("value", £X) when its parent weighs items."""
+    measure: Measure = draw(st.sampled_from(["percent", "percent", "number", "evidence"]))
+    direction, baseline, minimum, rule = draw(pay_setups(measure))
+    declared: Direction | None = None
+    if direction is not None and draw(st.booleans()):
+        declared = direction
+    elif direction == "lower":
+        declared = "lower"
+    optional_text = st.none() | texts
+    return Indicator(
+        name=name,
+        title=draw(optional_text),
+        measure=None if measure == "percent" and draw(st.booleans()) else loc(measure),
+        direction=None if declared is None else loc(declared),
+        weight=loc(share[1]) if share and share[0] == "weight" else None,
+        value=loc(share[1]) if share and share[0] == "value" else None,
+        gate=loc(True) if gate else None,
+        baseline=None if baseline is None else loc(baseline),
+        minimum_denominator=None if minimum is None else loc(minimum),
+        source=draw(optional_text),
+        reported=draw(st.none() | st.sampled_from(REPORTING_FREQUENCIES)),
+        definition=draw(optional_text),
+        exclusions=draw(optional_text),
+        pay=rule,
+    )
+
+
+@st.composite
+def combines(draw: st.DrawFn, count: int) -> Combine | None:
+    mode: CombineMode | None = draw(st.sampled_from(
+        [None, None, "weighted", "minimum", "all", "at least"]))
+    if mode is None:
+        return None
+    if mode == "at least":
+        return Combine(mode, draw(st.integers(1, count)))
+    return Combine(mode)
+
+
+def _whole_pence(amount: Fraction | None) -> bool:
+    return amount is not None and (amount * 100).denominator == 1
+
+
+@st.composite
+def item_lists(draw: st.DrawFn, money: Fraction | None, depth: int = 0
+               ) -> tuple[Combine | None, tuple[Item, ...]]:
+    """The items of a goal, part or period, and how they combine.
+
+    Items carry weights totalling 100%, values totalling `money` (only when the parent's
+    money is known exactly in whole pence), or nothing (equal shares); gates carry none.
+    """
+    count: int = draw(st.integers(1, 4 if depth == 0 else 3))
+    gates: int = draw(st.sampled_from([0, 0, 0, 1]))
+    combine: Combine | None = draw(combines(count))
+    weighted = combine is None or combine.mode == "weighted"
+    modes = ["none", "weight"] + (["value"] if _whole_pence(money) and money and
+                                  money * 100 >= count else [])
+    mode = draw(st.sampled_from(modes)) if weighted else "none"
+    shares: list[tuple[str, Fraction] | None] = [None] * count
+    if mode == "weight":
+        shares = [("weight", Fraction(k, 100)) for k in partition(draw, 100, count)]
+    elif mode == "value":
+        assert money is not None
+        shares = [("value", Fraction(k, 100))
+                  for k in partition(draw, int(money * 100), count)]
+    all_names = unique_names(draw, count + gates)
+    items: list[Item] = []
+    for name, share in zip(all_names, shares, strict=False):
+        if depth < 2 and draw(st.integers(0, 4)) == 0:
+            items.append(draw(parts(name, share, depth + 1)))
+        else:
+            items.append(draw(indicators(name, share)))
+    for name in all_names[count:]:
+        gate = draw(indicators(name, None, gate=True))
+        items.insert(draw(st.integers(0, len(items))), gate)
+    return combine, tuple(items)
+
+
+@st.composite
+def parts(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None, depth: int) -> Part:
+    money = share[1] if share and share[0] == "value" else None
+    combine, items = draw(item_lists(money, depth))
+    return Part(
+        name=name,
+        title=draw(st.none() | texts),
+        weight=loc(share[1]) if share and share[0] == "weight" else None,
+        value=loc(share[1]) if share and share[0] == "value" else None,
+        combine=combine,
+        items=items,
+    )
+
+
+PERIOD_FAMILIES = (("Q1", "Q2", "Q3", "Q4"), ("H1", "H2"), ("year",),
+                   tuple(f"M{i}" for i in range(1, 13)))
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> tuple[Period, ...]:
+    family: tuple[str, ...] = draw(st.sampled_from(PERIOD_FAMILIES))
+    chosen = sorted(draw(st.lists(st.sampled_from(family), min_size=1,
+                                  max_size=min(4, len(family)), unique=True)),
+                    key=family.index)
+    shares = partition(draw, 100, len(chosen)) if len(chosen) > 1 else [100]
+    result = []
+    for name, share in zip(chosen, shares, strict=True):
+        combine, items = draw(item_lists(None, 1))
+        result.append(Period(name, loc(Fraction(share, 100)), combine, items))
+    return tuple(result)
+
+
+# ---- goals and the header -----------------------------------------------------------
+
+
+@st.composite
+def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
+          national: bool) -> Goal:
+    scope: Located[Scope] | None = Located("national")
+    if not national:
+        scope = draw(st.sampled_from([None, Located[Scope]("local")]))
+    domains = draw(st.lists(st.sampled_from(DOMAINS), min_size=1, max_size=4, unique=True))
+    money = share[1] if share[0] == "value" else None
+    combine: Combine | None = None
+    items: tuple[Item, ...] = ()
+    goal_periods: tuple[Period, ...] = ()
+    if draw(st.integers(0, 3)) == 0:
+        goal_periods = draw(periods())
+    else:
+        combine, items = draw(item_lists(money))
+    return Goal(
+        code=code,
+        title=draw(texts),
+        scope=scope,
+        domains=loc(tuple(domains)),
+        weight=loc(share[1]) if share[0] == "weight" else None,
+        value=loc(share[1]) if share[0] == "value" else None,
+        combine=combine,
+        items=items,
+        periods=goal_periods,
+        lead=draw(st.none() | texts),
+        rationale=draw(st.none() | texts),
+        status=draw(st.none() | st.sampled_from(NEGOTIATION_STATUSES)),
+    )
+
+
+pounds = st.integers(1_000, 10_000_000).map(Fraction)
+contract_values = st.one_of(
+    st.integers(1_000_000, 500_000_000).map(Fraction),
+    st.integers(100_000_000, 50_000_000_000).map(lambda p: Fraction(p, 100)),
+)
+
+
+@st.composite
+def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) -> Scheme:
+    """A valid scheme. `framework` adds a framework reference (which `check` would try to
+    resolve), `examples` adds example blocks; both are for round trips through text."""
+    contract = draw(st.none() | contract_values)
+    outturn = draw(contract_values) if contract is not None and draw(st.booleans()) else None
+    base = outturn if outturn is not None else contract
+    cquin: Pounds | ShareOfContract
+    if base is not None and draw(st.booleans()):
+        cquin = ShareOfContract(Fraction(draw(st.integers(1, 500)), 10_000))
+        exact = cquin.share * base
+    else:
+        cquin = Pounds(draw(pounds))
+        exact = cquin.amount
+    count: int = draw(st.integers(1, 6))
+    codes = unique_names(draw, count, goal_codes.filter(lambda c: c not in RESERVED_CODES))
+    national_flags = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    by_value = _whole_pence(exact) and exact * 100 >= count and draw(st.booleans())
+    shares: list[tuple[str, Fraction]]
+    if by_value:
+        shares = [("value", Fraction(k, 100))
+                  for k in partition(draw, int(exact * 100), count)]
+    else:
+        shares = [("weight", Fraction(k, 100)) for k in partition(draw, 100, count)]
+    goal_list = [draw(goals(code, share, flag))
+                 for code, share, flag in zip(codes, shares, national_flags, strict=True)]
+    national_share = sum((s[1] for s, flag in zip(shares, national_flags, strict=True) if flag),
+                         ZERO)
+    national: Pounds | ShareOfContract | None = None
+    if any(national_flags) or draw(st.booleans()):
+        if by_value:
+            national = Pounds(national_share)
+        elif isinstance(cquin, ShareOfContract):
+            national = ShareOfContract(cquin.share * national_share)
+        else:
+            national = Pounds(cquin.amount * national_share)
+    header = Header(
+        title=draw(texts),
+        provider=draw(st.none() | texts.map(loc)),
+        commissioners=tuple(draw(st.lists(texts.map(loc), max_size=2))),
+        year=draw(st.none() | st.integers(2000, 2098).map(
+            lambda y: loc(FinancialYear(y, y + 1)))),
+        framework=draw(st.none() | st.builds(FrameworkRef, names | texts, st.booleans())
+                       ) if framework else None,
+        contract_value=None if contract is None else loc(contract),
+        outturn_value=None if outturn is None else loc(outturn),
+        cquin_value=loc(cquin),
+        national_value=None if national is None else loc(national),
+        payment_on_account=draw(st.none() | st.integers(0, 100).map(
+            lambda k: loc(Fraction(k, 100)))),
+        reconcile_months=draw(st.none() | st.lists(
+            st.integers(1, 12), min_size=1, max_size=4, unique=True).map(
+                lambda ms: loc(tuple(sorted(ms))))),
+    )
+    scheme = Scheme(header, tuple(goal_list))
+    if examples:
+        found = draw(st.lists(example_blocks(scheme), max_size=2, unique_by=lambda e: e.name))
+        scheme = Scheme(header, scheme.goals, tuple(found))
+    return scheme
+
+
+# ---- measurements and examples ------------------------------------------------------
+
+
+def _thresholds(indicator: Indicator) -> list[Fraction]:
+    """Every number the indicator's rule turns on: good places to measure."""
+    rule = compile_rule(indicator)
+    found: list[Fraction] = []
+    if rule is None:
+        return found
+    for row in rule.rows:
+        if row.threshold is not None:
+            found.append(row.threshold)
+        if isinstance(row.pays, Linear):
+            found.extend([row.pays.start, row.pays.end])
+    return found
+
+
+@st.composite
+def measured_values(draw: st.DrawFn, indicator: Indicator) -> MeasuredValue:
+    """A value of the right kind for the indicator's measure, often on a threshold."""
+    measure = indicator.measure_kind
+    if measure == "evidence":
+        return Evidence(draw(st.booleans()))
+    low, high = _scale(measure)
+    edges = [v for v in _thresholds(indicator) if low <= v <= high]
+    if measure == "number":
+        plain = st.integers(0, 20_000).map(lambda k: Fraction(k, 10))
+        value = draw(st.sampled_from(edges) | plain if edges else plain)
+        return NumberValue(value)
+    if draw(st.booleans()):
+        denominator: int = draw(st.integers(1, 300))
+        return Ratio(draw(st.integers(0, denominator)), denominator)
+    plain = st.integers(0, 1000).map(lambda k: Fraction(k, 1000))
+    return PercentValue(draw(st.sampled_from(edges) | plain if edges else plain))
+
+
+def indicator_keys(scheme: Scheme) -> list[tuple[Key, Indicator]]:
+    """Every measurable indicator as ((goal, path, period), indicator)."""
+    return [((goal.code, path, period), indicator)
+            for goal in scheme.goals
+            for period, path, indicator in goal_indicators(goal)]
+
+
+@st.composite
+def measurements_for(draw: st.DrawFn, scheme: Scheme, full: bool | None = None
+                     ) -> dict[Key, MeasuredValue]:
+    """Measured values keyed by (goal, path, period): all of them, or some when partial."""
+    if full is None:
+        full = draw(st.booleans())
+    found: dict[Key, MeasuredValue] = {}
+    for key, indicator in indicator_keys(scheme):
+        if full or draw(st.integers(0, 4)) > 0:
+            found[key] = draw(measured_values(indicator))
+    return found
+
+
+def better_direction(indicator: Indicator) -> Direction | None:
+    """Which way the indicator's value is better, as its rule shows (None: it does not)."""
+    if indicator.direction is not None:
+        return indicator.direction.value
+    rule = compile_rule(indicator)
+    if rule is None or indicator.measure_kind == "evidence":
+        return None
+    for row in rule.rows:
+        if isinstance(row.pays, Linear):
+            return "higher" if row.pays.start < row.pays.end else "lower"
+        if row.comparison is not None:
+            return "higher" if row.comparison in (">=", ">") else "lower"
+    return None
+
+
+@st.composite
+def improved(draw: st.DrawFn, indicator: Indicator, before: MeasuredValue | None
+             ) -> MeasuredValue:
+    """A measurement at least as good as `before` (any value beats none)."""
+    if before is None:
+        return draw(measured_values(indicator))
+    if isinstance(before, Evidence):
+        return Evidence(True)
+    direction = better_direction(indicator)
+    if direction is None:
+        return before
+    up = direction == "higher"
+    if isinstance(before, Ratio):
+        n, d = before.numerator, before.denominator
+        better: int = draw(st.integers(n, d) if up else st.integers(0, n))
+        return Ratio(better, d)
+    value = before.value
+    low, high = _scale(indicator.measure_kind)
+    if isinstance(before, NumberValue):
+        high = Fraction(10**6)
+    candidates = [v for v in _thresholds(indicator) if (v >= value if up else v <= value)
+                  and low <= v <= high]
+    step = st.integers(0, 1000).map(lambda k: Fraction(k, 1000) * (high - value if up
+                                                                   else value - low))
+    delta = step.map(lambda s: value + s if up else value - s)
+    new = draw(st.sampled_from(candidates) | delta if candidates else delta)
+    return PercentValue(new) if isinstance(before, PercentValue) else NumberValue(new)
+
+
+def _target_strategy(scheme: Scheme) -> st.SearchStrategy[Target]:
+    keys = indicator_keys(scheme)
+    return st.sampled_from(keys).map(
+        lambda pair: Target(pair[0][0], pair[0][1], None if pair[0][2] == "year" and not
+                            _has_periods(scheme, pair[0][0]) else pair[0][2]))
+
+
+def _has_periods(scheme: Scheme, code: str) -> bool:
+    return any(goal.code == code and goal.periods for goal in scheme.goals)
+
+
+@st.composite
+def example_blocks(draw: st.DrawFn, scheme: Scheme) -> Example:
+    """An example naming real goals and indicators, with every kind of `expect` line."""
+    values: dict[Key, MeasuredValue] = draw(measurements_for(scheme))
+    inputs = tuple(
+        ExampleInput(Target(goal, path, None if period == "year" and not
+                            _has_periods(scheme, goal) else period), value)
+        for (goal, path, period), value in values.items()
+    )
+    amounts = st.integers(0, 10**9).map(lambda p: Fraction(p, 100))
+    goal_targets = st.sampled_from([g.code for g in scheme.goals]).map(Target)
+    expectations: list[Expectation] = draw(st.lists(st.one_of(
+        st.builds(ExpectMoney, st.sampled_from(["total", "national", "local"]), amounts),
+        st.builds(ExpectMoney, goal_targets, amounts),
+        st.builds(ExpectStatus, goal_targets | _target_strategy(scheme),
+                  st.sampled_from(["met", "partially met", "not met", "not reported"])),
+    ), max_size=4))
+    return Example(draw(texts), inputs, tuple(expectations))
