@@ -27,6 +27,8 @@ Codes this module adds or sharpens, and where each points:
 - E401-E409 pay rules (see `check_rules`); E409 also `combine at least K` asking for
   more items than there are (at the `combine`).
 - W503 a goal, part or indicator with zero weight or value, or a 0% period (at it).
+- E001 also a goal holding both period blocks and items outside them (at the first
+  such item): the grammar accepts the mixture, the language does not.
 """
 
 from __future__ import annotations
@@ -230,6 +232,12 @@ def _goal(goal: Goal, cquin: Fraction | None) -> list[Diagnostic]:
         found.append(Diagnostic(
             "E105", f"goal {goal.code} holds no indicators", goal.span,
             "add an `indicator`, a `part` or `period` blocks",
+        ))
+    if goal.items and goal.periods:
+        found.append(Diagnostic(
+            "E001", f"goal {goal.code} has both period blocks and items outside them",
+            goal.items[0].span,
+            "a goal holds indicators and parts, or period blocks: move this item into a period",
         ))
     if goal.items:
         found += _items(goal.items, money, goal.combine, f"goal {goal.code}", goal.span,

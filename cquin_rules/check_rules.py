@@ -271,7 +271,7 @@ def _check_baseline_arithmetic(
     if measure == "percent" and operand.kind == "number":
         number = exact_decimal(operand.value, 4)
         return [Diagnostic(
-            "E406", f"`{written(threshold)}` adds a plain number to a percentage baseline",
+            "E406", f"`{written(threshold)}` mixes a plain number with a percentage baseline",
             threshold.span,
             f"write `baseline {sign} {number}pp` for percentage points, or `baseline * …%` "
             "for a relative change",

@@ -171,12 +171,6 @@ def _parts(block: Tree[Token]) -> tuple[list[Token], Token, list[Tree[Token] | T
     return header, lbrace, list(children[opening + 1 : -1]), rbrace
 
 
-def _is_one_line(node: Tree[Token] | Token) -> bool:
-    return (
-        isinstance(node, Tree) and node.data == "indicator" and node.meta.line == node.meta.end_line
-    )
-
-
 class _Layout:
     """Lays out a parse tree as lines, then places the comments and blank lines.
 
@@ -222,7 +216,7 @@ class _Layout:
 
     def block(self, block: Tree[Token], depth: int) -> None:
         header, lbrace, body, rbrace = _parts(block)
-        if not body and id(lbrace) not in self.trailing and id(rbrace) not in self.leading:
+        if self.is_empty(block):
             tokens = [*header, lbrace, rbrace]
             self.lines.append(_Line(depth, _words(header) + " {}", tokens, header[0].line))
             return
@@ -261,7 +255,7 @@ class _Layout:
             run.clear()
 
         for index, statement in enumerate(body):
-            if not _is_one_line(statement):
+            if not self.one_line(statement):
                 close_run()
                 continue
             first = _tokens(statement)[0]
@@ -270,6 +264,21 @@ class _Layout:
             run.append(index)
         close_run()
         return widths
+
+    def one_line(self, node: Tree[Token] | Token) -> bool:
+        """An indicator written on one line, or an empty one (which is written `{}`)."""
+        return (
+            isinstance(node, Tree)
+            and node.data == "indicator"
+            and (node.meta.line == node.meta.end_line or self.is_empty(node))
+        )
+
+    def is_empty(self, node: Tree[Token] | Token) -> bool:
+        """A block with no statements and no comments inside: written `header {}`."""
+        if not isinstance(node, Tree) or node.data not in _BLOCKS:
+            return False
+        _, lbrace, body, rbrace = _parts(node)
+        return not body and id(lbrace) not in self.trailing and id(rbrace) not in self.leading
 
     def table(self, rows: list[Tree[Token] | Token], depth: int) -> None:
         """Rows with the percent payouts padded, so their `when` and `otherwise` line up

@@ -182,7 +182,7 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
     if form == "linear":
         low, high = sorted(draw(st.lists(values, min_size=2, max_size=2, unique=True)))
         rule = PayRule("linear", (Row(linear(low, high) if higher else linear(high, low), None),))
-        minimum = draw(st.none() | st.integers(1, 50)) if measure == "percent" else None
+        minimum = draw(st.none() | st.integers(2, 50)) if measure == "percent" else None
         return direction, baseline, minimum, rule
     ops: tuple[Comparison, Comparison] = (">=", ">") if higher else ("<=", "<")
     if form == "when":
@@ -190,7 +190,7 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
             Row(FixedPay(ONE), ValueIs(draw(st.sampled_from(ops)), expr(draw(values)))),
             Row(FixedPay(ZERO), None),
         ))
-        minimum = draw(st.none() | st.integers(1, 50)) if measure == "percent" else None
+        minimum = draw(st.none() | st.integers(2, 50)) if measure == "percent" else None
         return direction, baseline, minimum, rule
     bands: list[Fraction] = sorted(
         draw(st.lists(values, min_size=1, max_size=4, unique=True)),
@@ -216,9 +216,9 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
     minimum = None
     if measure == "percent" and draw(st.booleans()):
         if draw(st.booleans()):
-            rows.insert(0, Row(FixedPay(ONE), DenominatorBelow(draw(st.integers(1, 50)))))
+            rows.insert(0, Row(FixedPay(ONE), DenominatorBelow(draw(st.integers(2, 50)))))
         else:
-            minimum = draw(st.integers(1, 50))
+            minimum = draw(st.integers(2, 50))
     return direction, baseline, minimum, PayRule("table", tuple(rows))
 
 
@@ -380,6 +380,10 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
     )
 
 
+framework_refs = st.one_of(
+    names.map(lambda name: FrameworkRef(name, is_path=False)),
+    texts.map(lambda path: FrameworkRef(path, is_path=True)),
+)
 pounds = st.integers(1_000, 10_000_000).map(Fraction)
 contract_values = st.one_of(
     st.integers(1_000_000, 500_000_000).map(Fraction),
@@ -429,8 +433,7 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
         commissioners=tuple(draw(st.lists(texts.map(loc), max_size=2))),
         year=draw(st.none() | st.integers(2000, 2098).map(
             lambda y: loc(FinancialYear(y, y + 1)))),
-        framework=draw(st.none() | st.builds(FrameworkRef, names | texts, st.booleans())
-                       ) if framework else None,
+        framework=draw(st.none() | framework_refs) if framework else None,
         contract_value=None if contract is None else loc(contract),
         outturn_value=None if outturn is None else loc(outturn),
         cquin_value=loc(cquin),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -84,7 +85,7 @@ def conformance_cases() -> list[Path]:
 
 @pytest.mark.parametrize("case", conformance_cases(), ids=lambda p: p.name)
 def test_conformance_check(case: Path) -> None:
-    """Every conformance case without a framework or syntax error gives exactly its [code, line] list."""
+    """Each conformance case that needs no framework gives exactly its [code, line] list."""
     expected = json.loads((case / "expect.json").read_text(encoding="utf-8"))
     if "check" not in expected or "args" in expected:
         pytest.skip("needs a framework")
@@ -171,7 +172,8 @@ def test_national_share_matches_exactly_before_rounding() -> None:
     """20% of a 2.5% scheme matches 0.5% national exactly, even on an odd contract value."""
     text = HEADER.replace(
         "cquin value £100,000",
-        "contract value £1,234,567.89\n  cquin value 2.5% of contract\n  national value 0.5% of contract",
+        "contract value £1,234,567.89\n  cquin value 2.5% of contract\n"
+        "  national value 0.5% of contract",
     ) + """
 goal N "n" { national  domain safety  weight 20%  indicator x { pay linear from 50% to 90% } }
 goal L "l" { domain safety  weight 80%  indicator x { pay linear from 50% to 90% } }
@@ -184,7 +186,7 @@ goal L "l" { domain safety  weight 80%  indicator x { pay linear from 50% to 90%
 
 def test_duplicate_and_reserved_goal_codes_are_e101() -> None:
     """A repeated goal code is E101 at the second; `total` and `expect` are reserved."""
-    goal = 'goal {} "g" {{ domain safety  weight 25%  indicator x {{ pay linear from 50% to 90% }} }}\n'
+    goal = 'goal {} "g" {{ domain safety  weight 25%  indicator x {{ pay 100% when reported }} }}\n'
     text = HEADER + "".join(goal.format(code) for code in ("A", "A", "total", "expect"))
     assert pairs(text) == [("E101", 8), ("E101", 9), ("E101", 10)]
 
@@ -302,7 +304,7 @@ goal A "a" {
 
 
 def test_weight_and_value_both_or_neither_is_e205() -> None:
-    """A goal with both weight and value, or neither, is E205; so is a part among weighted siblings."""
+    """Both weight and value, or neither, is E205 for a goal, and for a part among weighted ones."""
     text = HEADER + """
 goal A "a" { domain safety  weight 50%  value £50,000  indicator x { pay linear from 50% to 90% } }
 goal B "b" { domain safety  indicator x { pay linear from 50% to 90% } }
@@ -521,6 +523,45 @@ def test_linear_piece_falling_inside_a_band_is_e403() -> None:
     assert ("E403", line(text, "linear from 80%")) in pairs(text)
 
 
+def test_payment_falling_just_above_a_threshold_is_e403() -> None:
+    """50% at exactly 50% but close to 0% just above it: the line row is E403 (a limit case)."""
+    text = one_indicator(
+        "pay {\n      linear from 50% to 100% when value > 50%\n      50% otherwise\n    }"
+    )
+    [problem] = diagnose(text)
+    assert (problem.code, problem.line) == ("E403", line(text, "linear from 50%"))
+    assert "just above 50%" in problem.message
+
+
+def test_goal_mixing_periods_and_items_is_reported() -> None:
+    """A goal with period blocks and an item outside them is E001 at that item."""
+    text = HEADER + """
+goal A "a" {
+  domain safety
+  weight 100%
+  period year 100% { indicator x { pay linear from 50% to 90% } }
+  indicator y { pay linear from 50% to 90% }
+}
+"""
+    assert pairs(text) == [("E001", line(text, "indicator y"))]
+
+
+def test_gate_and_at_least_within_reach_are_clean() -> None:
+    """A gate without weight beside weighted items, and `at least 2` of three, check clean."""
+    text = HEADER + """
+goal A "a" {
+  domain safety
+  weight 100%
+  combine at least 2
+  indicator g { gate  measure evidence  pay 100% when achieved }
+  indicator x { weight 50%  pay 100% when value >= 90% }
+  indicator y { weight 25%  pay 100% when value >= 90% }
+  indicator z { weight 25%  pay linear from 50% to 90% }
+}
+"""
+    assert pairs(text) == []
+
+
 def test_evidence_not_achieved_paying_more_is_e403() -> None:
     """For evidence, paying more when not achieved is E403 at the row achieved reaches."""
     text = one_indicator(
@@ -571,6 +612,7 @@ def test_number_rule_beyond_the_last_threshold_is_analysed() -> None:
 
 # ---- property: the exact analysis agrees with brute force ---------------------------------
 
+MEASURES: list[Measure] = ["percent", "number"]
 GRID = [Fraction(n, 10) for n in range(11)]
 PAYS = [Fraction(n, 4) for n in range(5)]
 EPSILON = Fraction(1, 10_000)
@@ -633,7 +675,7 @@ def brute_force(
     ordered = sorted(marks)
     points = set(ordered)
     points.update(m + d for m in ordered for d in (EPSILON, -EPSILON))
-    points.update((a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False))
+    points.update((a + b) / 2 for a, b in itertools.pairwise(ordered))
     top = Fraction(1) if measure == "percent" else max(ordered) + 10
     points.update(Fraction(n, 100) * top for n in range(101))
     values = sorted(p for p in points if Fraction(0) <= p <= top)
@@ -650,17 +692,17 @@ def brute_force(
         if direction == "lower":
             results.reverse()
         best_so_far = None
-        for pays, row in results:
-            reached.add(row)
+        for pays, index in results:
+            reached.add(index)
             full = full or pays == 1
             if best_so_far is not None and pays < best_so_far:
-                perverse.add(row)
+                perverse.add(index)
             best_so_far = pays if best_so_far is None else max(best_so_far, pays)
     return reached, full, perverse
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["percent", "number"]).flatmap(indicators),
+@settings(max_examples=max(500, settings().max_examples), deadline=None)
+@given(st.sampled_from(MEASURES).flatmap(indicators),
        st.sampled_from(["higher", "lower"]))
 def test_exact_analysis_agrees_with_brute_force(indicator: Indicator, direction: Direction) -> None:
     """E403/E404/E409 from the interval reasoning match evaluating the rule on a fine grid."""

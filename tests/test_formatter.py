@@ -497,9 +497,10 @@ def separators(draw: st.DrawFn) -> str:
 def scramble(draw: st.DrawFn, words: list[str]) -> str:
     """The words with random layout and comments between them (and before and after)."""
     out = [draw(st.sampled_from(["", "# head\n", "# head\n\n"]))]
+    dense = draw(st.booleans())  # mostly single spaces: many blocks written on one line
     for word in words:
         out.append(word)
-        out.append(draw(separators()))
+        out.append(" " if dense and draw(st.integers(0, 9)) < 8 else draw(separators()))
     return "".join(out)
 
 
@@ -736,10 +737,10 @@ def scopes(line: str) -> list[tuple[str, ...]]:
     TextMate rules for this grammar: match, captures, begin/end with inner patterns."""
     result: list[tuple[str, ...]] = [()] * len(line)
 
-    def paint(start: int, end: int, name: str | None) -> None:
+    def paint(start: int, end: int, name: str | None, *, outer: bool = False) -> None:
         if name:
             for i in range(start, end):
-                result[i] = (*result[i], name)
+                result[i] = (name, *result[i]) if outer else (*result[i], name)
 
     def captures(match: re.Match[str], names: dict[str, dict[str, str]]) -> None:
         for group, capture in names.items():
@@ -748,17 +749,21 @@ def scopes(line: str) -> list[tuple[str, ...]]:
 
     def run(rules: list[dict[str, Any]], pos: int, end_pattern: str | None) -> int:
         while pos < len(line):
-            candidates = [(r, re.compile(r.get("match") or r["begin"]).search(line, pos)) for r in rules]
+            candidates = [
+                (rule, re.compile(rule.get("match") or rule["begin"]).search(line, pos))
+                for rule in rules
+            ]
             best: tuple[dict[str, Any] | None, re.Match[str] | None] = (None, None)
-            for rule, match in candidates:
-                if match and (best[1] is None or match.start() < best[1].start()):
-                    best = (rule, match)
+            for candidate, found in candidates:
+                if found and (best[1] is None or found.start() < best[1].start()):
+                    best = (candidate, found)
             closing = re.compile(end_pattern).search(line, pos) if end_pattern else None
-            rule, match = best
+            chosen, match = best
             if closing and (match is None or closing.start() <= match.start()):
                 return closing.start()
-            if rule is None or match is None:
+            if chosen is None or match is None:
                 return len(line)
+            rule = chosen
             if "match" in rule:
                 paint(match.start(), match.end(), rule.get("name"))
                 captures(match, rule.get("captures", {}))
@@ -769,7 +774,7 @@ def scopes(line: str) -> list[tuple[str, ...]]:
             inner_end = run(_rules(rule.get("patterns", [])), match.end(), rule["end"])
             closed = re.compile(rule["end"]).match(line, inner_end)
             stop = closed.end() if closed else len(line)
-            paint(match.end(), stop, rule.get("name"))
+            paint(match.end(), stop, rule.get("name"), outer=True)
             if closed:
                 captures(closed, rule.get("endCaptures", {}))
             pos = max(stop, match.end() + 1)
@@ -846,3 +851,14 @@ def test_textmate_grammar_colours_every_keyword_of_the_language() -> None:
     keyword_like = ("keyword.", "storage.type", "constant.language")
     uncoloured = [w for w in sorted(words) if not scope_of(f" {w} ", w).startswith(keyword_like)]
     assert uncoloured == []
+
+
+def test_empty_indicator_lines_up_with_its_one_line_neighbours_at_once() -> None:
+    """An empty indicator, written `{}`, joins its one-line neighbours the first time."""
+    text = (
+        'scheme "S" {}\ngoal G "g" {\n  indicator a { pay 100% when achieved }\n'
+        "  indicator bb {\n  }\n}\n"
+    )
+    once = fmt(text)
+    assert "  indicator a  { pay 100% when achieved }\n  indicator bb {}\n" in once
+    assert fmt(once) == once
