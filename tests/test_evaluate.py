@@ -456,7 +456,7 @@ def test_section_12_document_shape() -> None:
         "attainment": "0.533333",
         "earned": "320000.00",
         "status": "partially met",
-        "indicators": [{"name": "uptake", "period": "year", "value": "0.68",
+        "indicators": [{"name": "uptake", "period": "year", "value": "0.68", "measured": "68%",
                         "attainment": "0.533333", "status": "partially met",
                         "rule": "linear from 60% to 75%", "line": 17}],
     }
