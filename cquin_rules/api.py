@@ -18,6 +18,7 @@ from .model import Scheme
 
 if TYPE_CHECKING:
     from .examples import ExampleOutcome
+    from .explain import Explanation
     from .measurements import Measurements
     from .result import Result
 
@@ -79,6 +80,20 @@ class Rulebook:
             measurements = read_measurements(measurements, self)
         return evaluate(self.scheme, measurements, strict=strict, path=self.path)
 
+    def explain(
+        self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
+    ) -> Explanation:
+        """Why each number in `evaluate(measurements)` is what it is (see `explain.py`).
+
+        Raises CquinError when the rulebook has errors or the measurements do.
+        """
+        from .explain import explain
+
+        self._require_clean()
+        if isinstance(measurements, (str, os.PathLike)):
+            measurements = read_measurements(measurements, self)
+        return explain(self.scheme, measurements)
+
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
         from .examples import run_examples
@@ -100,6 +115,18 @@ def loads(text: str, path: str = "<text>") -> Rulebook:
     if scheme is None or any(d.code in ("E001", "E002") for d in diagnostics):
         raise CquinError(diagnostics, text)
     return Rulebook(scheme, Source(path, text), diagnostics)
+
+
+def diagnose(text: str, path: str = "<text>") -> list[Diagnostic]:
+    """Every problem in rulebook text, errors and warnings, in file order.
+
+    The one place diagnostics are assembled: `cquin check` prints these and the language
+    server publishes them, so an editor and the command line never disagree.
+    """
+    try:
+        return loads(text, path).check()
+    except CquinError as error:
+        return sorted(error.diagnostics, key=sort_key)
 
 
 def load(path_or_text: str | os.PathLike[str]) -> Rulebook:

@@ -115,7 +115,7 @@ def main() -> None:
 @guarded
 def check(rulebooks: tuple[str, ...], output_format: str) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
-    from .api import loads, read_source
+    from .api import diagnose, read_source
 
     found: list[Diagnostic] = []
     sources: dict[str, str] = {}
@@ -128,10 +128,7 @@ def check(rulebooks: tuple[str, ...], output_format: str) -> None:
             found += diagnostics
             continue
         sources[source.path] = source.text
-        try:
-            found += loads(source.text, source.path).check()
-        except CquinError as error:
-            found += error.diagnostics
+        found += diagnose(source.text, source.path)
     found.sort(key=sort_key)
     if output_format == "json":
         click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
@@ -155,8 +152,8 @@ def check(rulebooks: tuple[str, ...], output_format: str) -> None:
 @click.argument("measurements", type=click.Path(dir_okay=False))
 @click.option(
     "--format", "output_format", default="table",
-    type=click.Choice(["table", "json"]),
-    help="table for a terminal, json for tools (section 12).",
+    type=click.Choice(["table", "json", "csv", "markdown", "html"]),
+    help="table for a terminal, json for tools (section 12), markdown, csv or html for people.",
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option("--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'.")
@@ -208,3 +205,139 @@ def run_tests(rulebooks: tuple[str, ...]) -> None:
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise InputError("")
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("measurements", type=click.Path(dir_okay=False))
+@click.option("--month", type=click.IntRange(1, 12), default=12, show_default=True,
+              help="Contract month (1 = April); 12 is the year end.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+    help="table for a terminal, json for tools.",
+)
+@guarded
+def schedule(rulebook: str, measurements: str, month: int, output_format: str) -> None:
+    """The payment schedule: money on account, earned to date and the balancing payment."""
+    from pathlib import Path
+
+    from .api import read_measurements
+    from .schedule import payment_schedule, render_table, schedule_terms
+
+    book = _load_clean(rulebook)
+    on_account, months, found = schedule_terms(book.scheme, Path(book.path).parent, book.path)
+    if has_errors(found):
+        print_diagnostics(found, {book.path: book.source.text})
+        raise InputError("")
+    try:
+        data = read_measurements(measurements, book)
+        result = book.evaluate(data)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {})
+        raise InputError("") from None
+    plan = payment_schedule(book.scheme, result, month=month, payment_on_account=on_account,
+                            reconcile_months=months)
+    if output_format == "json":
+        click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(plan), nl=False)
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("measurements", type=click.Path(dir_okay=False))
+@click.argument("name", required=False, metavar="[GOAL[.indicator]]")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    help="text for people, json for tools.",
+)
+@guarded
+def explain(rulebook: str, measurements: str, name: str | None, output_format: str) -> None:
+    """Why each number is what it is: measurement, matching row, arithmetic, rounding."""
+    from .api import read_measurements
+
+    book = _load_clean(rulebook)
+    try:
+        trace = book.explain(read_measurements(measurements, book))
+        selected = trace.select(name) if name else None
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
+    except CquinError as error:
+        for diagnostic in error.diagnostics:
+            if diagnostic.path == "<text>":
+                text = f"cquin explain: {diagnostic.code} {diagnostic.message}"
+                click.echo(text + (f"\n  hint: {diagnostic.hint}" if diagnostic.hint else ""),
+                           err=True)
+            else:
+                print_diagnostics([diagnostic], {})
+        raise InputError("") from None
+    if selected is None:
+        document: dict[str, Any] = trace.to_dict()
+        text = trace.to_text()
+    elif isinstance(selected, list):
+        document = {"indicators": [indicator.to_dict() for indicator in selected]}
+        text = "".join(
+            "\n".join(indicator.lines(qualified=True)) + "\n" for indicator in selected
+        )
+    else:
+        document = {"goals": [selected.to_dict()]}
+        text = selected.to_text()
+    if output_format == "json":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@guarded
+def lsp() -> None:
+    """Start the CQUIN language server (LSP over standard input and output), for editors."""
+    from .lsp import serve
+
+    serve()
+
+
+@main.command(name="export-xlsx")
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False))
+@guarded
+def export_xlsx(rulebook: str, out: str) -> None:
+    """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    from .files import write_atomically
+    from .spreadsheet import export_workbook, workbook_bytes
+
+    book = _load_clean(rulebook)
+    workbook, warnings = export_workbook(book.scheme, book.source.text)
+    print_diagnostics([w.at(book.path) for w in warnings], {book.path: book.source.text})
+    try:
+        write_atomically(out, workbook_bytes(workbook))
+    except OSError as error:
+        raise UnreadableFile(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command(name="import-xlsx")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False))
+@guarded
+def import_xlsx(workbook: str, out: str) -> None:
+    """Read the CQUIN spreadsheet template back into a rulebook (checked before it is written)."""
+    from .files import write_atomically
+    from .spreadsheet import import_workbook
+
+    try:
+        text, found = import_workbook(workbook)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {workbook}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UnreadableFile(str(error)) from None
+    print_diagnostics(found, {})
+    if text is None or has_errors(found):
+        raise InputError("")
+    try:
+        write_atomically(out, text)
+    except OSError as error:
+        raise UnreadableFile(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(f"wrote {out}", err=True)

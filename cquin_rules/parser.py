@@ -8,7 +8,10 @@ syntax error (E001), phrased from what the parser could have taken at that point
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from difflib import get_close_matches
@@ -16,6 +19,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lark import PostLex
@@ -48,11 +52,9 @@ def _grammar_text() -> str:
     return source_tree.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def get_parser() -> Lark:
-    """The LALR parser for rulebooks and framework files, built once."""
+def _build(grammar: str, cache: str | bool) -> Lark:
     return Lark(
-        _grammar_text(),
+        grammar,
         parser="lalr",
         lexer="contextual",
         strict=True,
@@ -60,7 +62,53 @@ def get_parser() -> Lark:
         maybe_placeholders=False,
         start=["rulebook", "framework_file"],
         postlex=_WordsWhole(),
+        cache=cache,
     )
+
+
+def _cache_dir() -> Path | None:
+    """Where the built parser is kept between runs: `$CQUIN_CACHE_DIR`, else the user's
+    cache folder (`$XDG_CACHE_HOME` or `~/.cache`, then `cquin-rules`); None when
+    `CQUIN_CACHE_DIR` is empty (no cache)."""
+    chosen = os.environ.get("CQUIN_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cquin-rules"
+
+
+@lru_cache(maxsize=1)
+def get_parser() -> Lark:
+    """The LALR parser for rulebooks and framework files, built once.
+
+    Building the LALR tables takes about half a second; loading them takes a few
+    milliseconds, so the built parser is kept in the user's cache folder under a name
+    that hashes the grammar, Lark's version and Python's, and a changed grammar is
+    never read from a stale file (Lark checks its own hash of grammar and options too).
+    A new file is written under a temporary name and renamed into place, so a
+    concurrent run never reads half a file; any failure to cache just builds afresh.
+    """
+    grammar = _grammar_text()
+    folder = _cache_dir()
+    if folder is None:
+        return _build(grammar, False)
+    key = hashlib.sha256(
+        f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
+    ).hexdigest()[:24]
+    target = folder / f"parser-{key}.lark"
+    if target.is_file():
+        return _build(grammar, str(target))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return _build(grammar, False)
+    scratch = folder / f".parser-{key}-{os.getpid()}.tmp"
+    parser = _build(grammar, str(scratch))
+    try:
+        os.replace(scratch, target)
+    except OSError:
+        scratch.unlink(missing_ok=True)
+    return parser
 
 
 # ---- bytes to text -------------------------------------------------------------------

@@ -7,6 +7,7 @@ is a bug in the stage under test (or in these strategies), never a bad input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from itertools import pairwise
 from typing import Literal, TypeVar
@@ -84,6 +85,8 @@ texts = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=0, max_size=30
 ) | st.sampled_from(['say "hello"', "back\\slash", "Dr O’Brien", "£5 ✓", ""])
 
+OPTIONAL_TEXT = st.none() | texts
+
 
 def unique_names(draw: st.DrawFn, count: int, source: st.SearchStrategy[str] = names
                  ) -> list[str]:
@@ -98,6 +101,11 @@ def partition(draw: st.DrawFn, total: int, count: int) -> list[int]:
                                 max_size=count - 1, unique=True)))
     edges = [0, *cuts, total]
     return [b - a for a, b in pairwise(edges)]
+
+
+def pick(draw: st.DrawFn, choices: Sequence[T]) -> T:
+    """One of `choices` (cheaper than building a `sampled_from` for every draw)."""
+    return choices[draw(st.integers(0, len(choices) - 1))]
 
 
 def loc(value: T) -> Located[T]:
@@ -135,7 +143,6 @@ def _values(measure: Measure, baseline: Fraction | None) -> st.SearchStrategy[Fr
     return st.one_of(plain, near, relative).filter(lambda v: low < v < high)
 
 
-@st.composite
 def threshold_for(draw: st.DrawFn, value: Fraction, measure: Measure,
                   baseline: Fraction | None) -> Threshold:
     """An expression that resolves to `value`: a literal or baseline arithmetic."""
@@ -151,7 +158,7 @@ def threshold_for(draw: st.DrawFn, value: Fraction, measure: Measure,
             options.append(Baseline("-", Quantity(baseline - value, delta_kind)))
         if baseline != 0 and is_finite_decimal(value / baseline):
             options.append(Baseline("*", Quantity(value / baseline, "percent")))
-    return draw(st.sampled_from(options))
+    return pick(draw, options)
 
 
 @st.composite
@@ -165,16 +172,16 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
         base = draw(_values(measure, None))
     baseline = None if base is None else Quantity(base, "percent" if measure == "percent"
                                                   else "number")
-    form = draw(st.sampled_from(["linear", "when", "table", "table", "reported"]))
+    form = draw(st.sampled_from(("linear", "when", "table", "table", "reported")))
     if form == "reported":
         return None, baseline, None, PayRule("when", (Row(FixedPay(ONE), Reported()),
                                                       Row(FixedPay(ZERO), None)))
-    direction: Direction = draw(st.sampled_from(["higher", "lower"]))
+    direction: Direction = draw(st.sampled_from(("higher", "lower")))
     higher = direction == "higher"
     values = _values(measure, base)
 
     def expr(value: Fraction) -> Threshold:
-        return draw(threshold_for(value, measure, base))
+        return threshold_for(draw, value, measure, base)
 
     def linear(start: Fraction, end: Fraction) -> LinearPay:
         return LinearPay(expr(start), expr(end))
@@ -187,7 +194,7 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
     ops: tuple[Comparison, Comparison] = (">=", ">") if higher else ("<=", "<")
     if form == "when":
         rule = PayRule("when", (
-            Row(FixedPay(ONE), ValueIs(draw(st.sampled_from(ops)), expr(draw(values)))),
+            Row(FixedPay(ONE), ValueIs(pick(draw, ops), expr(draw(values)))),
             Row(FixedPay(ZERO), None),
         ))
         minimum = draw(st.none() | st.integers(2, 50)) if measure == "percent" else None
@@ -209,8 +216,8 @@ def pay_setups(draw: st.DrawFn, measure: Measure) -> tuple[
                                 max_size=len(bands))), reverse=True)
     pays[0] = ONE
     if otherwise_payout is None:
-        otherwise_payout = FixedPay(draw(st.sampled_from([p for p in PAY_GRID if p <= pays[-1]])))
-    rows = [Row(FixedPay(pay), ValueIs(draw(st.sampled_from(ops)), expr(band)))
+        otherwise_payout = FixedPay(pick(draw, [p for p in PAY_GRID if p <= pays[-1]]))
+    rows = [Row(FixedPay(pay), ValueIs(pick(draw, ops), expr(band)))
             for pay, band in zip(pays, bands, strict=True)]
     rows.append(Row(otherwise_payout, None))
     minimum = None
@@ -238,17 +245,12 @@ _EVIDENCE_RULES = (
 def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = None,
                gate: bool = False) -> Indicator:
     """One indicator; `share` is ("weight", P) or ("value", £X) when its parent weighs items."""
-    measure: Measure = draw(st.sampled_from(["percent", "percent", "number", "evidence"]))
+    measure: Measure = draw(st.sampled_from(("percent", "percent", "number", "evidence")))
     direction, baseline, minimum, rule = draw(pay_setups(measure))
-    declared: Direction | None = None
-    if direction is not None and draw(st.booleans()):
-        declared = direction
-    elif direction == "lower":
-        declared = "lower"
-    optional_text = st.none() | texts
+    declared = direction if direction is not None and draw(st.booleans()) else None
     return Indicator(
         name=name,
-        title=draw(optional_text),
+        title=draw(OPTIONAL_TEXT),
         measure=None if measure == "percent" and draw(st.booleans()) else loc(measure),
         direction=None if declared is None else loc(declared),
         weight=loc(share[1]) if share and share[0] == "weight" else None,
@@ -256,10 +258,10 @@ def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = 
         gate=loc(True) if gate else None,
         baseline=None if baseline is None else loc(baseline),
         minimum_denominator=None if minimum is None else loc(minimum),
-        source=draw(optional_text),
+        source=draw(OPTIONAL_TEXT),
         reported=draw(st.none() | st.sampled_from(REPORTING_FREQUENCIES)),
-        definition=draw(optional_text),
-        exclusions=draw(optional_text),
+        definition=draw(OPTIONAL_TEXT),
+        exclusions=draw(OPTIONAL_TEXT),
         pay=rule,
     )
 
@@ -267,7 +269,7 @@ def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = 
 @st.composite
 def combines(draw: st.DrawFn, count: int) -> Combine | None:
     mode: CombineMode | None = draw(st.sampled_from(
-        [None, None, "weighted", "minimum", "all", "at least"]))
+        (None, None, "weighted", "minimum", "all", "at least")))
     if mode is None:
         return None
     if mode == "at least":
@@ -288,12 +290,12 @@ def item_lists(draw: st.DrawFn, money: Fraction | None, depth: int = 0
     money is known exactly in whole pence), or nothing (equal shares); gates carry none.
     """
     count: int = draw(st.integers(1, 4 if depth == 0 else 3))
-    gates: int = draw(st.sampled_from([0, 0, 0, 1]))
+    gates: int = draw(st.sampled_from((0, 0, 0, 1)))
     combine: Combine | None = draw(combines(count))
     weighted = combine is None or combine.mode == "weighted"
     modes = ["none", "weight"] + (["value"] if _whole_pence(money) and money and
                                   money * 100 >= count else [])
-    mode = draw(st.sampled_from(modes)) if weighted else "none"
+    mode = pick(draw, modes) if weighted else "none"
     shares: list[tuple[str, Fraction] | None] = [None] * count
     if mode == "weight":
         shares = [("weight", Fraction(k, 100)) for k in partition(draw, 100, count)]
@@ -320,7 +322,7 @@ def parts(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None, depth:
     combine, items = draw(item_lists(money, depth))
     return Part(
         name=name,
-        title=draw(st.none() | texts),
+        title=draw(OPTIONAL_TEXT),
         weight=loc(share[1]) if share and share[0] == "weight" else None,
         value=loc(share[1]) if share and share[0] == "value" else None,
         combine=combine,
@@ -354,7 +356,7 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
           national: bool) -> Goal:
     scope: Located[Scope] | None = Located("national")
     if not national:
-        scope = draw(st.sampled_from([None, Located[Scope]("local")]))
+        scope = draw(st.sampled_from((None, Located[Scope]("local"))))
     domains = draw(st.lists(st.sampled_from(DOMAINS), min_size=1, max_size=4, unique=True))
     money = share[1] if share[0] == "value" else None
     combine: Combine | None = None
@@ -374,8 +376,8 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
         combine=combine,
         items=items,
         periods=goal_periods,
-        lead=draw(st.none() | texts),
-        rationale=draw(st.none() | texts),
+        lead=draw(OPTIONAL_TEXT),
+        rationale=draw(OPTIONAL_TEXT),
         status=draw(st.none() | st.sampled_from(NEGOTIATION_STATUSES)),
     )
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import table
+from . import csv_report, html, markdown, table
 
 Renderer = Callable[[dict[str, Any]], str]
 
 FORMATS: dict[str, Renderer] = {
     "table": table.render,
+    "markdown": markdown.render,
+    "csv": csv_report.render,
+    "html": html.render,
 }
 
 

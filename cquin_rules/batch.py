@@ -1,0 +1,699 @@
+"""Batch evaluation: many measurement sets at once, exact to the penny, at numpy speed.
+
+`evaluate_many(compiled, columns)` takes one column per indicator (every set's value of
+that indicator) and gives every set's earned money per goal, in pennies. It walks the
+same compiled rule tree as `evaluate.evaluate`, with the same rules (first matching row,
+combine modes, gates, periods, half-up pennies), but one numpy operation covers a whole
+chunk of sets.
+
+Why the pennies are exactly those of `evaluate` (no float is ever involved):
+
+- Every input value is an exact rational held as integers: `Scaled(values, scale)` is
+  values / scale (basis points are `Scaled(bp, 10_000)`), `Counts(numerator,
+  denominator)` is a fraction with its denominator, a boolean column is evidence. Float
+  columns are refused: 0.68 is not 68% in binary.
+- Every attainment is held as a pair of integer columns (or a column over a constant
+  denominator) num / den with den > 0, and every step is exact integer arithmetic on
+  those pairs: comparing n/m with a threshold p/q is n*q OP p*m; `linear from A to B`
+  is (x - A) / (B - A) written over a common denominator and clamped by comparing
+  num with 0 and den; weights multiply numerators and denominators; sums are taken over
+  a common denominator; `minimum` compares cross products; `all`, `at least` and gates
+  test num >= den. Nothing is divided until the penny.
+- A goal's earned pennies are round_half_up(P * num / den) for P available pennies,
+  which for num >= 0 (pays, weights and shares are never negative) is
+  floor((2*P*num + den) / (2*den)), computed with integer floor division.
+- Overflow cannot happen silently: each step carries a proven bound on the size of
+  every integer it makes (from the inputs' largest values and the rule's constants).
+  A step whose bound reaches 2**62 is done on Python integers (numpy object arrays,
+  arbitrary precision) instead of int64, so it is slower but still exact.
+
+`tests/test_batch.py` checks this against `evaluate` with hypothesis on generated
+rulebooks, with values on thresholds and half-penny ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from fractions import Fraction
+from math import gcd, lcm
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+from attrs import define, field, frozen
+
+from .compile import (
+    CompiledGoal,
+    CompiledIndicator,
+    CompiledItem,
+    CompiledPart,
+    CompiledScheme,
+)
+from .diagnostics import CquinError, Diagnostic
+from .measurements import MeasurementKey, _Problem, _Reader, measured_value
+from .model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope, Span
+from .rules import CompiledRow, Linear
+
+Array: TypeAlias = npt.NDArray[Any]
+Ints: TypeAlias = "int | Array"
+Mask: TypeAlias = "bool | Array"
+
+#: Every int64 intermediate is proven to stay below this; larger ones use Python ints.
+LIMIT = 2**62
+#: Sets evaluated together: large enough to amortise Python, small enough for the cache.
+CHUNK = 1 << 16
+PATH = "<columns>"
+
+
+@frozen
+class Scaled:
+    """A column of exact numbers `values / scale`: whole counts (scale 1), basis points
+    of a percentage (scale 10_000), tenths of a number (scale 10)."""
+
+    values: npt.ArrayLike
+    scale: int = 1
+
+
+@frozen
+class Counts:
+    """A percentage given as numerator and denominator columns, like `140/200`: the
+    denominator is what `denominator < N` rows test."""
+
+    numerator: npt.ArrayLike
+    denominator: npt.ArrayLike
+
+
+Column: TypeAlias = "Scaled | Counts | npt.ArrayLike | Sequence[object]"
+
+
+# ---- integer columns with proven bounds ---------------------------------------------
+
+
+def _wide(value: Ints, bound: int) -> Ints:
+    """`value` as Python integers when `bound` could overflow int64 arithmetic."""
+    if bound >= LIMIT and isinstance(value, np.ndarray) and value.dtype != object:
+        return value.astype(object)
+    return value
+
+
+def _widen(bound: int, *values: Ints) -> list[Ints]:
+    return [_wide(value, bound) for value in values]
+
+
+@define
+class _Value:
+    """What a rule sees of one indicator's column: value = num / den (den > 0)."""
+
+    num: Ints
+    den: Ints
+    top: int  # bound on |num| and on den
+    counted: Mask  # den is the measurement's denominator (a fraction was given)
+    achieved: Array | None  # evidence: achieved or not
+
+    def take(self, rows: slice) -> _Value:
+        return _Value(_cut(self.num, rows), _cut(self.den, rows), self.top,
+                      _cut(self.counted, rows), None if self.achieved is None
+                      else self.achieved[rows])
+
+
+def _cut(value: Any, rows: slice) -> Any:
+    return value[rows] if isinstance(value, np.ndarray) else value
+
+
+@define
+class _Q:
+    """An attainment column num / den, 0 <= num <= den (pays and weights are never
+    negative); `top` bounds num and den."""
+
+    num: Ints
+    den: Ints
+    top: int
+
+    @staticmethod
+    def of(value: Fraction) -> _Q:
+        return _Q(value.numerator, value.denominator, max(value.numerator, value.denominator))
+
+    def met(self) -> Mask:
+        """Where the attainment is 1 (or more)."""
+        num, den = _widen(self.top, self.num, self.den)
+        return num >= den  # type: ignore[no-any-return,operator]
+
+
+ZERO = _Q(0, 1, 1)
+ONE = _Q(1, 1, 1)
+
+
+def _scale(q: _Q, weight: Fraction) -> _Q:
+    """weight x q, exactly."""
+    if weight == 1:
+        return q
+    p, r = weight.numerator, weight.denominator
+    if isinstance(q.den, int):
+        g = gcd(p, q.den * r) or 1
+        p, den = p // g, q.den * r // g
+        bound = max(q.top * p, den)
+        (num,) = _widen(bound, q.num)
+        return _Q(num * p if p != 1 else num, den, bound)
+    bound = q.top * max(p, r)
+    num, den = _widen(bound, q.num, q.den)
+    return _Q(num * p, den * r, bound)
+
+
+def _common(items: Sequence[_Q]) -> tuple[list[Ints], Ints, int] | None:
+    """Numerators over one constant denominator (the lcm), when every den is constant."""
+    dens = [q.den for q in items]
+    if not all(isinstance(den, int) for den in dens):
+        return None
+    common = lcm(*dens)  # type: ignore[arg-type]
+    factors = [common // den for den in dens]  # type: ignore[operator]
+    bound = max(common, *(q.top * f for q, f in zip(items, factors, strict=True)))
+    nums = [_wide(q.num, bound * len(items)) for q in items]
+    return [num * f if f != 1 else num for num, f in zip(nums, factors, strict=True)], \
+        common, bound
+
+
+def _sum(items: Sequence[_Q]) -> _Q:
+    if not items:
+        return ZERO
+    shared = _common(items)
+    if shared is not None:
+        nums, den, bound = shared
+        total = nums[0]
+        for num in nums[1:]:
+            total = total + num
+        return _Q(total, den, bound * len(items))
+    result = items[0]
+    for q in items[1:]:
+        bound = result.top * q.top * 2
+        a, b, c, d = _widen(bound, result.num, result.den, q.num, q.den)
+        result = _Q(a * d + c * b, b * d, bound)
+    return result
+
+
+def _minimum(items: Sequence[_Q]) -> _Q:
+    shared = _common(items)
+    if shared is not None:
+        nums, den, bound = shared
+        low = nums[0]
+        for num in nums[1:]:
+            low = np.minimum(low, num)
+        return _Q(low, den, bound)
+    result = items[0]
+    for q in items[1:]:
+        bound = max(result.top, q.top)
+        a, b, c, d = _widen(result.top * q.top, result.num, result.den, q.num, q.den)
+        smaller = a * d <= c * b
+        result = _Q(np.where(smaller, a, c), np.where(smaller, b, d), bound)
+    return result
+
+
+def _where(mask: Mask, yes: _Q, no: _Q) -> _Q:
+    if mask is True:
+        return yes
+    if mask is False:
+        return no
+    shared = _common([yes, no])
+    if shared is not None:
+        (a, b), den, bound = shared
+        return _Q(np.where(mask, a, b), den, bound)
+    bound = max(yes.top, no.top)
+    a, b, c, d = _widen(bound, yes.num, yes.den, no.num, no.den)
+    return _Q(np.where(mask, a, c), np.where(mask, b, d), bound)
+
+
+def _flag(mask: Mask) -> _Q:
+    """1 where `mask` holds, else 0."""
+    if isinstance(mask, bool):
+        return ONE if mask else ZERO
+    return _Q(mask.astype(np.int64), 1, 1)
+
+
+def _and(masks: Sequence[Mask]) -> Mask:
+    result: Mask = True
+    for mask in masks:
+        if mask is False:
+            return False
+        if mask is not True:
+            result = mask if result is True else result & mask
+    return result
+
+
+# ---- one indicator's rule ----------------------------------------------------------
+
+
+def _compare(value: _Value, comparison: str, threshold: Fraction) -> Mask:
+    """value OP threshold, as n * q OP p * m."""
+    p, q = threshold.numerator, threshold.denominator
+    bound = value.top * max(abs(p), q)
+    n, m = _widen(bound, value.num, value.den)
+    left = n * q if q != 1 else n
+    right = p * m
+    if comparison == ">=":
+        return left >= right  # type: ignore[no-any-return,operator]
+    if comparison == ">":
+        return left > right  # type: ignore[no-any-return,operator]
+    if comparison == "<=":
+        return left <= right  # type: ignore[no-any-return,operator]
+    return left < right  # type: ignore[no-any-return,operator]
+
+
+def _linear(value: _Value, line: Linear) -> _Q:
+    """clamp((x - A) / (B - A), 0, 1) for x = n / m, A = a / b, B - A = r / s:
+    ((n*b - a*m) * s) / (m * b * r), the signs turned so the denominator is positive."""
+    a, b = line.start.numerator, line.start.denominator
+    step = line.end - line.start
+    r, s = step.numerator, step.denominator
+    sign = 1 if r > 0 else -1
+    g = gcd(s, b * abs(r))
+    coefficient, unit = sign * (s // g), b * abs(r) // g
+    inner = value.top * (b + abs(a))
+    bound = max(inner * abs(coefficient), value.top * unit)
+    n, m = _widen(bound, value.num, value.den)
+    num = (n * b - a * m) * coefficient
+    den = m * unit
+    if isinstance(den, int):
+        clamped = np.clip(num, 0, den)
+    else:
+        clamped = np.minimum(np.maximum(num, 0), den)
+    return _Q(clamped, den, bound)
+
+
+def _matches(row: CompiledRow, value: _Value) -> Mask:
+    if row.comparison is not None:
+        assert row.threshold is not None
+        return _compare(value, row.comparison, row.threshold)
+    if row.denominator_below is not None:
+        if value.counted is False:
+            return False
+        below = value.den < row.denominator_below
+        return _and([value.counted, below])  # type: ignore[list-item]
+    if row.achieved is not None:
+        if value.achieved is None:
+            return False
+        return value.achieved if row.achieved else ~value.achieved
+    return True
+
+
+def _pays(row: CompiledRow, value: _Value) -> _Q:
+    if isinstance(row.pays, Linear):
+        return _linear(value, row.pays)
+    return _Q.of(row.pays)
+
+
+def _indicator(indicator: CompiledIndicator, value: _Value | None) -> _Q:
+    """The attainment of the first matching row (0 when not measured, as `evaluate`)."""
+    if value is None or indicator.rule is None:
+        return ZERO
+    chosen: list[tuple[Mask, CompiledRow]] = []
+    for row in indicator.rule.rows:
+        mask = _matches(row, value)
+        if mask is False:
+            continue
+        chosen.append((mask, row))
+        if mask is True:
+            break
+    if not chosen:
+        return ZERO
+    last_mask, last_row = chosen[-1]
+    result = _where(last_mask, _pays(last_row, value), ZERO)
+    for mask, row in reversed(chosen[:-1]):
+        result = _where(mask, _pays(row, value), result)
+    return result
+
+
+# ---- combining --------------------------------------------------------------------
+
+
+def _combine(mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fraction, _Q]]
+             ) -> _Q:
+    """`evaluate.combine` over columns."""
+    if not weighed:
+        return ONE
+    attainments = [q for _, q in weighed]
+    if mode == "minimum":
+        return _minimum(attainments)
+    if mode == "all":
+        return _flag(_and([q.met() for q in attainments]))
+    if mode == "at least":
+        count: Ints = 0
+        for q in attainments:
+            met = q.met()
+            count = count + (met.astype(np.int64) if isinstance(met, np.ndarray) else int(met))
+        return _flag(count >= (at_least or 0))  # type: ignore[arg-type,operator]
+    return _sum([_scale(q, weight) for weight, q in weighed if weight != 0])
+
+
+class _Chunk:
+    """One chunk of sets: the indicators' values, read by key."""
+
+    def __init__(self, values: Mapping[MeasurementKey, _Value]) -> None:
+        self.values = values
+
+    def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
+              ) -> _Q:
+        scored = [(item, self.item(item)) for item in items]
+        weighed = [(item.weight, q) for item, q in scored if not item.is_gate]
+        attainment = _combine(mode, at_least, weighed)
+        gates = [q.met() for item, q in scored if item.is_gate]
+        if gates:
+            attainment = _where(_and(gates), attainment, ZERO)
+        return attainment
+
+    def item(self, item: CompiledItem) -> _Q:
+        if isinstance(item, CompiledPart):
+            return self.items(item.items, item.combine, item.at_least)
+        return _indicator(item, self.values.get(item.key))
+
+    def goal(self, goal: CompiledGoal) -> _Q:
+        if goal.periods:
+            scored = [(period.share, self.items(period.items, period.combine, period.at_least))
+                      for period in goal.periods]
+            return _combine(goal.combine, goal.at_least, scored)
+        if not goal.items:
+            return ZERO
+        return self.items(goal.items, goal.combine, goal.at_least)
+
+
+def _pennies(q: _Q, available: int, size: int) -> Array:
+    """round_half_up(available * q) in pennies: floor((2*P*num + den) / (2*den))."""
+    if available == 0:
+        return np.zeros(size, dtype=np.int64)
+    bound = 2 * available * q.top + q.top
+    num, den = _widen(bound, q.num, q.den)
+    earned = (2 * available * num + den) // (2 * den)  # type: ignore[operator]
+    return np.broadcast_to(np.asarray(earned).astype(np.int64), (size,))
+
+
+# ---- reading columns ---------------------------------------------------------------
+
+
+@frozen
+class BatchResult:
+    """Earned pennies for each set (rows) and goal (columns), and each goal's available
+    pennies. Totals are sums of goal lines, as in `Result`."""
+
+    goals: tuple[str, ...]
+    scopes: tuple[Scope, ...]
+    available: Array = field(eq=False)
+    earned: Array = field(eq=False)
+
+    @property
+    def size(self) -> int:
+        return int(self.earned.shape[0])
+
+    @property
+    def total(self) -> Array:
+        """Each set's total earned pennies."""
+        return self.earned.sum(axis=1)  # type: ignore[no-any-return]
+
+    @property
+    def cquin_value(self) -> int:
+        return int(self.available.sum())
+
+    def goal(self, code: str) -> Array:
+        """Each set's earned pennies for one goal."""
+        return self.earned[:, self.goals.index(code)]  # type: ignore[no-any-return]
+
+    def earned_in(self, scope: Scope) -> Array:
+        chosen = [i for i, s in enumerate(self.scopes) if s == scope]
+        return self.earned[:, chosen].sum(axis=1)  # type: ignore[no-any-return]
+
+    def pounds(self, row: int) -> dict[str, Fraction]:
+        """One set's earned money in pounds, per goal and `total`."""
+        found = {code: Fraction(int(p), 100) for code, p in zip(
+            self.goals, self.earned[row], strict=True)}
+        found["total"] = sum(found.values(), Fraction(0))
+        return found
+
+
+class _Columns:
+    """Columns checked against the scheme; problems become diagnostics, never numbers."""
+
+    def __init__(self, compiled: CompiledScheme) -> None:
+        self.reader = _Reader(compiled.scheme, PATH)
+        self.measures = {i.key: i.measure for i in compiled.indicators()}
+        self.values: dict[MeasurementKey, _Value] = {}
+        self.size: int | None = None
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, position: int, hint: str | None = None) -> None:
+        self.diagnostics.append(
+            Diagnostic(code, message, Span(position, 0, position, 0), hint, PATH))
+
+    def add(self, position: int, name: object, column: object) -> None:
+        try:
+            key = self._key(name)
+            if key in self.values:
+                raise _Problem("E609", f"two columns for {_name(key)}",
+                               "give each indicator and period one column")
+            value, size = _read(column, self.measures[key], _name(key))
+        except _Problem as problem:
+            self.error(problem.code, problem.message, position, problem.hint)
+            return
+        if self.size is not None and size != self.size:
+            self.error("E602", f"{_name(key)} has {size} values, but the columns before it "
+                       f"have {self.size}", position, "give every column one value per set")
+            return
+        self.size = size
+        self.values[key] = value
+
+    def _key(self, name: object) -> MeasurementKey:
+        if isinstance(name, tuple) and len(name) == 3:
+            goal, path, period = name
+            return self.reader.target(str(goal), ".".join(path), str(period))[0]
+        if not isinstance(name, str) or not name.strip():
+            raise _Problem("E602", f"{name!r} is not the name of an indicator",
+                           "name an indicator as GOAL.indicator, with a period if it has one")
+        words = name.split()
+        goal, _, indicator = words[0].partition(".")
+        return self.reader.target(goal, indicator, " ".join(words[1:]))[0]
+
+
+def _name(key: MeasurementKey) -> str:
+    goal, path, period = key
+    text = ".".join((goal, *path))
+    return text if period == "year" else f"{text} {period}"
+
+
+def _integers(values: npt.ArrayLike, what: str) -> Array:
+    array = np.asarray(values)
+    if array.dtype == bool:
+        raise _Problem("E603", f"{what} must be whole numbers, not true/false")
+    if array.dtype.kind in "iu":
+        if array.dtype.kind == "u" and array.dtype.itemsize >= 8:
+            return array.astype(object) if array.size and array.max() >= 2**63 \
+                else array.astype(np.int64)
+        return array.astype(np.int64, copy=False)
+    if array.dtype == object and all(isinstance(v, int) and not isinstance(v, bool)
+                                     for v in array.ravel().tolist()):
+        return array
+    if array.dtype.kind == "f":
+        raise _Problem("E603", f"{what} are floating-point numbers, which cannot hold 68% "
+                       "or 0.1 exactly", "give whole numbers with a scale, such as "
+                       "Scaled(basis_points, 10_000), or Counts(numerator, denominator)")
+    raise _Problem("E603", f"{what} must be whole numbers")
+
+
+def _one_dimensional(array: Array, name: str) -> int:
+    if array.ndim != 1:
+        raise _Problem("E602", f"the column for {name} is not one-dimensional")
+    return int(array.shape[0])
+
+
+def _largest(array: Array) -> int:
+    return int(array.max()) if array.size else 0
+
+
+def _smallest(array: Array) -> int:
+    return int(array.min()) if array.size else 0
+
+
+def _constant(array: Array) -> Ints:
+    """A column of one repeated whole number as that number (cheaper to compute with)."""
+    if array.size and bool((array == array[0]).all()):
+        return int(array[0])
+    return array
+
+
+def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
+    """The exact value column for one indicator, or a _Problem naming the first bad set."""
+    if isinstance(column, Scaled):
+        return _scaled(_integers(column.values, f"the values for {name}"), column.scale,
+                       measure, name)
+    if isinstance(column, Counts):
+        numerator = _integers(column.numerator, f"the numerators for {name}")
+        denominator = _integers(column.denominator, f"the denominators for {name}")
+        size = _one_dimensional(numerator, name)
+        if _one_dimensional(denominator, name) != size:
+            raise _Problem("E602", f"{name} has {size} numerators but "
+                           f"{denominator.shape[0]} denominators")
+        return _counts(numerator, denominator, measure, name), size
+    array = column if isinstance(column, np.ndarray) else None
+    if array is not None and array.dtype != object:
+        if array.dtype == bool:
+            if measure != "evidence":
+                raise _Problem("E604", f"{name} is measured as a {measure}, not achieved or "
+                               "not achieved")
+            size = _one_dimensional(array, name)
+            return _Value(array.astype(np.int64), 1, 1, False, array), size
+        if measure == "evidence":
+            raise _Problem("E604", f"{name} is evidence: give true/false (achieved or not)")
+        if measure == "percent":
+            raise _Problem("E603", f"bare numbers for the percentage {name}",
+                           "give Scaled(basis_points, 10_000) or Counts(numerator, "
+                           "denominator): ambiguity about percentages is how contract "
+                           "disputes start")
+        return _scaled(_integers(array, f"the values for {name}"), 1, measure, name)
+    if isinstance(column, (str, bytes)) or not isinstance(column, (Sequence, np.ndarray)):
+        raise _Problem("E603", f"the column for {name} is not a sequence of values")
+    return _exact(list(column), measure, name)
+
+
+def _scaled(values: Array, scale: int, measure: Measure, name: str) -> tuple[_Value, int]:
+    size = _one_dimensional(values, name)
+    if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
+        raise _Problem("E603", f"the scale for {name} must be a positive whole number")
+    if measure == "evidence":
+        raise _Problem("E604", f"{name} is evidence: give true/false (achieved or not)")
+    low, high = _smallest(values), _largest(values)
+    if low < 0:
+        at = int(np.argmax(values < 0))
+        raise _Problem("E605", f"a negative value for {name} in set {at + 1}")
+    if measure == "percent" and high > scale:
+        at = int(np.argmax(values > scale))
+        raise _Problem("E605", f"a value above 100% for {name} in set {at + 1}")
+    return _Value(values, scale, max(high, scale), False, None), size
+
+
+def _counts(numerator: Array, denominator: Array, measure: Measure, name: str) -> _Value:
+    if measure != "percent":
+        raise _Problem("E604", f"{name} is measured as {measure}, not a fraction")
+    if _smallest(numerator) < 0 or _smallest(denominator) < 0:
+        at = int(np.argmax((numerator < 0) | (denominator < 0)))
+        raise _Problem("E605", f"a negative count for {name} in set {at + 1}")
+    if _smallest(denominator) == 0:
+        at = int(np.argmax(denominator == 0))
+        raise _Problem("E606", f"a zero denominator for {name} in set {at + 1}",
+                       "a percentage of nobody is not a measurement")
+    above = numerator > denominator
+    if above.any():
+        at = int(np.argmax(above))
+        raise _Problem("E606", f"the numerator is above the denominator for {name} in set "
+                       f"{at + 1}", "check the two counts are not swapped")
+    return _Value(numerator, _constant(denominator), _largest(denominator), True, None)
+
+
+def _exact(raw: list[object], measure: Measure, name: str) -> tuple[_Value, int]:
+    """Any values `evaluate` takes (`"68%"`, `"140/200"`, Fractions, model values), one by
+    one: the slow, general path."""
+    nums: list[int] = []
+    dens: list[int] = []
+    counted: list[bool] = []
+    achieved: list[bool] = []
+    for position, item in enumerate(raw, start=1):
+        try:
+            measured = measured_value(item, measure, name)
+        except _Problem as problem:
+            raise _Problem(problem.code, f"set {position}: {problem.message}",
+                           problem.hint) from None
+        if isinstance(measured, Ratio):
+            nums.append(measured.numerator)
+            dens.append(measured.denominator)
+        elif isinstance(measured, Evidence):
+            nums.append(int(measured.achieved))
+            dens.append(1)
+            achieved.append(measured.achieved)
+        else:
+            assert isinstance(measured, (PercentValue, NumberValue))
+            nums.append(measured.value.numerator)
+            dens.append(measured.value.denominator)
+        counted.append(isinstance(measured, Ratio))
+    top = max([1, *(abs(n) for n in nums), *dens])
+    kind: Any = np.int64 if top < LIMIT else object
+    num = np.array(nums, dtype=kind)
+    den = _constant(np.array(dens, dtype=kind))
+    flags = np.array(counted, dtype=bool)
+    marks = np.array(achieved, dtype=bool) if measure == "evidence" else None
+    counted_mask: Mask = bool(flags[0]) if flags.size and bool(
+        (flags == flags[0]).all()) else flags
+    return _Value(num, den, top, counted_mask, marks), len(raw)
+
+
+# ---- the entry point -----------------------------------------------------------------
+
+
+def read_columns(
+    compiled: CompiledScheme, columns: Mapping[Any, Any], size: int | None = None
+) -> tuple[dict[MeasurementKey, _Value], int]:
+    """Check and read `columns`; raises CquinError listing every bad column."""
+    reading = _Columns(compiled)
+    for position, (name, column) in enumerate(columns.items(), start=1):
+        reading.add(position, name, column)
+    if reading.diagnostics:
+        raise CquinError(reading.diagnostics)
+    found = reading.size if reading.size is not None else (size or 0)
+    if size is not None and found != size:
+        raise CquinError([Diagnostic("E602", f"the columns have {found} values, not {size}",
+                                     Span(1, 0, 1, 0), None, PATH)])
+    return reading.values, found
+
+
+def evaluate_many(
+    compiled: CompiledScheme,
+    columns: Mapping[Any, Any],
+    *,
+    size: int | None = None,
+    chunk: int = CHUNK,
+) -> BatchResult:
+    """Every set's earned pennies per goal, exactly as `evaluate` would give them.
+
+    `columns` maps an indicator (`"FLU.uptake"`, `"REC.plan Q2"`, or a (goal, path,
+    period) key) to its values: `Scaled`, `Counts`, a boolean array for evidence, an
+    integer array for `measure number`, or a sequence of anything `evaluate` takes. An
+    indicator with no column is not reported in any set (it pays 0). `size` is the number
+    of sets when no column is given. Raises CquinError listing every bad column.
+    """
+    values, total = read_columns(compiled, columns, size)
+    earned = np.empty((total, len(compiled.goals)), dtype=np.int64)
+    for start, chunk_earned in _chunks(compiled, values, total, chunk):
+        earned[start:start + chunk_earned.shape[0]] = chunk_earned
+    return _result(compiled, earned)
+
+
+def _result(compiled: CompiledScheme, earned: Array) -> BatchResult:
+    return BatchResult(
+        goals=tuple(goal.code for goal in compiled.goals),
+        scopes=tuple(goal.scope for goal in compiled.goals),
+        available=np.array([_whole_pennies(goal.available) for goal in compiled.goals],
+                           dtype=np.int64),
+        earned=earned,
+    )
+
+
+def _whole_pennies(amount: Fraction) -> int:
+    pennies = amount * 100
+    assert pennies.denominator == 1, "goal money is split to whole pennies"
+    return int(pennies)
+
+
+def _chunks(
+    compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int, chunk: int
+) -> Iterator[tuple[int, Array]]:
+    available = [_whole_pennies(goal.available) for goal in compiled.goals]
+    for start in range(0, total, max(1, chunk)):
+        rows = slice(start, min(total, start + chunk))
+        size = rows.stop - rows.start
+        part = _Chunk({key: value.take(rows) for key, value in values.items()})
+        earned = np.empty((size, len(compiled.goals)), dtype=np.int64)
+        for column, (goal, pennies) in enumerate(zip(compiled.goals, available, strict=True)):
+            earned[:, column] = _pennies(part.goal(goal), pennies, size)
+        yield start, earned
+
+
+def evaluate_chunk(compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value],
+                   size: int) -> BatchResult:
+    """`evaluate_many` over columns already read (one chunk, for the forecast)."""
+    earned = np.empty((size, len(compiled.goals)), dtype=np.int64)
+    for start, part in _chunks(compiled, values, size, max(size, 1)):
+        earned[start:start + part.shape[0]] = part
+    return _result(compiled, earned)

@@ -1,0 +1,470 @@
+"""One self-contained HTML page for a board paper or quality account.
+
+The page holds the scheme's header, the totals with the national and local split, a bar
+chart of available against earned money per goal (inline SVG), a quarterly status grid
+in the style Trusts publish (goals down, Q1–Q4 across), and each goal's indicators with
+their rules in words. Everything is inline: no scripts, no fonts, no network, so the file
+can be mailed, archived and opened years later. Status cells carry the word and a border
+style besides colour, so the page survives printing in black and white.
+
+Every string from the rulebook or the document passes through `html.escape` (`e()`), so
+a title such as `<script>…</script>` is shown as text, never run.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+from html import escape
+from typing import Any
+
+from ..money import decimal_places, earned_percent
+from .table import pounds
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+
+STATUS_WORDS = {
+    "met": "Met",
+    "partially met": "Partially Met",
+    "not met": "Not Met",
+    "not reported": "Not Reported",
+    "n/a": "N/A",
+}
+
+
+def e(text: object) -> str:
+    """Escape anything for HTML text or a quoted attribute."""
+    return escape(str(text), quote=True)
+
+
+# ---- rules in words ------------------------------------------------------------------
+
+_COMPARISONS = {">=": "{} or more", ">": "above {}", "<=": "{} or less", "<": "below {}"}
+
+
+def threshold_words(threshold: str) -> str:
+    """`baseline * 85%` → `85% of the baseline`; a literal stays as written."""
+    if threshold == "baseline":
+        return "the baseline"
+    match = re.fullmatch(r"baseline ([*+-]) (\S+)", threshold)
+    if match is None:
+        return threshold
+    operator, operand = match.groups()
+    if operand.endswith("pp"):
+        operand = f"{operand[:-2]} percentage points"
+    if operator == "*":
+        return f"{operand} of the baseline"
+    return f"the baseline {'plus' if operator == '+' else 'minus'} {operand}"
+
+
+def _condition_words(condition: str) -> str | None:
+    if condition in ("achieved", "not achieved"):
+        return f"when {condition}"
+    if condition == "reported":
+        return "when a measurement is reported"
+    match = re.fullmatch(r"value (>=|>|<=|<) (.+)", condition)
+    if match:
+        comparison, threshold = match.groups()
+        return "when the value is " + _COMPARISONS[comparison].format(threshold_words(threshold))
+    match = re.fullmatch(r"denominator < (\S+)", condition)
+    if match:
+        return f"when the denominator is below {match.group(1)} (too few to assess)"
+    return None
+
+
+def _payout_words(payout: str) -> str | None:
+    match = re.fullmatch(r"linear from (.+) to (.+)", payout)
+    if match:
+        start, end = (threshold_words(t) for t in match.groups())
+        return f"a straight-line share, nothing at {start} or worse and all at {end} or better"
+    if payout == "100%":
+        return "in full"
+    if payout == "0%":
+        return "nothing"
+    return payout if re.fullmatch(r"\d+(\.\d+)?%", payout) else None
+
+
+def rule_in_words(rule: str) -> str:
+    """A pay rule as written (`100% when value >= 90%; 0% otherwise`) in a sentence.
+
+    Falls back to the rule as written for any form it does not know, so nothing is lost.
+    """
+    rows = rule.split("; ") if rule else []
+    phrases: list[str] = []
+    for index, row in enumerate(rows):
+        otherwise = row.endswith(" otherwise")
+        body = row.removesuffix(" otherwise")
+        payout, _, condition = body.partition(" when ")
+        payout_words = _payout_words(payout)
+        if payout_words is None:
+            return rule
+        if otherwise or not condition:
+            phrases.append(f"otherwise {payout_words}" if index else payout_words)
+            continue
+        condition_words = _condition_words(condition)
+        if condition_words is None:
+            return rule
+        phrases.append(f"{payout_words} {condition_words}")
+    if not phrases:
+        return "No pay rule."
+    last = rows[-1]
+    if not last.endswith(" otherwise") and " when " in last:
+        phrases.append("otherwise nothing")
+    return "Pays " + "; ".join(phrases) + "."
+
+
+# ---- pieces of the page --------------------------------------------------------------
+
+
+def head(*names: str) -> str:
+    """A table's heading row."""
+    cells = "".join(f'<th scope="col">{e(name)}</th>' for name in names)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def card(label: str, ident: str, amount: str) -> str:
+    return (
+        f'<div class="card"><span class="label">{e(label)}</span>'
+        f'<span class="amount" id="{e(ident)}">{e(amount)}</span></div>'
+    )
+
+
+def status_cell(status: str, label: str | None = None, tag: str = "td") -> str:
+    word = STATUS_WORDS.get(status, status.title())
+    css = "status-" + status.replace(" ", "-").replace("/", "")
+    text = e(word) if label is None else f"{e(label)}: {e(word)}"
+    return f'<{tag} class="status {e(css)}">{text}</{tag}>'
+
+
+def _percent_of(earned: str, available: str) -> str:
+    return earned_percent(Fraction(Decimal(earned)), Fraction(Decimal(available))) + "%"
+
+
+def _header(document: dict[str, Any]) -> str:
+    parties = [part for part in (document.get("provider"), document.get("year")) if part]
+    line = f'<p class="parties">{" · ".join(e(part) for part in parties)}</p>' if parties else ""
+    return (
+        f'<header>\n<p class="kicker">CQUIN results</p>\n<h1>{e(document["scheme"])}</h1>\n'
+        f"{line}\n</header>"
+    )
+
+
+def _totals(document: dict[str, Any]) -> str:
+    rows = []
+    for label, key in (("National", "national"), ("Local", "local")):
+        part = document[key]
+        rows.append(
+            f"<tr><th scope=\"row\">{label}</th><td>{e(pounds(part['available']))}</td>"
+            f"<td>{e(pounds(part['earned']))}</td>"
+            f"<td>{e(_percent_of(part['earned'], part['available']))}</td></tr>"
+        )
+    rows.append(
+        f'<tr class="total"><th scope="row">Total</th><td>{e(pounds(document["cquin_value"]))}</td>'
+        f'<td>{e(pounds(document["earned"]))}</td><td>{e(document["earned_percent"])}%</td></tr>'
+    )
+    body = "\n".join(rows)
+    cards = "\n".join((
+        card("CQUIN value", "cquin-value", pounds(document["cquin_value"])),
+        card("Earned", "earned", pounds(document["earned"])),
+        card("Share earned", "earned-percent", f"{document['earned_percent']}%"),
+    ))
+    return f"""<section id="totals">
+<h2>Totals</h2>
+<div class="cards">
+{cards}
+</div>
+<table class="split">
+{head("", "Available", "Earned", "Earned %")}
+<tbody>
+{body}
+</tbody>
+</table>
+</section>"""
+
+
+def _length(amount: Fraction) -> str:
+    return decimal_places(amount, 2)
+
+
+def _chart(document: dict[str, Any]) -> str:
+    goals = document["goals"]
+    label_width = max(60, 12 + 9 * max((len(goal["code"]) for goal in goals), default=0))
+    bar_width = 460
+    text_width = 240
+    width = label_width + bar_width + text_width
+    row_height = 44
+    top = 34
+    height = top + row_height * len(goals) + 8
+    largest = max((Fraction(Decimal(goal["available"])) for goal in goals), default=Fraction(0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title" '
+        f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
+        '<title id="chart-title">Available against earned money per goal</title>',
+        "<defs>",
+        '<pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#1d4f91"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern>',
+        "</defs>",
+        f'<rect x="{label_width}" y="6" width="14" height="12" class="bar-available"/>',
+        f'<text x="{label_width + 20}" y="16">Available</text>',
+        f'<rect x="{label_width + 120}" y="6" width="14" height="12" class="bar-earned"/>',
+        f'<text x="{label_width + 140}" y="16">Earned</text>',
+    ]
+    for index, goal in enumerate(goals):
+        available = Fraction(Decimal(goal["available"]))
+        earned = Fraction(Decimal(goal["earned"]))
+        scale = Fraction(bar_width) / largest if largest else Fraction(0)
+        y = top + index * row_height
+        summary = (
+            f"{goal['code']}: available {pounds(goal['available'])}, "
+            f"earned {pounds(goal['earned'])}"
+        )
+        parts += [
+            f'<g class="goal-bars"><title>{e(summary)}</title>',
+            f'<text x="{label_width - 8}" y="{y + 22}" text-anchor="end" class="code">'
+            f"{e(goal['code'])}</text>",
+            f'<rect x="{label_width}" y="{y + 2}" width="{_length(available * scale)}" '
+            f'height="16" class="bar-available"/>',
+            f'<rect x="{label_width}" y="{y + 20}" width="{_length(earned * scale)}" '
+            f'height="16" class="bar-earned"/>',
+            f'<text x="{label_width + bar_width + 8}" y="{y + 15}">'
+            f"{e(pounds(goal['available']))} available</text>",
+            f'<text x="{label_width + bar_width + 8}" y="{y + 33}">'
+            f"{e(pounds(goal['earned']))} earned</text>",
+            "</g>",
+        ]
+    parts.append("</svg>")
+    body = "\n".join(parts)
+    return f"""<section id="chart">
+<h2>Available and earned money by goal</h2>
+{body}
+</section>"""
+
+
+def quarter_of(period: str) -> str | None:
+    """The quarter a period ends in (financial year: M1 is April): M5 → Q2, H1 → Q2, year → Q4."""
+    if period in QUARTERS:
+        return period
+    if period in ("H2", "year"):
+        return "Q4"
+    if period == "H1":
+        return "Q2"
+    match = re.fullmatch(r"M(\d+)", period)
+    if match and 1 <= int(match.group(1)) <= 12:
+        return QUARTERS[(int(match.group(1)) - 1) // 3]
+    return None
+
+
+def quarterly_cells(goal: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """For each quarter, the (period, status) pairs shown in its cell; empty means N/A.
+
+    A goal without period blocks is assessed on the year: its status goes in Q4.
+    """
+    cells: dict[str, list[tuple[str, str]]] = {quarter: [] for quarter in QUARTERS}
+    periods = goal.get("periods") or {"year": goal["status"]}
+    for period, status in periods.items():
+        quarter = quarter_of(period)
+        if quarter is not None:
+            cells[quarter].append((period, status))
+    return cells
+
+
+def _grid(document: dict[str, Any]) -> str:
+    rows = []
+    year_goals = False
+    other_periods = False
+    for goal in document["goals"]:
+        cells = quarterly_cells(goal)
+        marker = ""
+        if not goal.get("periods"):
+            year_goals = True
+            marker = '<sup><a href="#year-end-note">*</a></sup>'
+        row = [
+            f'<th scope="row"><span class="code">{e(goal["code"])}</span> '
+            f'{e(goal["title"])}{marker}</th>'
+        ]
+        for quarter in QUARTERS:
+            entries = cells[quarter]
+            if not entries:
+                row.append(status_cell("n/a"))
+            elif len(entries) == 1 and entries[0][0] in (quarter, "year"):
+                row.append(status_cell(entries[0][1]))
+            else:
+                other_periods = True
+                row.append(
+                    '<td class="periods">'
+                    + "".join(status_cell(status, period, "div") for period, status in entries)
+                    + "</td>"
+                )
+        rows.append("<tr>" + "".join(row) + "</tr>")
+    notes = []
+    if year_goals:
+        notes.append(
+            '<p class="note" id="year-end-note">* Assessed on the whole year: the goal\'s '
+            "year-end status is shown in Q4, and N/A in the other quarters.</p>"
+        )
+    if other_periods:
+        notes.append(
+            '<p class="note">Months and half-years are shown in the quarter they end in '
+            "(the financial year starts in April: M1 is April).</p>"
+        )
+    body = "\n".join(rows)
+    note_text = "\n".join(notes)
+    return f"""<section id="quarters">
+<h2>Quarterly status</h2>
+<table class="grid">
+{head("Goal", *QUARTERS)}
+<tbody>
+{body}
+</tbody>
+</table>
+{note_text}
+<p class="key">Key: <span class="status status-met">Met</span> solid border ·
+<span class="status status-partially-met">Partially Met</span> dashed, striped ·
+<span class="status status-not-met">Not Met</span> double border ·
+<span class="status status-not-reported">Not Reported</span> dotted, italic ·
+<span class="status status-na">N/A</span> no period assessed.</p>
+</section>"""
+
+
+def _goal(goal: dict[str, Any]) -> str:
+    periods = goal.get("periods") or {}
+    if periods:
+        assessed = "Assessed in " + ", ".join(
+            f"{e(period)} ({e(STATUS_WORDS.get(status, status))})"
+            for period, status in periods.items()
+        ) + "."
+    else:
+        assessed = "Assessed on the whole year."
+    count = len(goal["indicators"])
+    rows = []
+    for indicator in goal["indicators"]:
+        measured = indicator.get("measured") or "not reported"
+        rows.append(
+            f'<tr><th scope="row">{e(indicator["name"])}</th><td>{e(indicator["period"])}</td>'
+            f'<td>{e(rule_in_words(indicator["rule"]))}<br><code>{e(indicator["rule"])}</code></td>'
+            f"<td>{e(measured)}</td><td>{e(indicator['attainment'])}</td>"
+            f"{status_cell(indicator['status'])}</tr>"
+        )
+    body = "\n".join(rows)
+    domains = ", ".join(goal["domains"])
+    return f"""<article class="goal" id="goal-{e(goal["code"])}">
+<h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
+<p class="facts">{e(goal["scope"].capitalize())} goal · {e(domains)} ·
+available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
+(attainment {e(goal["attainment"])}) · {status_cell(goal["status"], tag="span")}</p>
+<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
+<table class="indicators">
+{head("Indicator", "Period", "Rule", "Measured", "Attainment", "Status")}
+<tbody>
+{body}
+</tbody>
+</table>
+</article>"""
+
+
+def _diagnostics(document: dict[str, Any]) -> str:
+    diagnostics = document.get("diagnostics") or []
+    if not diagnostics:
+        return ""
+    items = "\n".join(
+        f"<li>{e(d.get('code', ''))} {e(d.get('message', ''))}"
+        f"{' (line ' + e(d['line']) + ')' if d.get('line') else ''}</li>"
+        for d in diagnostics
+    )
+    return (
+        f'<section id="diagnostics">\n<h2>Notes from the check</h2>\n<ul>\n{items}\n</ul>\n'
+        "</section>"
+    )
+
+
+STYLE = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #0b0c0c;
+  margin: 2rem auto; max-width: 1100px; padding: 0 1rem; line-height: 1.4;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+h1 { margin: 0.2rem 0; font-size: 1.8rem; }
+h2 { border-bottom: 2px solid #0b0c0c; padding-bottom: 0.2rem; margin-top: 2rem; }
+h3 { margin-bottom: 0.3rem; }
+.kicker { text-transform: uppercase; letter-spacing: 0.08em; color: #505a5f; margin: 0; }
+.parties { margin: 0; color: #505a5f; }
+.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: bold; }
+.cards { display: flex; gap: 1rem; flex-wrap: wrap; }
+.card { border: 2px solid #0b0c0c; padding: 0.6rem 1rem; min-width: 14rem; }
+.card .label { display: block; color: #505a5f; }
+.card .amount { display: block; font-size: 1.6rem; font-weight: bold; }
+table { border-collapse: collapse; margin: 0.8rem 0; }
+th, td { border: 1px solid #b1b4b6; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+.split td { text-align: right; font-variant-numeric: tabular-nums; }
+.split .total { font-weight: bold; border-top: 3px double #0b0c0c; }
+.chart { max-width: 100%; height: auto; font-size: 13px; }
+.chart text { fill: #0b0c0c; font-family: inherit; }
+.bar-available { fill: #ffffff; stroke: #0b0c0c; stroke-width: 1; }
+.bar-earned { fill: url(#hatch); stroke: #0b0c0c; stroke-width: 1; }
+.grid { width: 100%; }
+.grid td { text-align: center; width: 12%; }
+.status { font-weight: bold; }
+td.status, div.status, span.status { border-width: 3px; padding: 0.2rem 0.4rem; }
+span.status { display: inline-block; border-style: solid; }
+div.status { margin: 2px 0; border-style: solid; }
+.status-met { background: #cce2d8; border: 3px solid #005a30; }
+.status-partially-met { border: 3px dashed #8a4b00;
+  background: repeating-linear-gradient(45deg, #fff0c2, #fff0c2 6px, #ffffff 6px, #ffffff 10px); }
+.status-not-met { background: #f4cdc6; border: 4px double #942514; }
+.status-not-reported { background: #f3f2f1; border: 3px dotted #0b0c0c; font-style: italic; }
+.status-na { color: #505a5f; font-weight: normal; border: 1px dotted #b1b4b6; }
+td.periods { padding: 0.2rem; }
+.note, .key { font-size: 0.9rem; color: #383f43; }
+.goal { border-top: 1px solid #b1b4b6; margin-top: 1rem; }
+.indicators { width: 100%; }
+.indicators code { color: #505a5f; font-size: 0.85rem; }
+footer { margin-top: 2rem; font-size: 0.85rem; color: #505a5f; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  section, article, tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+"""Nothing may load or run: the page is complete as written (belt and braces to escaping)."""
+
+
+def render(document: dict[str, Any]) -> str:
+    """The whole page as one string (UTF-8 declared; nothing loaded from elsewhere)."""
+    body = "\n".join(
+        part
+        for part in (
+            _header(document),
+            "<main>",
+            _totals(document),
+            _chart(document),
+            _grid(document),
+            '<section id="goals">\n<h2>Goals and their rules</h2>',
+            "\n".join(_goal(goal) for goal in document["goals"]),
+            "</section>",
+            _diagnostics(document),
+            "</main>",
+            '<footer>Produced by cquin-rules from the rulebook and the year\'s measurements. '
+            "Money is rounded to the penny once per goal; totals are sums of the goal lines."
+            "</footer>",
+        )
+        if part
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{POLICY}">
+<title>{e(document["scheme"])} — CQUIN results</title>
+<style>{STYLE}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""

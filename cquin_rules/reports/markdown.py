@@ -1,0 +1,65 @@
+"""A quality-account table in Markdown: goals down, money across, totals that add up.
+
+Quality accounts and board papers are often drafted in Markdown (or pasted from it), so
+the table uses GitHub-flavoured pipes with the money columns right-aligned. Every number
+is the document's own string, so the table agrees with every other report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .table import pounds
+
+HEADINGS = ("Goal", "Title", "Domain(s)", "Scope", "Available", "Earned", "Status")
+ALIGNMENT = ("---", "---", "---", "---", "---:", "---:", "---")
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: a `|` would end the cell, a backslash could eat it."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def row(cells: tuple[str, ...] | list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(document: dict[str, Any]) -> str:
+    lines = [f"# {cell(document['scheme'])}", ""]
+    subtitle = " · ".join(
+        cell(part) for part in (document.get("provider"), document.get("year")) if part
+    )
+    if subtitle:
+        lines += [subtitle, ""]
+    lines += [row(HEADINGS), row(ALIGNMENT)]
+    for goal in document["goals"]:
+        lines.append(
+            row([
+                cell(goal["code"]),
+                cell(goal["title"]),
+                cell(", ".join(goal["domains"])),
+                cell(goal["scope"]),
+                pounds(goal["available"]),
+                pounds(goal["earned"]),
+                cell(goal["status"].capitalize()),
+            ])
+        )
+    lines.append(
+        row([
+            "**Total**", "", "", "",
+            f"**{pounds(document['cquin_value'])}**",
+            f"**{pounds(document['earned'])}**",
+            f"{document['earned_percent']}% earned",
+        ])
+    )
+    lines += ["", row(("", "Available", "Earned")), row(("---", "---:", "---:"))]
+    for label, key in (("National", "national"), ("Local", "local")):
+        part = document[key]
+        lines.append(row((label, pounds(part["available"]), pounds(part["earned"]))))
+    lines.append(
+        row(("**Total**", f"**{pounds(document['cquin_value'])}**",
+             f"**{pounds(document['earned'])}**"))
+    )
+    lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
+              f"({document['earned_percent']}%)."]
+    return "\n".join(lines) + "\n"
