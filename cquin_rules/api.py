@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -17,8 +17,10 @@ from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
 from .model import Scheme
 
 if TYPE_CHECKING:
+    from .batch import BatchResult
     from .examples import ExampleOutcome
     from .explain import Explanation
+    from .frameworks import Framework
     from .measurements import Measurements
     from .result import Result
 
@@ -54,13 +56,34 @@ class Rulebook:
     def path(self) -> str:
         return self.source.path
 
-    def check(self) -> list[Diagnostic]:
-        """Every problem found by parsing and checking, errors and warnings, in file order."""
+    @property
+    def folder(self) -> Path | None:
+        """The rulebook's folder, against which a header's `framework "PATH"` is read."""
+        return None if self.path == "<text>" else Path(self.path).resolve().parent
+
+    def check(self, framework: str | None = None) -> list[Diagnostic]:
+        """Every problem found by parsing and checking, errors and warnings, in file order.
+
+        `framework` (a built-in name or a path) is checked instead of the one the header
+        names, as `cquin check --framework` does: the command line wins.
+        """
         from .check import check
+        from .frameworks import check_against_framework
 
         found = list(self.parse_diagnostics)
         found += [d.at(self.path) for d in check(self.scheme)]
+        found += check_against_framework(
+            self.scheme, command_line=framework, base_dir=self.folder, path=self.path
+        )[1]
         return sorted(found, key=sort_key)
+
+    def framework(self) -> Framework | None:
+        """The framework the header names, if any and if it loads."""
+        from .frameworks import check_against_framework
+
+        if self.scheme.header.framework is None:
+            return None
+        return check_against_framework(self.scheme, base_dir=self.folder, path=self.path)[0]
 
     def evaluate(
         self,
@@ -79,6 +102,21 @@ class Rulebook:
         if isinstance(measurements, (str, os.PathLike)):
             measurements = read_measurements(measurements, self)
         return evaluate(self.scheme, measurements, strict=strict, path=self.path)
+
+    def evaluate_many(self, columns: Mapping[Any, Any], *, size: int | None = None
+                      ) -> BatchResult:
+        """Many measurement sets at once: `columns` maps an indicator (`"FLU.uptake"`) to
+        one value per set (`batch.Scaled`, `batch.Counts`, a boolean or integer numpy
+        array, or a sequence of values as `evaluate` takes them). Gives every set's earned
+        pennies per goal, exactly as `evaluate` would (see `batch.py`).
+
+        Raises CquinError when the rulebook has errors or a column does.
+        """
+        from .batch import evaluate_many
+        from .compile import compile_scheme
+
+        self._require_clean()
+        return evaluate_many(compile_scheme(self.scheme), columns, size=size)
 
     def explain(
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
@@ -117,14 +155,15 @@ def loads(text: str, path: str = "<text>") -> Rulebook:
     return Rulebook(scheme, Source(path, text), diagnostics)
 
 
-def diagnose(text: str, path: str = "<text>") -> list[Diagnostic]:
+def diagnose(text: str, path: str = "<text>", framework: str | None = None) -> list[Diagnostic]:
     """Every problem in rulebook text, errors and warnings, in file order.
 
     The one place diagnostics are assembled: `cquin check` prints these and the language
-    server publishes them, so an editor and the command line never disagree.
+    server publishes them, so an editor and the command line never disagree. `framework`
+    overrides the header's, as `--framework` does.
     """
     try:
-        return loads(text, path).check()
+        return loads(text, path).check(framework)
     except CquinError as error:
         return sorted(error.diagnostics, key=sort_key)
 
@@ -147,7 +186,7 @@ def load(path_or_text: str | os.PathLike[str]) -> Rulebook:
 
 
 def read_measurements(path: str | os.PathLike[str], rulebook: Rulebook) -> Measurements:
-    """Measurements from a CSV or JSON file (section 10). Raises CquinError listing every bad row."""
+    """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row."""
     from .measurements import read_measurements as read
 
     measurements, diagnostics = read(os.fspath(path), rulebook.scheme)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
-from math import gcd, lcm
+from math import ceil, floor, gcd, lcm
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -136,7 +136,7 @@ class _Q:
     def met(self) -> Mask:
         """Where the attainment is 1 (or more)."""
         num, den = _widen(self.top, self.num, self.den)
-        return num >= den  # type: ignore[no-any-return,operator]
+        return num >= den
 
 
 ZERO = _Q(0, 1, 1)
@@ -150,22 +150,22 @@ def _scale(q: _Q, weight: Fraction) -> _Q:
     p, r = weight.numerator, weight.denominator
     if isinstance(q.den, int):
         g = gcd(p, q.den * r) or 1
-        p, den = p // g, q.den * r // g
-        bound = max(q.top * p, den)
+        p, whole = p // g, q.den * r // g
+        bound = max(q.top * p, whole)
         (num,) = _widen(bound, q.num)
-        return _Q(num * p if p != 1 else num, den, bound)
+        return _Q(num * p if p != 1 else num, whole, bound)
     bound = q.top * max(p, r)
     num, den = _widen(bound, q.num, q.den)
     return _Q(num * p, den * r, bound)
 
 
-def _common(items: Sequence[_Q]) -> tuple[list[Ints], Ints, int] | None:
+def _common(items: Sequence[_Q]) -> tuple[list[Ints], int, int] | None:
     """Numerators over one constant denominator (the lcm), when every den is constant."""
-    dens = [q.den for q in items]
-    if not all(isinstance(den, int) for den in dens):
+    dens = [q.den for q in items if isinstance(q.den, int)]
+    if len(dens) != len(items):
         return None
-    common = lcm(*dens)  # type: ignore[arg-type]
-    factors = [common // den for den in dens]  # type: ignore[operator]
+    common = lcm(*dens)
+    factors = [common // den for den in dens]
     bound = max(common, *(q.top * f for q, f in zip(items, factors, strict=True)))
     nums = [_wide(q.num, bound * len(items)) for q in items]
     return [num * f if f != 1 else num for num, f in zip(nums, factors, strict=True)], \
@@ -244,17 +244,32 @@ def _and(masks: Sequence[Mask]) -> Mask:
 def _compare(value: _Value, comparison: str, threshold: Fraction) -> Mask:
     """value OP threshold, as n * q OP p * m."""
     p, q = threshold.numerator, threshold.denominator
+    if isinstance(value.den, int):
+        return _compare_whole(value, comparison, Fraction(p * value.den, q))
     bound = value.top * max(abs(p), q)
     n, m = _widen(bound, value.num, value.den)
     left = n * q if q != 1 else n
     right = p * m
     if comparison == ">=":
-        return left >= right  # type: ignore[no-any-return,operator]
+        return left >= right
     if comparison == ">":
-        return left > right  # type: ignore[no-any-return,operator]
+        return left > right
     if comparison == "<=":
-        return left <= right  # type: ignore[no-any-return,operator]
-    return left < right  # type: ignore[no-any-return,operator]
+        return left <= right
+    return left < right
+
+
+def _compare_whole(value: _Value, comparison: str, limit: Fraction) -> Mask:
+    """n OP limit for whole numbers n: n >= t is n >= ceil(t), n > t is n > floor(t)."""
+    low, high = floor(limit), ceil(limit)
+    (n,) = _widen(max(abs(low), abs(high), value.top), value.num)
+    if comparison == ">=":
+        return n >= high
+    if comparison == ">":
+        return n > low
+    if comparison == "<=":
+        return n <= low
+    return n < high
 
 
 def _linear(value: _Value, line: Linear) -> _Q:
@@ -272,10 +287,8 @@ def _linear(value: _Value, line: Linear) -> _Q:
     num = (n * b - a * m) * coefficient
     den = m * unit
     if isinstance(den, int):
-        clamped = np.clip(num, 0, den)
-    else:
-        clamped = np.minimum(np.maximum(num, 0), den)
-    return _Q(clamped, den, bound)
+        return _Q(np.clip(num, 0, den), den, den)
+    return _Q(np.minimum(np.maximum(num, 0), den), den, value.top * unit)
 
 
 def _matches(row: CompiledRow, value: _Value) -> Mask:
@@ -286,7 +299,7 @@ def _matches(row: CompiledRow, value: _Value) -> Mask:
         if value.counted is False:
             return False
         below = value.den < row.denominator_below
-        return _and([value.counted, below])  # type: ignore[list-item]
+        return _and([value.counted, below])
     if row.achieved is not None:
         if value.achieved is None:
             return False
@@ -339,7 +352,7 @@ def _combine(mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fr
         for q in attainments:
             met = q.met()
             count = count + (met.astype(np.int64) if isinstance(met, np.ndarray) else int(met))
-        return _flag(count >= (at_least or 0))  # type: ignore[arg-type,operator]
+        return _flag(count >= (at_least or 0))
     return _sum([_scale(q, weight) for weight, q in weighed if weight != 0])
 
 
@@ -380,7 +393,7 @@ def _pennies(q: _Q, available: int, size: int) -> Array:
         return np.zeros(size, dtype=np.int64)
     bound = 2 * available * q.top + q.top
     num, den = _widen(bound, q.num, q.den)
-    earned = (2 * available * num + den) // (2 * den)  # type: ignore[operator]
+    earned = (2 * available * num + den) // (2 * den)
     return np.broadcast_to(np.asarray(earned).astype(np.int64), (size,))
 
 
@@ -404,7 +417,8 @@ class BatchResult:
     @property
     def total(self) -> Array:
         """Each set's total earned pennies."""
-        return self.earned.sum(axis=1)  # type: ignore[no-any-return]
+        total: Array = self.earned.sum(axis=1)
+        return total
 
     @property
     def cquin_value(self) -> int:
@@ -412,11 +426,13 @@ class BatchResult:
 
     def goal(self, code: str) -> Array:
         """Each set's earned pennies for one goal."""
-        return self.earned[:, self.goals.index(code)]  # type: ignore[no-any-return]
+        column: Array = self.earned[:, self.goals.index(code)]
+        return column
 
     def earned_in(self, scope: Scope) -> Array:
         chosen = [i for i, s in enumerate(self.scopes) if s == scope]
-        return self.earned[:, chosen].sum(axis=1)  # type: ignore[no-any-return]
+        total: Array = self.earned[:, chosen].sum(axis=1)
+        return total
 
     def pounds(self, row: int) -> dict[str, Fraction]:
         """One set's earned money in pounds, per goal and `total`."""

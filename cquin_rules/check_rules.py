@@ -537,8 +537,8 @@ def check_indicator(indicator: Indicator, label: str) -> list[Diagnostic]:
         row = rule.rows[index]
         found.append(Diagnostic(
             "E403", f"a better result earns less under {label}: {_where(problem.better, measure)}"
-            f" it pays {_pays(problem.better)}, but {_where(problem.worse, measure)} it pays "
-            f"{_pays(problem.worse)}{problem.denominator}",
+            f" it pays {_pays(problem.better)}, but {_where(problem.worse, measure)}, a worse "
+            f"result, it pays {_pays(problem.worse)}{problem.denominator}",
             row.span or indicator.pay.span,
             "rows are tried in order: put the strictest condition first, "
             "so paying more always needs a better result",

@@ -109,11 +109,15 @@ def main() -> None:
 @main.command()
 @click.argument("rulebooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
+    "--framework", metavar="NAME|PATH",
+    help="Check against this framework (a built-in name or a file) instead of the header's.",
+)
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     help="text for people, json for tools (section 12).",
 )
 @guarded
-def check(rulebooks: tuple[str, ...], output_format: str) -> None:
+def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
     from .api import diagnose, read_source
 
@@ -128,13 +132,13 @@ def check(rulebooks: tuple[str, ...], output_format: str) -> None:
             found += diagnostics
             continue
         sources[source.path] = source.text
-        found += diagnose(source.text, source.path)
+        found += diagnose(source.text, source.path, framework)
     found.sort(key=sort_key)
     if output_format == "json":
         click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
     else:
         for diagnostic in found:
-            click.echo(diagnostic.render(sources.get(diagnostic.path)))
+            click.echo(diagnostic.render(sources.get(diagnostic.path) or _text_of(diagnostic.path)))
         errors = sum(d.severity == "error" for d in found)
         warnings = len(found) - errors
         files = "file" if len(rulebooks) == 1 else "files"
@@ -147,6 +151,24 @@ def check(rulebooks: tuple[str, ...], output_format: str) -> None:
         raise InputError("")
 
 
+def _text_of(path: str) -> str | None:
+    """The text of a file a diagnostic is about (a framework file), for its caret line."""
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+@main.command()
+@guarded
+def frameworks() -> None:
+    """List the built-in frameworks with their key figures."""
+    from .frameworks import frameworks_table
+
+    click.echo(frameworks_table(), nl=False)
+
+
 @main.command(name="eval")
 @click.argument("rulebook", type=click.Path(dir_okay=False))
 @click.argument("measurements", type=click.Path(dir_okay=False))
@@ -156,7 +178,9 @@ def check(rulebooks: tuple[str, ...], output_format: str) -> None:
     help="table for a terminal, json for tools (section 12), markdown, csv or html for people.",
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'.")
+@click.option(
+    "--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'."
+)
 @guarded
 def evaluate(
     rulebook: str, measurements: str, output_format: str, output: str | None, strict: bool
@@ -324,11 +348,13 @@ def export_xlsx(rulebook: str, out: str) -> None:
 @guarded
 def import_xlsx(workbook: str, out: str) -> None:
     """Read the CQUIN spreadsheet template back into a rulebook (checked before it is written)."""
+    from pathlib import Path
+
     from .files import write_atomically
     from .spreadsheet import import_workbook
 
     try:
-        text, found = import_workbook(workbook)
+        text, found = import_workbook(workbook, base_dir=Path(out).resolve().parent)
     except OSError as error:
         raise UnreadableFile(f"cannot read {workbook}: {error.strerror or error}") from None
     except ValueError as error:

@@ -473,7 +473,7 @@ def build_server() -> LanguageServer:
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri,
-                diagnostics=[to_lsp(d, document) for d in analysis.diagnostics],
+                diagnostics=[to_lsp(d, document, analysis.path) for d in analysis.diagnostics],
                 version=document.version,
             )
         )
@@ -567,11 +567,19 @@ def build_server() -> LanguageServer:
     return server
 
 
-def to_lsp(diagnostic: Diagnostic, document: Any) -> types.Diagnostic:
-    """A cquin diagnostic as LSP shows it: 0-based range, severity, code, message and hint."""
+def to_lsp(diagnostic: Diagnostic, document: Any, path: str | None = None) -> types.Diagnostic:
+    """A cquin diagnostic as LSP shows it: 0-based range, severity, code, message and hint.
+
+    One about another file (the framework a rulebook names) is shown on the first line,
+    saying where it is.
+    """
     from lsprotocol import types
 
     message = diagnostic.message
+    span = diagnostic.span
+    if path is not None and diagnostic.path != path:
+        message = f"{diagnostic.path}:{span.line}: {message}"
+        span = Span(1, 1, 1, 1)
     if diagnostic.hint:
         message += f"\nhint: {diagnostic.hint}"
     severity = (
@@ -580,7 +588,7 @@ def to_lsp(diagnostic: Diagnostic, document: Any) -> types.Diagnostic:
         else types.DiagnosticSeverity.Error
     )
     return types.Diagnostic(
-        range=to_range(diagnostic.span, document),
+        range=to_range(span, document),
         message=message,
         severity=severity,
         code=diagnostic.code,

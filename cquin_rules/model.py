@@ -10,7 +10,7 @@ are stored as fractions of one (62.5% is 5/8), money in pounds (£1,234.56 is
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Generic, Literal, TypeVar, Union
+from typing import Generic, Literal, TypeVar
 
 from attrs import field, frozen
 
@@ -31,7 +31,7 @@ NOWHERE = Span(1, 1, 1, 1)
 
 
 def _span() -> Span:
-    return field(default=NOWHERE, eq=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=NOWHERE, eq=False, repr=False)
 
 
 @frozen
@@ -76,7 +76,7 @@ class Baseline:
     span: Span = _span()
 
 
-Threshold = Union[Fixed, Baseline]
+Threshold = Fixed | Baseline
 
 
 # ---- pay rules (section 6) ----------------------------------------------------------
@@ -99,7 +99,7 @@ class LinearPay:
     span: Span = _span()
 
 
-Payout = Union[FixedPay, LinearPay]
+Payout = FixedPay | LinearPay
 
 Comparison = Literal[">=", ">", "<=", "<"]
 
@@ -136,7 +136,7 @@ class Reported:
     span: Span = _span()
 
 
-Condition = Union[ValueIs, DenominatorBelow, Achieved, Reported]
+Condition = ValueIs | DenominatorBelow | Achieved | Reported
 
 
 @frozen
@@ -220,9 +220,9 @@ class Part:
     span: Span = _span()
 
 
-Item = Union[Indicator, Part]
+Item = Indicator | Part
 
-PERIOD_NAMES = ("Q1", "Q2", "Q3", "Q4", "H1", "H2", "year") + tuple(f"M{i}" for i in range(1, 13))
+PERIOD_NAMES = ("Q1", "Q2", "Q3", "Q4", "H1", "H2", "year", *(f"M{i}" for i in range(1, 13)))
 
 #: The contract month (1 = April) in which each period ends.
 PERIOD_END_MONTH: dict[str, int] = {
@@ -286,7 +286,7 @@ class Pounds:
     span: Span = _span()
 
 
-Amount = Union[ShareOfContract, Pounds]
+Amount = ShareOfContract | Pounds
 
 
 @frozen
@@ -361,7 +361,7 @@ class Evidence:
     achieved: bool
 
 
-MeasuredValue = Union[PercentValue, Ratio, NumberValue, Evidence]
+MeasuredValue = PercentValue | Ratio | NumberValue | Evidence
 
 
 # ---- examples (section 11) ----------------------------------------------------------
@@ -410,7 +410,7 @@ class ExpectStatus:
     span: Span = _span()
 
 
-Expectation = Union[ExpectMoney, ExpectStatus]
+Expectation = ExpectMoney | ExpectStatus
 
 
 @frozen

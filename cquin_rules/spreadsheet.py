@@ -235,9 +235,6 @@ def _cannot_say(goal: Goal) -> list[str]:
             reasons.append(f"the gate {'.'.join(path)}")
         if indicator.value is not None:
             reasons.append(f"{'.'.join(path)} has a value in pounds")
-    for item in goal.items:
-        if not isinstance(item, Indicator):
-            continue
     numbers = _goal_numbers(goal)
     if any(_exact_float(number) is None for number in numbers):
         reasons.append("a number with more digits than a spreadsheet keeps")
@@ -451,7 +448,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
             warnings.append(Diagnostic(
                 "W701",
                 f"goal {goal.code} does not fit the template's columns ({', '.join(reasons)}); "
-                f"it is carried whole as rulebook text in the column "
+                f"it is carried whole, nothing lost, as rulebook text in the column "
                 f"\"{BY_KEY['rulebook_text'].title}\"",
                 goal.span,
                 "the other columns of its rows are for reading; edit the rulebook text",
@@ -554,6 +551,17 @@ class _Read:
         if isinstance(self.value, float) and self.value.is_integer():
             return str(int(self.value))
         return " ".join(str(self.value).split())
+
+
+class _Warnings(list[Diagnostic]):
+    """Warnings found while reading, each said of the workbook at `path`."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def append(self, diagnostic: Diagnostic) -> None:
+        super().append(diagnostic.at(self.path))
 
 
 class _Builder:
@@ -721,13 +729,18 @@ def _formulas(book: Any, sheets: Sequence[Any], path: str) -> list[Diagnostic]:
     return found
 
 
-def import_workbook(path: str) -> tuple[str | None, list[Diagnostic]]:
+def import_workbook(
+    path: str, *, base_dir: Path | None = None
+) -> tuple[str | None, list[Diagnostic]]:
     """Rulebook text read from the template at `path`, and every problem found.
 
-    The text is None when there are errors. OSError propagates (the file could not be
-    read); a file that is not a workbook raises ValueError.
+    The text is None when there are errors. `base_dir` is the folder the rulebook will be
+    written to: a `framework "PATH"` is read against it and the scheme checked against the
+    framework, as `cquin check` will. OSError propagates (the file could not be read); a
+    file that is not a workbook raises ValueError.
     """
     from .check import check
+    from .frameworks import check_against_framework
     from .parser import parse
 
     try:
@@ -752,7 +765,7 @@ def import_workbook(path: str) -> tuple[str | None, list[Diagnostic]]:
     builder.diagnostics += _formulas(book, sheets, path)
     if has_errors(builder.diagnostics):
         return None, builder.diagnostics
-    warnings: list[Diagnostic] = []
+    warnings = _Warnings(path)
     try:
         _read_scheme(scheme_sheet, builder)
         carried, indicator_rows = _read_goals(goals, builder, warnings)
@@ -769,6 +782,9 @@ def import_workbook(path: str) -> tuple[str | None, list[Diagnostic]]:
         return None, found + warnings
     found += _consistency(scheme, carried, indicator_rows, builder)
     found += [_relocate(d.at(path), builder) for d in check(scheme)]
+    if base_dir is not None:
+        framework_found = check_against_framework(scheme, base_dir=base_dir, path=path)[1]
+        found += [_relocate(d, builder) if d.path == path else d for d in framework_found]
     if has_errors(found):
         return None, found + warnings
     canonical = printer.print_scheme(scheme)
@@ -1122,7 +1138,7 @@ def _indicator(row: _Row, position: int, indent: str, builder: _Builder,
         if (cell := row.get(key)) is not None
     ]
     if definition:
-        text = " ".join(label + cell.text for label, cell in definition)
+        text = ". ".join(label + cell.text.rstrip(".") for label, cell in definition)
         builder.add(f"{inner}definition {printer.string(text)}", definition[0][1].origin)
     if rule is None:
         raise ImportError_(_at("E705", rule_origin, f"indicator {name} has no payment rule",

@@ -49,11 +49,12 @@ def no_traceback(process: subprocess.CompletedProcess[str]) -> None:
 
 @pytest.mark.parametrize("case", CASE_DIRS, ids=lambda path: path.name)
 def test_check(case: Path) -> None:
-    """`cquin check --format json` reports exactly the expected [code, line] pairs and exit status."""
+    """`cquin check --format json` reports exactly the expected [code, line] pairs and exit."""
     expected = expectations(case).get("check")
     if expected is None:
         pytest.skip("no check expectation")
-    process = run(case, "check", "rulebook.cquin", *expectations(case).get("args", []), "--format", "json")
+    arguments = expectations(case).get("args", [])
+    process = run(case, "check", "rulebook.cquin", *arguments, "--format", "json")
     no_traceback(process)
     assert process.returncode == expected["exit"], process.stdout + process.stderr
     if "diagnostics" in expected:

@@ -342,8 +342,32 @@ def test_check_command_and_server_share_one_diagnose(monkeypatch: pytest.MonkeyP
     from cquin_rules.diagnostics import Diagnostic
 
     marker = Diagnostic("W599", "from diagnose", path=str(tmp_path / "r.cquin"))
-    monkeypatch.setattr(api, "diagnose", lambda text, path="<text>": [marker])
+    monkeypatch.setattr(api, "diagnose", lambda *args, **kwargs: [marker])
     (tmp_path / "r.cquin").write_text(BROKEN, encoding="utf-8")
     process = CliRunner().invoke(main, ["check", str(tmp_path / "r.cquin"), "--format", "json"])
     assert [d["code"] for d in json.loads(process.output)["diagnostics"]] == ["W599"]
     assert lsp.Analysis(BROKEN, "r.cquin").diagnostics == [marker]
+
+
+def test_ranges_severities_and_other_files() -> None:
+    """Spans become 0-based ranges; warnings are warnings; another file's problem says where."""
+    from lsprotocol import types
+    from pygls.workspace import TextDocument
+
+    from cquin_rules.diagnostics import Diagnostic
+    from cquin_rules.model import Span
+
+    document = TextDocument("file:///r.cquin", "ab £ cd\nsecond line\n")
+    warning = lsp.to_lsp(Diagnostic("W501", "w", Span(1, 4, 1, 8), path="r.cquin"), document,
+                         "r.cquin")
+    assert warning.severity == types.DiagnosticSeverity.Warning
+    assert (warning.range.start.line, warning.range.start.character) == (0, 3)
+    assert (warning.range.end.line, warning.range.end.character) == (0, 7)
+    whole = lsp.to_lsp(Diagnostic("E603", "bad row", Span(2, 0, 2, 0), "fix it", "r.cquin"),
+                       document, "r.cquin")
+    assert (whole.range.start.character, whole.range.end.character) == (0, 11)
+    assert whole.message == "bad row\nhint: fix it" and whole.code == "E603"
+    foreign = lsp.to_lsp(Diagnostic("E302", "too much", Span(5, 3, 5, 9), path="fw.cquin"),
+                         document, "r.cquin")
+    assert foreign.message.startswith("fw.cquin:5: too much")
+    assert foreign.range.start.line == 0

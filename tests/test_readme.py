@@ -12,11 +12,8 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 def _blocks(language: str) -> list[str]:
     """The fenced code blocks whose info string is `language` ("" for a bare fence)."""
-    return [
-        body
-        for info, body in re.findall(r"^```(\w*)\n(.*?)^```$", README, flags=re.DOTALL | re.MULTILINE)
-        if info == language
-    ]
+    fences = re.findall(r"^```(\w*)\n(.*?)^```$", README, flags=re.DOTALL | re.MULTILINE)
+    return [body for info, body in fences if info == language]
 
 
 def test_readme_rulebook_checks_and_its_example_passes() -> None:

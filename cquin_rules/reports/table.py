@@ -20,9 +20,8 @@ def render(document: dict[str, Any]) -> str:
     goals = document["goals"]
     code_width = max([4, *(len(goal["code"]) for goal in goals)])
     title_width = 44
-    money_width = max(
-        [12, *(len(pounds(goal["available"])) for goal in goals), len(pounds(document["cquin_value"]))]
-    )
+    amounts = [goal["available"] for goal in goals] + [document["cquin_value"]]
+    money_width = max([12, *(len(pounds(amount)) for amount in amounts)])
     lines = [document["scheme"]]
     subtitle = " · ".join(part for part in (document.get("provider"), document.get("year")) if part)
     if subtitle:

@@ -1,0 +1,277 @@
+"""Batch evaluation agrees with exact scalar evaluation to the penny, on every goal."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from math import lcm
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import cquin_rules
+from cquin_rules.batch import Counts, Scaled, evaluate_many
+from cquin_rules.compile import CompiledScheme, compile_scheme
+from cquin_rules.diagnostics import CquinError
+from cquin_rules.evaluate import evaluate
+from cquin_rules.measurements import Measurement, Measurements, read_measurements
+from cquin_rules.model import Evidence, MeasuredValue, NumberValue, PercentValue, Ratio, Scheme
+from cquin_rules.printer import print_scheme
+from tests.strategies import Key, indicator_keys, measurements_for, schemes
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+CONFORMANCE = HERE / "conformance"
+REFERENCE = ROOT / "rulebooks" / "northshire-2018-19" / "rulebook.cquin"
+
+
+def scalar_pennies(compiled: CompiledScheme, values: dict[Key, MeasuredValue]) -> list[int]:
+    given_values = Measurements(tuple((key, Measurement(v)) for key, v in values.items()))
+    result = evaluate(compiled, given_values)
+    return [int(goal.earned * 100) for goal in result.goals]
+
+
+def name(key: Key) -> str:
+    goal, path, period = key
+    text = ".".join((goal, *path))
+    return text if period == "year" else f"{text} {period}"
+
+
+def generic_columns(sets: list[dict[Key, MeasuredValue]]) -> dict[str, list[MeasuredValue]]:
+    """One column per key, of model values (the general path)."""
+    return {name(key): [values[key] for values in sets] for key in sets[0]}
+
+
+def fast_columns(sets: list[dict[Key, MeasuredValue]]) -> dict[str, Any]:
+    """The same sets as integer numpy columns where every value of a key has one form."""
+    columns: dict[str, Any] = {}
+    for key in sets[0]:
+        column = [values[key] for values in sets]
+        if all(isinstance(v, Evidence) for v in column):
+            columns[name(key)] = np.array([v.achieved for v in column])  # type: ignore[union-attr]
+        elif all(isinstance(v, Ratio) for v in column):
+            columns[name(key)] = Counts(
+                np.array([v.numerator for v in column]),  # type: ignore[union-attr]
+                np.array([v.denominator for v in column]),  # type: ignore[union-attr]
+            )
+        elif all(isinstance(v, (PercentValue, NumberValue)) for v in column):
+            scale = lcm(*(v.value.denominator for v in column))  # type: ignore[union-attr]
+            columns[name(key)] = Scaled(
+                np.array([int(v.value * scale) for v in column]), scale)  # type: ignore[union-attr]
+        else:
+            columns[name(key)] = column
+    return columns
+
+
+@st.composite
+def scheme_and_sets(draw: st.DrawFn) -> tuple[Scheme, list[dict[Key, MeasuredValue]]]:
+    """A valid scheme and up to six full measurement sets, with the same keys left out of
+    every set (a column is given for all sets or none)."""
+    scheme = draw(schemes())
+    sets = draw(st.lists(measurements_for(scheme, full=True), min_size=1, max_size=6))
+    keys = [key for key, _ in indicator_keys(scheme)]
+    dropped = set(draw(st.lists(st.sampled_from(keys), max_size=len(keys)))) if keys else set()
+    return scheme, [{k: v for k, v in values.items() if k not in dropped} for values in sets]
+
+
+def assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]],
+                  columns: dict[str, Any]) -> None:
+    batch = evaluate_many(compiled, columns, size=len(sets))
+    for row, values in enumerate(sets):
+        assert list(batch.earned[row]) == scalar_pennies(compiled, values), row
+    assert list(batch.total) == [sum(scalar_pennies(compiled, v)) for v in sets]
+
+
+@given(scheme_and_sets())
+def test_batch_agrees_with_scalar_on_generated_rulebooks(
+        drawn: tuple[Scheme, list[dict[Key, MeasuredValue]]]) -> None:
+    """On generated rulebooks and values (often on thresholds), every goal's batch pennies
+    equal exact scalar evaluation's, through both the general and the integer columns."""
+    scheme, sets = drawn
+    note(print_scheme(scheme))
+    compiled = compile_scheme(scheme)
+    assert_agrees(compiled, sets, generic_columns(sets))
+    assert_agrees(compiled, sets, fast_columns(sets))
+
+
+LINEAR = """scheme "S" {{
+  cquin value £{pounds}
+}}
+goal G "G" {{
+  domain safety
+  weight 100%
+  indicator x {{ pay linear from {start}% to {end}% }}
+}}
+"""
+
+
+@given(
+    pennies=st.integers(1, 10**9),
+    ends=st.lists(st.integers(0, 10_000), min_size=2, max_size=2, unique=True),
+    values=st.lists(st.integers(0, 10_000), min_size=1, max_size=20),
+)
+def test_half_penny_ties_round_up_as_scalar(pennies: int, ends: list[int],
+                                            values: list[int]) -> None:
+    """Linear pay on odd-penny money at basis-point values, thresholds included, rounds
+    exactly as scalar evaluation (ties half up)."""
+    start, end = ends
+    scheme = cquin_rules.loads(LINEAR.format(
+        pounds=f"{pennies // 100}.{pennies % 100:02d}",
+        start=_decimal(Fraction(start, 100)), end=_decimal(Fraction(end, 100)))).scheme
+    compiled = compile_scheme(scheme)
+    sets = [{("G", ("x",), "year"): PercentValue(Fraction(v, 10_000))}
+            for v in [*values, start, end]]
+    assert_agrees(compiled, sets, {"G.x": Scaled(np.array([*values, start, end]), 10_000)})
+
+
+def _decimal(value: Fraction) -> str:
+    whole, rest = divmod(value.numerator * 100 // value.denominator, 100)
+    return f"{whole}.{rest:02d}" if rest else str(whole)
+
+
+def test_half_penny_tie_goes_up() -> None:
+    """£1,000.01 at half attainment is £500.005, paid as £500.01 by batch and scalar."""
+    scheme = cquin_rules.loads(LINEAR.format(pounds="1,000.01", start="40", end="60")).scheme
+    batch = evaluate_many(compile_scheme(scheme), {"G.x": Scaled(np.array([5000]), 10_000)})
+    assert list(batch.earned[:, 0]) == [50001]
+
+
+def test_huge_values_fall_back_to_exact_integers() -> None:
+    """Values whose products overflow int64 are computed with Python integers, not wrapped."""
+    scheme = cquin_rules.loads(LINEAR.format(pounds="3,000,000", start="60", end="75")).scheme
+    compiled = compile_scheme(scheme)
+    big = 2**61 + 1
+    numerators = [big * 2 // 3, big * 7 // 10, big]
+    sets = [{("G", ("x",), "year"): Ratio(n, big)} for n in numerators]
+    columns = {"G.x": Counts(np.array(numerators, dtype=np.int64),
+                             np.array([big] * 3, dtype=np.int64))}
+    assert_agrees(compiled, sets, columns)
+    assert_agrees(compiled, sets, generic_columns(sets))
+
+
+# ---- the reference example and the conformance cases -----------------------------------
+
+
+def reference() -> cquin_rules.Rulebook:
+    return cquin_rules.load(REFERENCE)
+
+
+def test_reference_example_through_the_api() -> None:
+    """Rulebook.evaluate_many gives the spec's worked numbers for the typical year."""
+    batch = reference().evaluate_many({
+        "FLU.uptake": ["68%", "75%"], "CMA.inpatient": ["92%", "90%"],
+        "CMA.community": ["140/200", "150/200"], "CMA.early": ["90%", "27/30"],
+        "AED.attendances": [212, 225], "REC.plan Q2": ["achieved", "yes"],
+        "REC.courses Q4": ["not achieved", "yes"],
+    })
+    assert batch.goals == ("FLU", "CMA", "AED", "REC")
+    assert batch.pounds(0) == {"FLU": 320_000, "CMA": 630_000, "AED": 375_000,
+                               "REC": 375_000, "total": 1_700_000}
+    assert batch.pounds(1)["total"] == 2_625_000
+    assert list(batch.earned_in("national")) == [32_000_000, 60_000_000]
+    assert batch.cquin_value == 300_000_000
+
+
+def test_missing_column_pays_nothing() -> None:
+    """An indicator without a column is not reported in any set: it earns 0."""
+    batch = reference().evaluate_many({"FLU.uptake": Scaled(np.array([7500, 6000]), 10_000)})
+    assert list(batch.goal("FLU")) == [60_000_000, 0]
+    assert list(batch.goal("CMA")) == [0, 0]
+
+
+EVAL_CASES = sorted(
+    path for path in CONFORMANCE.iterdir()
+    if (path / "data.csv").exists()
+    and json.loads((path / "expect.json").read_text("utf-8")).get("eval", {}).get("exit") == 0
+)
+
+
+@pytest.mark.parametrize("case", EVAL_CASES, ids=lambda p: p.name)
+def test_conformance_cases_through_batch(case: Path) -> None:
+    """Every conformance case that evaluates gives its expected goal money and total when
+    its measurements go through the batch evaluator as a one-set column each."""
+    expected = json.loads((case / "expect.json").read_text("utf-8"))["eval"]
+    rulebook = cquin_rules.load(case / "rulebook.cquin")
+    measurements, diagnostics = read_measurements(str(case / "data.csv"), rulebook.scheme)
+    assert measurements is not None, diagnostics
+    columns = {name(key): [m.measured] for key, m in measurements.items()}
+    batch = rulebook.evaluate_many(columns)
+    for code, earned in expected.get("goals", {}).items():
+        assert Fraction(int(batch.goal(code)[0]), 100) == Fraction(earned), code
+    assert Fraction(int(batch.total[0]), 100) == Fraction(expected["earned"])
+
+
+EXAMPLE_BOOKS = sorted([*ROOT.glob("rulebooks/*/rulebook.cquin"),
+                        *CONFORMANCE.glob("*/rulebook.cquin")])
+
+
+@pytest.mark.parametrize("path", EXAMPLE_BOOKS, ids=lambda p: p.parent.name)
+def test_rulebook_examples_through_batch(path: Path) -> None:
+    """Every example block of every clean rulebook gives the same pennies through batch
+    as through scalar evaluation."""
+    try:
+        rulebook = cquin_rules.load(path)
+    except CquinError:
+        pytest.skip("rulebook has errors")
+    compiled = compile_scheme(rulebook.scheme)
+    for example in rulebook.scheme.examples:
+        values: dict[Key, MeasuredValue] = {}
+        for entry in example.inputs:
+            target = entry.target
+            values[(target.goal, target.path, target.period or "year")] = entry.measured
+        try:
+            scalar = scalar_pennies(compiled, values)
+        except CquinError:
+            continue
+        batch = evaluate_many(compiled, generic_columns([values]) if values else {}, size=1)
+        assert list(batch.earned[0]) == scalar, example.name
+
+
+# ---- bad columns ------------------------------------------------------------------------
+
+
+def codes(error: CquinError) -> list[str]:
+    return [d.code for d in error.diagnostics]
+
+
+def test_float_columns_are_refused() -> None:
+    """A float column is E603: binary fractions cannot hold 68% exactly."""
+    with pytest.raises(CquinError) as caught:
+        reference().evaluate_many({"FLU.uptake": np.array([0.68])})
+    assert codes(caught.value) == ["E603"]
+
+
+def test_bare_integers_for_a_percent_are_refused() -> None:
+    """A plain integer column for a percentage is ambiguous (E603); Scaled says the scale."""
+    with pytest.raises(CquinError) as caught:
+        reference().evaluate_many({"FLU.uptake": np.array([68])})
+    assert codes(caught.value) == ["E603"]
+
+
+def test_every_bad_column_is_reported() -> None:
+    """Unknown indicators, out-of-range values, swapped counts, unequal lengths and wrong
+    kinds are each reported, with the set that is wrong, and nothing is computed."""
+    with pytest.raises(CquinError) as caught:
+        reference().evaluate_many({
+            "FLU.uptak": Scaled(np.array([1]), 100),
+            "FLU.uptake": Scaled(np.array([1, 2]), 100),
+            "CMA.inpatient": Scaled(np.array([50, 101]), 100),
+            "CMA.community": Counts(np.array([3, 5]), np.array([4, 4])),
+            "CMA.early": Scaled(np.array([1, 2, 3]), 100),
+            "AED.attendances": np.array([True, False]),
+        })
+    assert codes(caught.value) == ["E103", "E605", "E606", "E602", "E604"]
+    assert [d.line for d in caught.value.diagnostics] == [1, 3, 4, 5, 6]
+    messages = [d.message for d in caught.value.diagnostics]
+    assert "set 2" in messages[1] and "set 2" in messages[2]
+
+
+def test_evaluate_many_refuses_a_rulebook_with_errors() -> None:
+    """A rulebook with errors is never evaluated in batch either."""
+    text = LINEAR.format(pounds="100", start="60", end="60")
+    with pytest.raises(CquinError):
+        cquin_rules.loads(text).evaluate_many({"G.x": Scaled(np.array([1]), 100)})

@@ -1,0 +1,328 @@
+"""The NHS CQUIN spreadsheet template: export, import, and the round trip between them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from cquin_rules import api
+from cquin_rules.cli import main
+from cquin_rules.diagnostics import Diagnostic
+from cquin_rules.spreadsheet import (
+    COLUMNS,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    POSITION,
+    export_workbook,
+    import_workbook,
+    workbook_bytes,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"
+ROUND_TRIP = sorted(
+    [path.parent for path in (ROOT / "rulebooks").glob("*/rulebook.cquin")]
+    + [path.parent for path in (ROOT / "tests" / "conformance").glob("*/data.csv")
+       if "bad-measurements" not in path.parent.name]
+)
+
+
+def export(folder: Path, tmp_path: Path) -> tuple[Path, list[Diagnostic]]:
+    book = api.load(folder / "rulebook.cquin")
+    workbook, warnings = export_workbook(book.scheme, book.source.text)
+    out = tmp_path / f"{folder.name}.xlsx"
+    out.write_bytes(workbook_bytes(workbook))
+    return out, warnings
+
+
+def imported(path: Path) -> tuple[str | None, list[Diagnostic]]:
+    return import_workbook(str(path))
+
+
+def errors(found: list[Diagnostic]) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in found if d.severity == "error"]
+
+
+def column(key: str) -> int:
+    return POSITION[key]
+
+
+def test_export_writes_money_and_percentages_as_numbers_with_formats(tmp_path: Path) -> None:
+    """Goal weighting 20% is the number 0.2 formatted 0.0%; £600,000 is 600000 formatted £."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    assert [sheet.cell(1, n).value for n in range(1, 20)] == [c.title for c in COLUMNS[:19]]
+    weighting = sheet.cell(2, column("goal_weighting"))
+    value = sheet.cell(2, column("goal_value"))
+    assert (weighting.value, weighting.number_format) == (0.2, PERCENT_FORMAT)
+    assert (value.value, value.number_format) == (600000, MONEY_FORMAT)
+    threshold = sheet.cell(2, column("threshold"))
+    assert (threshold.value, threshold.number_format) == (0.75, PERCENT_FORMAT)
+    assert sheet.cell(2, column("rules")).value == "linear from 60% to 75%"
+    scheme = openpyxl.load_workbook(path)["Scheme"]
+    rows = {scheme.cell(r, 1).value: scheme.cell(r, 2) for r in range(2, scheme.max_row + 1)}
+    assert rows["CQUIN value (£)"].value == 3000000
+    assert rows["CQUIN value (£)"].number_format == MONEY_FORMAT
+    assert rows["CQUIN value (% of contract)"].value == 0.025
+
+
+def test_export_reports_what_the_columns_cannot_say(tmp_path: Path) -> None:
+    """Goals with parts, gates or other combine modes are carried as text and reported (W701);
+    comments, which cannot be carried, are reported too (W702)."""
+    _, warnings = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
+    carried = {d.message.split()[1]: d.message for d in warnings if d.code == "W701"}
+    assert set(carried) == {"SEP", "FRAIL", "PRESS"}
+    assert "parts" in carried["SEP"]
+    assert "gate" in carried["PRESS"]
+    assert "combine all" in carried["FRAIL"]
+    assert [d.code for d in warnings].count("W702") == 1
+
+
+@pytest.mark.parametrize("folder", ROUND_TRIP, ids=[f.name for f in ROUND_TRIP])
+def test_round_trip_gives_the_same_money(folder: Path, tmp_path: Path) -> None:
+    """Export then import evaluates to the same money per goal with the folder's data."""
+    path, _ = export(folder, tmp_path)
+    if (folder / "framework.cquin").is_file():
+        shutil.copy(folder / "framework.cquin", tmp_path / "framework.cquin")
+    text, found = import_workbook(str(path), base_dir=tmp_path)
+    assert text is not None, errors(found)
+    (tmp_path / "rulebook.cquin").write_text(text, encoding="utf-8")
+    again = api.load(tmp_path / "rulebook.cquin")
+    before = api.load(folder / "rulebook.cquin").evaluate(folder / "data.csv")
+    after = again.evaluate(folder / "data.csv")
+    assert [(g.code, g.available, g.earned) for g in after.goals] == [
+        (g.code, g.available, g.earned) for g in before.goals]
+    assert [o.passed for o in again.run_examples()] == [
+        o.passed for o in api.load(folder / "rulebook.cquin").run_examples()]
+
+
+def test_round_trip_twice_is_stable(tmp_path: Path) -> None:
+    """Importing an exported import gives the same rulebook text again."""
+    path, _ = export(ROOT / "rulebooks" / "mental-health-trust-2018-19", tmp_path)
+    first, _ = imported(path)
+    assert first is not None
+    workbook, _ = export_workbook(api.loads(first).scheme)
+    second_path = tmp_path / "second.xlsx"
+    second_path.write_bytes(workbook_bytes(workbook))
+    second, _ = imported(second_path)
+    assert second is not None
+    assert second.split("\n", 1)[1] == first.split("\n", 1)[1]
+
+
+# ---- a template filled in by hand ------------------------------------------------------
+
+
+def hand_filled(tmp_path: Path, edit: Any = None) -> Path:
+    """A plain template as a person fills it: title rows above the header, goal numbers
+    1 and 2, goal cells only on a goal's first row (as if merged), text percentages and
+    money, thresholds without rules."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "CQUIN 2018-19"
+    sheet["A1"] = "Schedule 4 Part E: CQUIN"
+    header = ["Goal Number", "Goal Name", "Goal Description", "Quality Domain",
+              "Goal weighting (% of scheme)", "Expected financial value (£)", "Indicator number",
+              "Indicator name", "Indicator Description", "Numerator", "Denominator",
+              "Rationale", "Data source", "Frequency of reporting", "Baseline period",
+              "Baseline value", "Final indicator period",
+              "Final indicator value (payment threshold)", "Rules for partial achievement"]
+    for n, title in enumerate(header, 1):
+        sheet.cell(3, n, title)
+    rows = [
+        [1, "Staff flu vaccinations", "Frontline staff vaccinated", "Safety", "40%",
+         "£400,000", "1a", "Uptake", None, "Staff vaccinated", "Frontline staff", None,
+         "ImmForm", "Annually", "2017/18", "61%", None, None, "linear from 60% to 75%"],
+        [2, "Sepsis screening", None, "Patient safety", 0.6, None, "2a",
+         "Emergency department", None, None, None, "Sepsis kills", None, "Quarterly",
+         None, None, None, 0.9, None],
+        [None, None, None, None, None, None, "2b", "Inpatients", None, None, None, None, None,
+         "Quarterly", None, None, None, "≥ 80%", None],
+    ]
+    for r, values in enumerate(rows, 4):
+        for n, value in enumerate(values, 1):
+            if value is not None:
+                sheet.cell(r, n, value)
+    sheet.cell(5, 5).number_format = "0%"
+    sheet.cell(5, 18).number_format = "0%"
+    scheme = book.create_sheet("Scheme")
+    for r, (label, value) in enumerate(
+        [("Scheme", "Hand-filled CQUIN 2018/19"), ("Provider", "A Trust"),
+         ("Year", "2018/19"), ("CQUIN value (£)", 1_000_000)], 1):
+        scheme.cell(r, 1, label)
+        scheme.cell(r, 2, value)
+    if edit is not None:
+        edit(book)
+    path = tmp_path / "hand.xlsx"
+    book.save(path)
+    return path
+
+
+def test_hand_filled_template_is_read(tmp_path: Path) -> None:
+    """A plain template imports: codes made from numbers (W703), percentages given as text or
+    as formatted numbers, thresholds without rules read as all-or-nothing."""
+    path = hand_filled(tmp_path)
+    text, found = imported(path)
+    assert text is not None, errors(found)
+    assert {d.code for d in found} == {"W703"}
+    assert {d.path for d in found} == {str(path)}
+    book = api.load(text)
+    assert [g.code for g in book.scheme.goals] == ["G1", "G2"]
+    result = book.evaluate({"G1.i1a": "67.5%", "G2.i2a": "95%", "G2.i2b": "70%"})
+    assert [g.earned for g in result.goals] == [Fraction(200_000), Fraction(300_000)]
+    flu = book.scheme.goals[0].items[0]
+    assert flu.definition == ("Numerator: Staff vaccinated. Denominator: Frontline staff. "
+                              "Baseline period: 2017/18")
+    assert book.scheme.goals[0].rationale == "Frontline staff vaccinated"
+
+
+def test_formula_cell_is_an_error_never_evaluated(tmp_path: Path) -> None:
+    """A formula is E703 at its cell, even where Excel would have cached a value."""
+    def formula(book: Any) -> None:
+        book["CQUIN 2018-19"]["F4"] = "=2*200000"
+
+    text, found = imported(hand_filled(tmp_path, formula))
+    assert text is None
+    assert [(d.code, d.line, d.column) for d in found if d.severity == "error"] == [("E703", 4, 6)]
+    assert "CQUIN 2018-19!F4" in found[0].message
+
+
+def test_bare_number_in_a_percent_column_is_refused(tmp_path: Path) -> None:
+    """40 in the goal weighting column could be 40% or 4000%: E704, with a hint."""
+    def bare(book: Any) -> None:
+        book["CQUIN 2018-19"]["E4"] = 40
+
+    text, found = imported(hand_filled(tmp_path, bare))
+    assert text is None
+    [problem] = [d for d in found if d.severity == "error"]
+    assert (problem.code, problem.line, problem.column) == ("E704", 4, 5)
+    assert problem.hint and "percentage" in problem.hint
+
+
+def test_unreadable_rule_is_reported_at_its_cell(tmp_path: Path) -> None:
+    """A pay rule the parser rejects is reported at the rules cell with the parser's words."""
+    def typo(book: Any) -> None:
+        book["CQUIN 2018-19"]["S4"] = "linear frm 60% to 75%"
+
+    text, found = imported(hand_filled(tmp_path, typo))
+    assert text is None
+    [problem] = [d for d in found if d.severity == "error"]
+    assert (problem.code, problem.line, problem.column) == ("E001", 4, 19)
+    assert "Rules for partial achievement" in problem.message
+
+
+def test_checker_errors_point_at_cells(tmp_path: Path) -> None:
+    """Goal weights totalling 90% are E201, reported at the Scheme sheet's CQUIN value cell."""
+    def short(book: Any) -> None:
+        book["CQUIN 2018-19"]["E4"] = "30%"
+        book["CQUIN 2018-19"]["F4"] = None
+
+    text, found = imported(hand_filled(tmp_path, short))
+    assert text is None
+    [problem] = [d for d in found if d.severity == "error"]
+    assert problem.code == "E201"
+    assert problem.message.startswith("Scheme!B4 (CQUIN value (£))")
+
+
+def test_number_threshold_without_a_direction_is_refused(tmp_path: Path) -> None:
+    """A plain-number threshold with no rule and no direction is not guessed (E704)."""
+    def count(book: Any) -> None:
+        book["CQUIN 2018-19"]["R5"] = 200
+        book["CQUIN 2018-19"]["R5"].number_format = "General"
+
+    text, found = imported(hand_filled(tmp_path, count))
+    assert text is None
+    assert [(d.code, d.line, d.column) for d in found if d.severity == "error"] == [
+        ("E704", 5, 18)]
+
+
+def test_two_indicators_in_one_period_are_refused(tmp_path: Path) -> None:
+    """The columns say one indicator a period; a second in the same period is E707."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Goals"]
+    q4 = next(r for r in range(2, sheet.max_row + 1)
+              if sheet.cell(r, column("final_period")).value == "Q4")
+    sheet.cell(q4, column("final_period")).value = "Q2"
+    book.save(path)
+    text, found = imported(path)
+    assert text is None
+    assert [(d.code, d.line) for d in found if d.severity == "error"] == [("E707", q4)]
+
+
+def test_edit_contradicting_carried_rulebook_text_is_refused(tmp_path: Path) -> None:
+    """A carried goal's rows repeat its rulebook text; an edited threshold there is E709."""
+    path, _ = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Goals"]
+    row = next(r for r in range(2, sheet.max_row + 1)
+               if sheet.cell(r, 1).value == "PRESS" and sheet.cell(r, 7).value == "ulcers")
+    sheet.cell(row, column("baseline_value"), 70)
+    book.save(path)
+    text, found = imported(path)
+    assert text is None
+    [problem] = [d for d in found if d.severity == "error"]
+    assert (problem.code, problem.line, problem.column) == (
+        "E709", row, column("baseline_value"))
+
+
+def test_threshold_contradicting_the_rules_is_refused(tmp_path: Path) -> None:
+    """A payment threshold that is not where the rules pay in full is E709."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["Goals"].cell(2, column("threshold")).value = 0.8
+    book.save(path)
+    text, found = imported(path)
+    assert text is None
+    assert [(d.code, d.line) for d in found if d.severity == "error"] == [("E709", 2)]
+
+
+def test_cli_import_writes_nothing_on_error_and_the_rulebook_on_success(tmp_path: Path) -> None:
+    """import-xlsx exits 1 leaving the old file alone; a good workbook is written and checks."""
+    runner = CliRunner()
+    out = tmp_path / "out.cquin"
+    out.write_text("old", encoding="utf-8")
+
+    def formula(book: Any) -> None:
+        book["CQUIN 2018-19"]["F4"] = "=1+1"
+
+    bad = runner.invoke(main, ["import-xlsx", str(hand_filled(tmp_path, formula)), str(out)])
+    assert bad.exit_code == 1
+    assert "E703" in bad.stderr
+    assert out.read_text(encoding="utf-8") == "old"
+    good = runner.invoke(main, ["import-xlsx", str(hand_filled(tmp_path)), str(out)])
+    assert good.exit_code == 0, good.output
+    assert runner.invoke(main, ["check", str(out)]).exit_code == 0
+
+
+def test_cli_export_and_not_a_workbook(tmp_path: Path) -> None:
+    """export-xlsx writes a workbook (warnings on stderr); a non-workbook input exits 2."""
+    runner = CliRunner()
+    out = tmp_path / "n.xlsx"
+    done = runner.invoke(main, ["export-xlsx", str(NORTHSHIRE / "rulebook.cquin"), str(out)])
+    assert done.exit_code == 0
+    assert "W702" in done.stderr
+    assert openpyxl.load_workbook(out)["Goals"]["A2"].value == "FLU"
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a workbook", encoding="utf-8")
+    refused = runner.invoke(main, ["import-xlsx", str(fake), str(tmp_path / "x.cquin")])
+    assert refused.exit_code == 2
+    assert not (tmp_path / "x.cquin").exists()
+
+
+def test_cli_round_trip_of_northshire(tmp_path: Path) -> None:
+    """Through the command line: export, import, eval gives the reference's £1,700,000.00."""
+    runner = CliRunner()
+    xlsx, cquin = tmp_path / "n.xlsx", tmp_path / "n.cquin"
+    assert runner.invoke(main, ["export-xlsx", str(NORTHSHIRE / "rulebook.cquin"),
+                                str(xlsx)]).exit_code == 0
+    assert runner.invoke(main, ["import-xlsx", str(xlsx), str(cquin)]).exit_code == 0
+    outcome = runner.invoke(main, ["eval", str(cquin), str(NORTHSHIRE / "data.csv"),
+                                   "--format", "json"])
+    assert json.loads(outcome.stdout)["earned"] == "1700000.00"
