@@ -169,6 +169,39 @@ def frameworks() -> None:
     click.echo(frameworks_table(), nl=False)
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file would change.")
+@click.option("--diff", is_flag=True, help="Change nothing; show what would change as a unified diff.")
+@guarded
+def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
+    """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
+    from .formatter import format_file
+
+    would_change: list[str] = []
+    broken = False
+    for path in files:
+        try:
+            outcome = format_file(path, check=check_only, diff=diff)
+        except OSError as error:
+            raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+        if outcome.text is None:
+            broken = True
+            print_diagnostics(outcome.diagnostics, {path: _text_of(path) or ""})
+            click.echo(f"{path}: not formatted (it does not parse); left untouched", err=True)
+            continue
+        if outcome.changed:
+            would_change.append(path)
+            if diff:
+                click.echo(outcome.diff, nl=False)
+            elif check_only:
+                click.echo(f"{path}: would be reformatted")
+            else:
+                click.echo(f"{path}: reformatted", err=True)
+    if broken or (check_only and would_change):
+        raise InputError("")
+
+
 @main.command(name="eval")
 @click.argument("rulebook", type=click.Path(dir_okay=False))
 @click.argument("measurements", type=click.Path(dir_okay=False))

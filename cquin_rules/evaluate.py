@@ -40,7 +40,7 @@ from .diagnostics import CquinError, Diagnostic
 from .measurements import Measurements
 from .model import CombineMode, Scheme, Status
 from .money import round_half_up
-from .result import GoalResult, IndicatorResult, Result, status_of
+from .result import GoalResult, IndicatorResult, Result
 from .rules import Observation
 
 ONE = Fraction(1)
@@ -132,7 +132,7 @@ class _Walk:
             attainment = ZERO
             if indicator.rule is not None:
                 attainment, _ = indicator.rule.apply(Observation.of(measurement.measured))
-            status = status_of(attainment)
+            status = _status(attainment)
         self.indicators.append(
             IndicatorResult(
                 goal=indicator.goal,
@@ -162,7 +162,42 @@ def combine(
     if mode == "at least":
         met = sum(1 for a in attainments if a >= 1)
         return ONE if met >= (at_least or 0) else ZERO
-    return sum((weight * attainment for weight, attainment in weighed), ZERO)
+    return _weighted_sum(weighed)
+
+
+def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
+    """Σ weight × attainment, summed over one running denominator with plain integers and
+    reduced once at the end (Fraction's own + and × reduce at every step, which is most
+    of the cost of evaluating a scheme)."""
+    numerator, denominator = 0, 1
+    for weight, attainment in weighed:
+        top = weight.numerator * attainment.numerator
+        if top:
+            bottom = weight.denominator * attainment.denominator
+            numerator = numerator * bottom + top * denominator
+            denominator *= bottom
+    return Fraction(numerator, denominator)
+
+
+def _status(attainment: Fraction) -> Status:
+    """`result.status_of`, compared on integers (denominators are positive)."""
+    if attainment.numerator >= attainment.denominator:
+        return "met"
+    return "partially met" if attainment.numerator > 0 else "not met"
+
+
+def _earned(attainment: Fraction, available: Fraction) -> Fraction:
+    """round_half_up(attainment × available) in integers: floor(100·a·available + ½)
+    pennies when it is not negative; whole-penny money at attainment 0 or 1 is exact."""
+    if attainment.numerator == attainment.denominator and 100 % available.denominator == 0:
+        return available
+    if not attainment:
+        return ZERO
+    numerator = attainment.numerator * available.numerator
+    denominator = attainment.denominator * available.denominator
+    if numerator < 0:
+        return round_half_up(attainment * available)
+    return Fraction((200 * numerator + denominator) // (2 * denominator), 100)
 
 
 def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
@@ -177,7 +212,7 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
             scored.append((period.share, attainment))
             reported = reported or period_reported
             periods.append(
-                (period.name, status_of(attainment) if period_reported else "not reported")
+                (period.name, _status(attainment) if period_reported else "not reported")
             )
         attainment = combine(goal.combine, goal.at_least, scored) if scored else ZERO
     else:
@@ -191,8 +226,8 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         domains=goal.domains,
         available=goal.available,
         attainment=attainment,
-        earned=round_half_up(attainment * goal.available),
-        status=status_of(attainment) if reported else "not reported",
+        earned=_earned(attainment, goal.available),
+        status=_status(attainment) if reported else "not reported",
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
     )

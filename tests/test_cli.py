@@ -1,0 +1,100 @@
+"""The command line as users meet it: exit codes, messages, and files left alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cquin_rules.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_EXAMPLE = ROOT / "tests" / "conformance" / "01-spec-example"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_clean_rulebook_exits_0_and_counts_files() -> None:
+    """A clean rulebook: exit 0 and a summary saying so."""
+    code, _, err = invoke("check", str(SPEC_EXAMPLE / "rulebook.cquin"))
+    assert code == 0
+    assert "1 file checked: 0 errors, 0 warnings" in err
+
+
+def test_check_missing_file_exits_2() -> None:
+    """A file that cannot be read is a usage problem: exit 2, no traceback."""
+    code, out, err = invoke("check", "no-such-file.cquin")
+    assert code == 2
+    assert "cannot read no-such-file.cquin" in err
+    assert "Traceback" not in out + err
+
+
+def test_check_binary_file_reports_e002(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 are E002 with the byte offset, exit 1."""
+    path = tmp_path / "bad.cquin"
+    path.write_bytes(b'scheme "x" {\xff\xfe}')
+    code, out, _ = invoke("check", str(path), "--format", "json")
+    assert code == 1
+    (diagnostic,) = json.loads(out)["diagnostics"]
+    assert diagnostic["code"] == "E002" and "byte offset 12" in diagnostic["message"]
+
+
+def test_check_json_has_every_field(tmp_path: Path) -> None:
+    """`--format json` gives path, line, column, code, severity, message and hint."""
+    path = tmp_path / "r.cquin"
+    path.write_text(
+        (ROOT / "tests/conformance/13-E406-ambiguous-percent/rulebook.cquin").read_text()
+    )
+    code, out, _ = invoke("check", str(path), "--format", "json")
+    assert code == 1
+    (diagnostic,) = json.loads(out)["diagnostics"]
+    assert set(diagnostic) == {"path", "line", "column", "code", "severity", "message", "hint"}
+    assert diagnostic["code"] == "E406" and diagnostic["severity"] == "error"
+    assert "5pp" in diagnostic["hint"]
+
+
+def test_eval_unknown_format_is_usage_error() -> None:
+    """An unknown --format value is a usage error: exit 2."""
+    code, _, _ = invoke(
+        "eval", str(SPEC_EXAMPLE / "rulebook.cquin"), str(SPEC_EXAMPLE / "data.csv"),
+        "--format", "pdf",
+    )
+    assert code == 2
+
+
+def test_fmt_check_diff_and_rewrite(tmp_path: Path) -> None:
+    """fmt --check exits 1 and changes nothing; fmt rewrites; then --check exits 0."""
+    path = tmp_path / "rulebook.cquin"
+    shutil.copy(SPEC_EXAMPLE / "rulebook.cquin", path)
+    before = path.read_bytes()
+    code, out, _ = invoke("fmt", "--check", str(path))
+    assert code == 1 and "would be reformatted" in out
+    code, out, _ = invoke("fmt", "--diff", str(path))
+    assert code == 0 and out.startswith("---") and path.read_bytes() == before
+    code, _, _ = invoke("fmt", str(path))
+    assert code == 0 and path.read_bytes() != before
+    assert invoke("fmt", "--check", str(path))[0] == 0
+
+
+def test_fmt_leaves_a_broken_file_untouched(tmp_path: Path) -> None:
+    """A file that does not parse is reported and left byte-for-byte as it was."""
+    path = tmp_path / "broken.cquin"
+    path.write_bytes(b'scheme "x" {\n  year 2018/20\n  # a comment\n')
+    before = path.read_bytes()
+    code, _, err = invoke("fmt", str(path))
+    assert code == 1
+    assert "E001" in err and "left untouched" in err
+    assert path.read_bytes() == before
+
+
+def test_frameworks_lists_builtins() -> None:
+    """`cquin frameworks` lists every built-in with its year."""
+    code, out, _ = invoke("frameworks")
+    assert code == 0
+    assert "dh_2009_10" in out and "nhs_england_2023_24" in out
