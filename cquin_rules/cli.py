@@ -171,8 +171,12 @@ def frameworks() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file would change.")
-@click.option("--diff", is_flag=True, help="Change nothing; show what would change as a unified diff.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file would change."
+)
+@click.option(
+    "--diff", is_flag=True, help="Change nothing; show what would change as a unified diff."
+)
 @guarded
 def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
