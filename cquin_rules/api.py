@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .limits import Limits
 from .model import Scheme
 
 if TYPE_CHECKING:
@@ -34,12 +35,18 @@ class Source:
     text: str
 
 
-def read_source(path: str | os.PathLike[str]) -> tuple[Source | None, list[Diagnostic]]:
-    """Read and decode a file; OSError propagates (the CLI makes it exit 2)."""
+def read_source(
+    path: str | os.PathLike[str], limits: Limits | None = None
+) -> tuple[Source | None, list[Diagnostic]]:
+    """Read and decode a file (None and E003 when it is larger than the limit); OSError
+    propagates (the CLI makes it exit 2)."""
+    from .limits import read_limited
     from .parser import decode
 
     name = os.fspath(path)
-    data = Path(name).read_bytes()
+    data, diagnostics = read_limited(name, limits)
+    if data is None:
+        return None, diagnostics
     text, diagnostics = decode(data, name)
     return (Source(name, text) if text is not None else None), diagnostics
 
@@ -47,10 +54,17 @@ def read_source(path: str | os.PathLike[str]) -> tuple[Source | None, list[Diagn
 class Rulebook:
     """A parsed rulebook that has no syntax errors; `check()` says whether it is sound."""
 
-    def __init__(self, scheme: Scheme, source: Source, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        scheme: Scheme,
+        source: Source,
+        diagnostics: list[Diagnostic],
+        limits: Limits | None = None,
+    ) -> None:
         self.scheme = scheme
         self.source = source
         self.parse_diagnostics = diagnostics
+        self.limits = limits
 
     @property
     def path(self) -> str:
@@ -100,7 +114,7 @@ class Rulebook:
 
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
-            measurements = read_measurements(measurements, self)
+            measurements = read_measurements(measurements, self, limits=self.limits)
         return evaluate(self.scheme, measurements, strict=strict, path=self.path)
 
     def evaluate_many(self, columns: Mapping[Any, Any], *, size: int | None = None
@@ -129,7 +143,7 @@ class Rulebook:
 
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
-            measurements = read_measurements(measurements, self)
+            measurements = read_measurements(measurements, self, limits=self.limits)
         return explain(self.scheme, measurements)
 
     def run_examples(self) -> list[ExampleOutcome]:
@@ -145,51 +159,66 @@ class Rulebook:
             raise CquinError([d for d in diagnostics if d.severity == "error"], self.source.text)
 
 
-def loads(text: str, path: str = "<text>") -> Rulebook:
-    """Parse rulebook text. Raises CquinError on syntax errors; call `check()` for the rest."""
+def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> Rulebook:
+    """Parse rulebook text. Raises CquinError on syntax errors or a breached limit (E003;
+    `limits` defaults to the environment's, see docs/limits.md); call `check()` for the
+    rest."""
     from .parser import parse
 
-    scheme, diagnostics = parse(text, path)
-    if scheme is None or any(d.code in ("E001", "E002") for d in diagnostics):
+    scheme, diagnostics = parse(text, path, limits)
+    if scheme is None or any(d.code in ("E001", "E002", "E003") for d in diagnostics):
         raise CquinError(diagnostics, text)
-    return Rulebook(scheme, Source(path, text), diagnostics)
+    return Rulebook(scheme, Source(path, text), diagnostics, limits)
 
 
-def diagnose(text: str, path: str = "<text>", framework: str | None = None) -> list[Diagnostic]:
+def diagnose(
+    text: str, path: str = "<text>", framework: str | None = None, *, limits: Limits | None = None
+) -> list[Diagnostic]:
     """Every problem in rulebook text, errors and warnings, in file order.
 
     The one place diagnostics are assembled: `cquin check` prints these and the language
     server publishes them, so an editor and the command line never disagree. `framework`
-    overrides the header's, as `--framework` does.
+    overrides the header's, as `--framework` does. A framework file is checked as one.
     """
+    from .parser import start_for
+
+    if start_for(text) == "framework_file":
+        from .frameworks import parse_framework
+
+        return sorted(parse_framework(text, path)[1], key=sort_key)
     try:
-        return loads(text, path).check(framework)
+        return loads(text, path, limits=limits).check(framework)
     except CquinError as error:
         return sorted(error.diagnostics, key=sort_key)
 
 
-def load(path_or_text: str | os.PathLike[str]) -> Rulebook:
+def load(path_or_text: str | os.PathLike[str], *, limits: Limits | None = None) -> Rulebook:
     """Load a rulebook from a path, or from text when given a string holding a rulebook.
 
     A string is taken as text when it contains a newline or a `{`, else as a path.
-    Raises CquinError when the rulebook has errors (run `check()` for warnings).
+    Raises CquinError when the rulebook has errors (run `check()` for warnings) or breaks
+    a limit (E003; `limits` defaults to the environment's, see docs/limits.md).
     """
     if isinstance(path_or_text, str) and ("\n" in path_or_text or "{" in path_or_text):
-        rulebook = loads(path_or_text)
+        rulebook = loads(path_or_text, limits=limits)
     else:
-        source, diagnostics = read_source(path_or_text)
+        source, diagnostics = read_source(path_or_text, limits)
         if source is None:
             raise CquinError(diagnostics)
-        rulebook = loads(source.text, source.path)
+        rulebook = loads(source.text, source.path, limits=limits)
     rulebook._require_clean()
     return rulebook
 
 
-def read_measurements(path: str | os.PathLike[str], rulebook: Rulebook) -> Measurements:
-    """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row."""
+def read_measurements(
+    path: str | os.PathLike[str], rulebook: Rulebook, *, limits: Limits | None = None
+) -> Measurements:
+    """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row,
+    or the limit (file size, rows, digits) the file breaks (E003)."""
     from .measurements import read_measurements as read
 
-    measurements, diagnostics = read(os.fspath(path), rulebook.scheme)
+    measurements, diagnostics = read(os.fspath(path), rulebook.scheme,
+                                     limits=limits or rulebook.limits)
     if measurements is None:
         raise CquinError(diagnostics)
     return measurements

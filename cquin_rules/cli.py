@@ -404,3 +404,61 @@ def import_xlsx(workbook: str, out: str) -> None:
     except OSError as error:
         raise UnreadableFile(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("estimates", type=click.Path(dir_okay=False))
+@click.option("--scenarios", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="How many plausible year-ends to sample.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Random seed: the same seed gives the same figures (default: a new one, "
+              "printed with the results).")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+    help="table for a terminal, json for tools.",
+)
+@guarded
+def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
+             output_format: str) -> None:
+    """Forecast the year's CQUIN income from estimates: expected, P10/P50/P90, income at risk."""
+    import secrets
+    import time
+
+    from .compile import compile_scheme
+    from .forecast import forecast as run_forecast
+    from .forecast import read_estimates
+
+    book = _load_clean(rulebook)
+    compiled = compile_scheme(book.scheme)
+    try:
+        found, diagnostics = read_estimates(estimates, compiled)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {estimates}: {error.strerror or error}") from None
+    if found is None:
+        print_diagnostics(diagnostics, {})
+        raise InputError("")
+    chosen = secrets.randbelow(2**32) if seed is None else seed
+    started = time.perf_counter()
+    bar: Any = None
+
+    def progress(done: int) -> None:
+        nonlocal bar
+        if bar is None:
+            expected = (time.perf_counter() - started) / done * scenarios
+            if done < scenarios and expected > 1.0 and sys.stderr.isatty():
+                bar = click.progressbar(length=scenarios, label="scenarios", file=sys.stderr)
+                bar.__enter__()
+                bar.update(done)
+        else:
+            bar.update(done - bar.pos)
+
+    try:
+        outcome = run_forecast(compiled, found, scenarios, chosen, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if output_format == "json":
+        click.echo(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(outcome.to_table(), nl=False)

@@ -31,7 +31,7 @@ from lark import Lark, Token, Tree
 
 from .diagnostics import Diagnostic, has_errors
 from .files import write_atomically
-from .parser import _grammar_text, _WordsWhole, decode, parse_tree
+from .parser import _grammar_text, _WordsWhole, decode, parse_tree, start_for
 
 __all__ = [
     "Formatted",
@@ -396,12 +396,6 @@ def _render(out: list[_Out]) -> str:
 
 # ---- the API ---------------------------------------------------------------------------
 
-_FRAMEWORK_FIRST = re.compile(r"\A\ufeff?(?:\s|#[^\n]*)*framework(?![A-Za-z0-9_])")
-
-
-def start_for(text: str) -> Start:
-    """`framework_file` when the first word of `text` is `framework`, else `rulebook`."""
-    return "framework_file" if _FRAMEWORK_FIRST.match(text) else "rulebook"
 
 
 def format_text(

@@ -39,13 +39,22 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
 from .diagnostics import Diagnostic
+from .limits import (
+    Limits,
+    current,
+    digit_count,
+    exceeded,
+    file_size_problem,
+    read_limited,
+    text_size,
+)
 from .model import (
+    NOWHERE,
     PERIOD_NAMES,
     Evidence,
     Goal,
@@ -141,11 +150,16 @@ def _model(scheme: Scheme | CompiledScheme) -> Scheme:
 
 
 def read_measurements(
-    path: str | os.PathLike[str], scheme: Scheme | CompiledScheme
+    path: str | os.PathLike[str], scheme: Scheme | CompiledScheme,
+    limits: Limits | None = None,
 ) -> tuple[Measurements | None, list[Diagnostic]]:
-    """Read a CSV or JSON measurements file (JSON when it ends `.json` or starts with `[`)."""
+    """Read a CSV or JSON measurements file (JSON when it ends `.json` or starts with `[`).
+    `limits` (file size, rows, digits) default to the environment's: see limits.py."""
     name = os.fspath(path)
-    data = Path(name).read_bytes()
+    chosen = current(limits)
+    data, too_large = read_limited(name, chosen, _line(1))
+    if data is None:
+        return None, too_large
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -154,13 +168,18 @@ def read_measurements(
             Diagnostic("E601", f"the file is not UTF-8 text (byte {error.start})",
                        _line(line), "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)", name)
         ]
-    return parse_measurements(text, name, scheme)
+    return parse_measurements(text, name, scheme, limits=chosen)
 
 
 def parse_measurements(
-    text: str, path: str, scheme: Scheme | CompiledScheme, *, form: str | None = None
+    text: str, path: str, scheme: Scheme | CompiledScheme, *, form: str | None = None,
+    limits: Limits | None = None,
 ) -> tuple[Measurements | None, list[Diagnostic]]:
     """Measurements from text; `form` is "csv" or "json" (guessed from the path or text)."""
+    chosen = current(limits)
+    too_large = file_size_problem(text_size(text, chosen.max_file_size), chosen, path, _line(1))
+    if too_large is not None:
+        return None, [too_large]
     text = text.removeprefix("\ufeff")
     if form is None:
         if path.lower().endswith(".json"):
@@ -169,7 +188,7 @@ def parse_measurements(
             form = "csv"
         else:
             form = "json" if text.lstrip().startswith("[") else "csv"
-    reader = _Reader(_model(scheme), path)
+    reader = _Reader(_model(scheme), path, chosen)
     if not text.strip():
         reader.error("E601", "the measurements file is empty", _line(1),
                      "start with a header row: goal,indicator,period,value")
@@ -192,7 +211,15 @@ def _read_csv(text: str, reader: _Reader) -> None:
     rows = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     line = 1
-    for cells in rows:
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            reader.error("E601", f"this is not valid CSV: {_csv_problem(error)}", _line(line),
+                         "save the sheet as CSV UTF-8 (comma delimited)")
+            return
         start, line = line, rows.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
@@ -201,6 +228,8 @@ def _read_csv(text: str, reader: _Reader) -> None:
             if not _header_ok(header, start, reader):
                 return
             continue
+        if reader.too_many_rows(_line(start)):
+            return
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
             reader.error("E602", f"this row has {len(cells)} cells but the header has "
                          f"{len(header)}", _line(start), "quote a cell that holds a comma")
@@ -218,6 +247,12 @@ def _read_csv(text: str, reader: _Reader) -> None:
     if header is None:
         reader.error("E601", "the measurements file is empty", _line(1),
                      "start with a header row: goal,indicator,period,value")
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return str(error)
 
 
 def _cell(text: str | None) -> str | None:
@@ -258,7 +293,8 @@ def _header_ok(header: list[str], line: int, reader: _Reader) -> bool:
 
 
 def _read_json(text: str, reader: _Reader) -> None:
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
+    lines = _LineCounter(text)
     position = _skip_space(text, 0)
     if text[position] != "[":
         reader.error("E601", "a JSON measurements file holds a list of objects",
@@ -270,12 +306,18 @@ def _read_json(text: str, reader: _Reader) -> None:
         position = _skip_space(text, position + 1)
     else:
         while True:
-            line = _line_at(text, position)
+            line = lines.at(position)
             try:
                 element, position = decoder.raw_decode(text, position)
             except json.JSONDecodeError as error:
                 reader.error("E601", f"this is not valid JSON: {error.msg}",
                              _line(error.lineno))
+                return
+            except RecursionError:
+                reader.error("E601", "this JSON is nested too deeply to read", _line(line),
+                             "each measurement is one flat object")
+                return
+            if reader.too_many_rows(_line(line)):
                 return
             _json_row(element, line, reader)
             position = _skip_space(text, position)
@@ -301,6 +343,29 @@ def _skip_space(text: str, position: int) -> int:
 
 def _line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets, counted onwards from the last one asked (a
+    count from the start for each row would make a long file quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def at(self, position: int) -> int:
+        if position < self.offset:
+            return _line_at(self.text, position)
+        self.line += self.text.count("\n", self.offset, position)
+        self.offset = position
+        return self.line
+
+
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer: an int, or a Decimal when it is too long for Python's int() (the
+    digits limit then reports it)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
 
 
 def _json_row(element: object, line: int, reader: _Reader) -> None:
@@ -349,8 +414,10 @@ class _Problem(Exception):
 class _Reader:
     """Checks rows against the scheme and collects measurements and diagnostics."""
 
-    def __init__(self, scheme: Scheme, path: str) -> None:
+    def __init__(self, scheme: Scheme, path: str, limits: Limits | None = None) -> None:
         self.path = path
+        self.limits = current(limits)
+        self.rows = 0
         self.goals: dict[str, Goal] = {goal.code: goal for goal in scheme.goals}
         self.indicators: dict[MeasurementKey, Indicator] = {
             (goal.code, indicator_path, period): indicator
@@ -363,6 +430,16 @@ class _Reader:
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint, self.path))
+
+    def too_many_rows(self, span: Span) -> bool:
+        """Count one more row; True (after an E003) when it is past `max_rows`."""
+        self.rows += 1
+        if self.rows <= self.limits.max_rows:
+            return False
+        most = self.limits.max_rows
+        self.diagnostics.append(exceeded("max_rows", self.limits, f"the file has more than "
+                                         f"{most:,} measurements", span, self.path))
+        return True
 
     def finish(self) -> tuple[Measurements | None, list[Diagnostic]]:
         if self.diagnostics:
@@ -450,6 +527,13 @@ class _Reader:
     ) -> tuple[MeasurementKey, MeasuredValue]:
         key, found = self.target(goal, indicator, period)
         name = _describe(key)
+        for raw in (value, numerator, denominator):
+            digits = digit_count(raw)
+            if digits > self.limits.max_digits:
+                most = self.limits.max_digits
+                breached = exceeded("max_digits", self.limits, "", NOWHERE)
+                raise _Problem("E003", f"a number of {digits:,} digits for {name} is longer "
+                               f"than {most:,} digits", breached.hint)
         measure = found.measure_kind
         has_value = value is not None and value != ""
         has_count = any(part is not None and part != "" for part in (numerator, denominator))

@@ -26,6 +26,8 @@ from lark.lark import PostLex
 from lark.lexer import PatternStr
 
 from .diagnostics import Diagnostic
+from .limits import Limits, exceeded, file_size_problem, text_size, tree_problems
+from .limits import current as current_limits
 from .model import Scheme, Span
 from .transform import transform
 
@@ -525,10 +527,15 @@ def _unexpected_character(
 
 
 def parse_tree(
-    text: str, start: str, path: str = "<text>"
+    text: str, start: str, path: str = "<text>", limits: Limits | None = None
 ) -> tuple[Tree[Token] | None, list[Diagnostic]]:
-    """The syntax stage alone: the parse tree (None after a syntax error) and every
-    E002/E001 found. `start` is "rulebook" or "framework_file"."""
+    """The syntax stage alone: the parse tree (None after a syntax error or a breached
+    limit) and every E002/E001/E003 found. `start` is "rulebook" or "framework_file";
+    `limits` defaults to the environment's (see limits.py)."""
+    chosen = current_limits(limits)
+    too_large = file_size_problem(text_size(text, chosen.max_file_size), chosen, path)
+    if too_large is not None:
+        return None, [too_large]
     text = text.removeprefix(BOM)
     cleaned, diagnostics = _clean(text)
     tree: Tree[Token] | None
@@ -537,16 +544,37 @@ def parse_tree(
     except UnexpectedInput as error:
         tree = None
         diagnostics.append(_syntax_error(error, cleaned, start))
+    if tree is not None:
+        breached = tree_problems(tree, chosen)
+        if breached:
+            tree = None
+            diagnostics.extend(breached)
     return tree, [d.at(path) for d in diagnostics]
 
 
-def parse(text: str, path: str = "<text>") -> tuple[Scheme | None, list[Diagnostic]]:
+def parse(
+    text: str, path: str = "<text>", limits: Limits | None = None
+) -> tuple[Scheme | None, list[Diagnostic]]:
     """A rulebook's model (None after a syntax error) and every problem found in its
     syntax and words; cross-references, money and rule logic are the checker's."""
-    tree, diagnostics = parse_tree(text, "rulebook", path)
+    chosen = current_limits(limits)
+    tree, diagnostics = parse_tree(text, "rulebook", path, chosen)
     if tree is None:
         return None, diagnostics
-    scheme, found = transform(tree)
+    try:
+        scheme, found = transform(tree)
+    except RecursionError:
+        message = "the rulebook is nested too deeply for Python's stack"
+        return None, [*diagnostics, exceeded("max_nesting", chosen, message, Span(1, 1, 1, 1),
+                                             path)]
     diagnostics.extend(d.at(path) for d in found)
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
     return scheme, diagnostics
+
+
+_FRAMEWORK_FIRST = re.compile(r"\A\ufeff?(?:\s|#[^\n]*)*framework(?![A-Za-z0-9_])")
+
+
+def start_for(text: str) -> str:
+    """`framework_file` when the first word of `text` is `framework`, else `rulebook`."""
+    return "framework_file" if _FRAMEWORK_FIRST.match(text) else "rulebook"

@@ -766,13 +766,18 @@ def import_workbook(
     if has_errors(builder.diagnostics):
         return None, builder.diagnostics
     warnings = _Warnings(path)
+    carried: dict[str, list[_Row]] = {}
+    indicator_rows: list[tuple[str, str, tuple[str, ...], _Row]] = []
     try:
         _read_scheme(scheme_sheet, builder)
-        carried, indicator_rows = _read_goals(goals, builder, warnings)
-        if examples is not None:
-            _read_examples(examples, builder)
     except ImportError_ as error:
         builder.diagnostics.append(error.diagnostic.at(path))
+    try:
+        carried, indicator_rows = _read_goals(goals, builder, warnings)
+    except ImportError_ as error:
+        builder.diagnostics.append(error.diagnostic.at(path))
+    if examples is not None:
+        _read_examples(examples, builder)
     if has_errors(builder.diagnostics):
         return None, builder.diagnostics + warnings
     text = "\n".join(builder.lines) + "\n"

@@ -275,3 +275,25 @@ def test_evaluate_many_refuses_a_rulebook_with_errors() -> None:
     text = LINEAR.format(pounds="100", start="60", end="60")
     with pytest.raises(CquinError):
         cquin_rules.loads(text).evaluate_many({"G.x": Scaled(np.array([1]), 100)})
+
+
+# ---- the scalar evaluator's integer shortcuts ------------------------------------------
+
+fractions = st.fractions(min_value=0, max_value=1, max_denominator=10**6)
+
+
+@given(st.lists(st.tuples(fractions, fractions), max_size=6))
+def test_weighted_sum_is_the_fraction_sum(weighed: list[tuple[Fraction, Fraction]]) -> None:
+    """evaluate's integer weighted sum equals Σ weight × attainment in Fractions."""
+    from cquin_rules.evaluate import _weighted_sum
+
+    assert _weighted_sum(weighed) == sum((w * a for w, a in weighed), Fraction(0))
+
+
+@given(fractions, st.integers(0, 10**12).map(lambda p: Fraction(p, 100)))
+def test_earned_is_round_half_up(attainment: Fraction, available: Fraction) -> None:
+    """evaluate's integer rounding of attainment × available is money.round_half_up."""
+    from cquin_rules.evaluate import _earned
+    from cquin_rules.money import round_half_up
+
+    assert _earned(attainment, available) == round_half_up(attainment * available)

@@ -98,3 +98,14 @@ def test_frameworks_lists_builtins() -> None:
     code, out, _ = invoke("frameworks")
     assert code == 0
     assert "dh_2009_10" in out and "nhs_england_2023_24" in out
+
+
+def test_check_reads_a_framework_file_as_a_framework(tmp_path: Path) -> None:
+    """`cquin check` on a framework file checks it as a framework, not as a broken rulebook."""
+    good = ROOT / "tests" / "conformance" / "15-framework" / "framework.cquin"
+    assert invoke("check", str(good))[0] == 0
+    bad = tmp_path / "framework.cquin"
+    bad.write_text('framework x "y" {\n  year 2018/19\n  warn all or nothin\n}\n')
+    code, out, _ = invoke("check", str(bad))
+    assert code == 1
+    assert f"{bad}:3:15: E001" in out and "did you mean `nothing`?" in out
