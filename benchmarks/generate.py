@@ -160,7 +160,8 @@ def _indicator(goal: int, index: int) -> str:
     form = (goal + index) % 5
     name = f"i{index}"
     if form == 0:
-        return f"  indicator {name} {{ weight 20%  pay linear from {50 + shift}% to {70 + shift}% }}"
+        return (f"  indicator {name} {{ weight 20%  "
+                f"pay linear from {50 + shift}% to {70 + shift}% }}")
     if form == 1:
         return f"  indicator {name} {{ weight 20%  pay 100% when value >= {60 + shift}% }}"
     if form == 2:
@@ -207,3 +208,19 @@ def columns(compiled: Any, size: int, rng: np.random.Generator) -> dict[Any, Any
         else:
             found[indicator.key] = rng.random(size) < 0.5
     return found
+
+
+REFERENCE_ESTIMATES = ("goal,indicator,period,expected,low,high,numerator,denominator,"
+                       "expected_denominator,probability\n") + """FLU,uptake,,68%,62%,74%,,,,
+CMA,inpatient,,,,,170,190,400,
+CMA,community,,,,,140,200,420,
+CMA,early,,88%,80%,95%,,,,
+AED,attendances,,212,190,240,,,,
+REC,plan,Q2,achieved,,,,,,
+REC,courses,Q4,,,,,,,70%
+"""
+
+
+def reference_estimates() -> str:
+    """An estimates file for the reference example: ranges, counts so far, a probability."""
+    return REFERENCE_ESTIMATES

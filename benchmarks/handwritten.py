@@ -1,0 +1,68 @@
+"""The reference example computed by hand: the baselines the engine is measured against.
+
+Both compute the same thing as the engine, with the same number type: the Python
+version with Fractions (goal and indicator attainments, statuses and money rounded half
+up), the numpy version with int64 pennies (per-goal earned money and the total).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+ZERO, ONE = Fraction(0), Fraction(1)
+FLU_START, FLU_SPAN = Fraction(3, 5), Fraction(3, 20)
+
+
+def _round(amount: Fraction) -> Fraction:
+    return Fraction(int(amount * 100 + Fraction(1, 2)), 100)
+
+
+def _status(attainment: Fraction) -> str:
+    return "met" if attainment >= 1 else "partially met" if attainment > 0 else "not met"
+
+
+def reference_python(m: dict[str, Any]) -> dict[str, Any]:
+    """Every goal's attainment, money and status and every indicator's attainment and
+    status, for measurements keyed by name (model values, as the engine reads them)."""
+    goals: dict[str, tuple[Fraction, Fraction, str]] = {}
+    indicators: dict[str, tuple[Fraction, str]] = {}
+    x = m["FLU.uptake"].value
+    a = min(ONE, max(ZERO, (x - FLU_START) / FLU_SPAN))
+    indicators["FLU.uptake"] = (a, _status(a))
+    goals["FLU"] = (a, _round(a * 600_000), _status(a))
+    i = ONE if m["CMA.inpatient"].value >= Fraction(9, 10) else ZERO
+    c = ONE if m["CMA.community"].value >= Fraction(3, 4) else ZERO
+    e = ONE if m["CMA.early"].value >= Fraction(9, 10) else ZERO
+    for name, value in (("CMA.inpatient", i), ("CMA.community", c), ("CMA.early", e)):
+        indicators[name] = (value, _status(value))
+    a = Fraction(2, 5) * i + Fraction(3, 10) * c + Fraction(3, 10) * e
+    goals["CMA"] = (a, _round(a * 900_000), _status(a))
+    x = m["AED.attendances"].value
+    a = ONE if x <= 200 else Fraction(1, 2) if x <= 225 else ZERO
+    indicators["AED.attendances"] = (a, _status(a))
+    goals["AED"] = (a, _round(a * 750_000), _status(a))
+    plan = ONE if m["REC.plan Q2"].achieved else ZERO
+    courses = ONE if m["REC.courses Q4"].achieved else ZERO
+    indicators["REC.plan Q2"] = (plan, _status(plan))
+    indicators["REC.courses Q4"] = (courses, _status(courses))
+    a = Fraction(1, 2) * plan + Fraction(1, 2) * courses
+    goals["REC"] = (a, _round(a * 750_000), _status(a))
+    total = sum((money for _, money, _ in goals.values()), ZERO)
+    return {"goals": goals, "indicators": indicators, "total": total}
+
+
+def reference_numpy(flu: Any, inpatient: Any, community: Any, early: Any, aed: Any,
+                    plan: Any, courses: Any) -> tuple[Any, Any]:
+    """Earned pennies per goal (rows: sets) and the total, from basis points (percent),
+    whole numbers (attendances) and booleans (evidence), in exact int64 arithmetic."""
+    earned = np.empty((flu.shape[0], 4), dtype=np.int64)
+    line = np.clip(flu - 6_000, 0, 1_500)                       # of 1,500
+    earned[:, 0] = (2 * 60_000_000 * line + 1_500) // 3_000
+    tenths = 4 * (inpatient >= 9_000) + 3 * (community >= 7_500) + 3 * (early >= 9_000)
+    earned[:, 1] = 9_000_000 * tenths                           # £900,000 / 10, exact
+    earned[:, 2] = np.where(aed <= 200, 75_000_000, np.where(aed <= 225, 37_500_000, 0))
+    earned[:, 3] = 37_500_000 * (plan.astype(np.int64) + courses)
+    return earned, earned.sum(axis=1)
