@@ -34,20 +34,26 @@ def cquin_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cquin_rules"]
 
 
+#: Runs a command and reports its peak memory. A small process forks the child, so the
+#: child's peak is not inflated by this (numpy-laden) process's memory at fork time.
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "started = time.perf_counter()\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "wall = time.perf_counter() - started\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(wall, peak, code, file=sys.stderr)\n"
+)
+
+
 def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak resident memory (MB) and stdout of one fresh process."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL,
-                                   env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode()
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"benchmark child failed ({process.returncode}): {' '.join(args)}")
-    return wall, usage.ru_maxrss / 1024, text
+    done = subprocess.run([sys.executable, "-c", MEASURE, *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, check=False)
+    wall, peak, code = done.stderr.split()[-3:]
+    if int(code) not in (0, 1):
+        raise SystemExit(f"benchmark child failed ({code}): {' '.join(args)}")
+    return float(wall), int(peak) / 1024, done.stdout
 
 
 def best(function: Callable[[], Any], repeat: int) -> float:
@@ -72,8 +78,9 @@ def per_call(function: Callable[[], Any], seconds: float = 0.5) -> float:
 
 def report(name: str, value: str, baseline_name: str, baseline: str, ratio: float,
            target: str = "") -> None:
+    shown = f"{ratio:.2f}x" if ratio >= 0.01 else f"1/{1 / ratio:,.0f}"
     print(f"  {name}: {value}")
-    print(f"    baseline ({baseline_name}): {baseline}   ratio {ratio:.2f}x"
+    print(f"    baseline ({baseline_name}): {baseline}   ratio {shown}"
           + (f"   target: {target}" if target else ""))
 
 

@@ -33,7 +33,7 @@ rulebooks, with values on thresholds and half-penny ties.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from math import ceil, floor, gcd, lcm
 from typing import Any, TypeAlias
@@ -215,10 +215,25 @@ def _where(mask: Mask, yes: _Q, no: _Q) -> _Q:
     shared = _common([yes, no])
     if shared is not None:
         (a, b), den, bound = shared
-        return _Q(np.where(mask, a, b), den, bound)
+        return _Q(_choose(mask, a, b, bound), den, bound)
     bound = max(yes.top, no.top)
-    a, b, c, d = _widen(bound, yes.num, yes.den, no.num, no.den)
-    return _Q(np.where(mask, a, c), np.where(mask, b, d), bound)
+    return _Q(_choose(mask, yes.num, no.num, bound), _choose(mask, yes.den, no.den, bound),
+              bound)
+
+
+def _choose(mask: Array, yes: Ints, no: Ints, bound: int) -> Ints:
+    """`yes` where `mask` holds, else `no`, as no + mask * (yes - no): exact, and several
+    times faster than np.where on an unpredictable mask. |yes - no| <= 2 * bound."""
+    if isinstance(yes, int) and isinstance(no, int) and yes == no:
+        return yes
+    flags = _wide(mask, 2 * bound)
+    yes, no = _widen(2 * bound, yes, no)
+    step = yes - no
+    if isinstance(step, int) and step == 1 and flags is mask:
+        picked: Ints = mask.astype(np.int64)
+    else:
+        picked = flags * step
+    return picked + no if not (isinstance(no, int) and no == 0) else picked
 
 
 def _flag(mask: Mask) -> _Q:
@@ -387,14 +402,16 @@ class _Chunk:
         return self.items(goal.items, goal.combine, goal.at_least)
 
 
-def _pennies(q: _Q, available: int, size: int) -> Array:
+def _pennies(q: _Q, available: int) -> Ints:
     """round_half_up(available * q) in pennies: floor((2*P*num + den) / (2*den))."""
     if available == 0:
-        return np.zeros(size, dtype=np.int64)
+        return 0
     bound = 2 * available * q.top + q.top
     num, den = _widen(bound, q.num, q.den)
-    earned = (2 * available * num + den) // (2 * den)
-    return np.broadcast_to(np.asarray(earned).astype(np.int64), (size,))
+    earned: Ints = (2 * available * num + den) // (2 * den)
+    if isinstance(earned, np.ndarray) and earned.dtype == object:
+        return earned.astype(np.int64)
+    return earned
 
 
 # ---- reading columns ---------------------------------------------------------------
@@ -670,10 +687,7 @@ def evaluate_many(
     of sets when no column is given. Raises CquinError listing every bad column.
     """
     values, total = read_columns(compiled, columns, size)
-    earned = np.empty((total, len(compiled.goals)), dtype=np.int64)
-    for start, chunk_earned in _chunks(compiled, values, total, chunk):
-        earned[start:start + chunk_earned.shape[0]] = chunk_earned
-    return _result(compiled, earned)
+    return _result(compiled, evaluate_values(compiled, values, total, chunk))
 
 
 def _result(compiled: CompiledScheme, earned: Array) -> BatchResult:
@@ -692,24 +706,17 @@ def _whole_pennies(amount: Fraction) -> int:
     return int(pennies)
 
 
-def _chunks(
-    compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int, chunk: int
-) -> Iterator[tuple[int, Array]]:
+def evaluate_values(
+    compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int,
+    chunk: int = CHUNK,
+) -> Array:
+    """Earned pennies (sets x goals) for columns already read by `read_columns`, computed
+    `chunk` sets at a time straight into the result."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
+    earned = np.empty((total, len(compiled.goals)), dtype=np.int64)
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
-        size = rows.stop - rows.start
         part = _Chunk({key: value.take(rows) for key, value in values.items()})
-        earned = np.empty((size, len(compiled.goals)), dtype=np.int64)
         for column, (goal, pennies) in enumerate(zip(compiled.goals, available, strict=True)):
-            earned[:, column] = _pennies(part.goal(goal), pennies, size)
-        yield start, earned
-
-
-def evaluate_chunk(compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value],
-                   size: int) -> BatchResult:
-    """`evaluate_many` over columns already read (one chunk, for the forecast)."""
-    earned = np.empty((size, len(compiled.goals)), dtype=np.int64)
-    for start, part in _chunks(compiled, values, size, max(size, 1)):
-        earned[start:start + part.shape[0]] = part
-    return _result(compiled, earned)
+            earned[rows, column] = _pennies(part.goal(goal), pennies)
+    return earned

@@ -104,6 +104,12 @@ def _load_clean(path: str) -> Any:
 @click.version_option(package_name="cquin-rules")
 def main() -> None:
     """CQUIN rulebooks: check them, evaluate them against measurements, run their examples."""
+    from .limits import Limits
+
+    try:
+        Limits.from_environment()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()
@@ -153,7 +159,11 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
 
 def _text_of(path: str) -> str | None:
     """The text of a file a diagnostic is about (a framework file), for its caret line."""
+    from .limits import Limits
+
     try:
+        if os.path.getsize(path) > Limits.from_environment().max_file_size:
+            return None
         with open(path, encoding="utf-8-sig") as stream:
             return stream.read()
     except (OSError, UnicodeDecodeError, ValueError):
@@ -239,7 +249,10 @@ def evaluate(
     if output:
         from .files import write_atomically
 
-        write_atomically(output, text)
+        try:
+            write_atomically(output, text)
+        except OSError as error:
+            raise UnreadableFile(f"cannot write {output}: {error.strerror or error}") from None
     else:
         click.echo(text, nl=not text.endswith("\n"))
 

@@ -49,8 +49,7 @@ from typing import Any, Literal
 import numpy as np
 from attrs import frozen
 
-from .batch import CHUNK, Array, Counts, Scaled, read_columns
-from .batch import _chunks as evaluate_chunks
+from .batch import CHUNK, Array, Counts, Scaled, evaluate_values, read_columns
 from .compile import CompiledScheme
 from .diagnostics import Diagnostic
 from .measurements import MeasurementKey, _count, _Problem, _Reader, measured_value
@@ -465,10 +464,10 @@ def forecast(
     done = 0
     for columns in scenario_chunks(estimates, scenarios, seed, chunk):
         values, size = read_columns(compiled, columns)
-        for _, earned in evaluate_chunks(compiled, values, size, size):
-            for column, tally in enumerate(tallies):
-                tally.add(earned[:, column])
-            total.add(earned.sum(axis=1))
+        earned = evaluate_values(compiled, values, size, size)
+        for column, tally in enumerate(tallies):
+            tally.add(earned[:, column])
+        total.add(earned.sum(axis=1))
         done += size
         if progress is not None:
             progress(done)

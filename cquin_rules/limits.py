@@ -10,6 +10,7 @@ See docs/limits.md.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -33,6 +34,7 @@ __all__ = [
     "read_limited",
     "text_size",
     "tree_problems",
+    "workbook_problem",
 ]
 
 
@@ -57,6 +59,10 @@ class Limits:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{field.name} must be a whole number of at least 1, "
                                  f"not {value!r}")
+        most = sys.get_int_max_str_digits()
+        if most and self.max_digits > most:
+            raise ValueError(f"max_digits cannot be above {most:,}, Python's own limit on "
+                             "turning text into whole numbers")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -116,7 +122,7 @@ def file_size_problem(
     if size <= limits.max_file_size:
         return None
     return exceeded("max_file_size", limits, f"the file is {size:,} bytes, larger than "
-                    f"{limits.max_file_size:,} bytes", span or Span(1, 1, 1, 1), path)
+                    f"{limits.max_file_size:,} bytes", span or Span(1, 0, 1, 0), path)
 
 
 def text_size(text: str, ceiling: int) -> int:
@@ -150,7 +156,8 @@ def read_limited(
 def digit_count(value: object) -> int:
     """How many digits `value` takes written out in full: digit characters for text, the
     plain-decimal width for a Decimal (`1E+999` has 1000), the wider part of a fraction
-    or of a measured value (`Ratio`, `PercentValue`); 0 for anything else. Never converts a huge number to text."""
+    or of a measured value (`Ratio`, `PercentValue`); 0 for anything else. Never turns
+    a huge number into text."""
     if isinstance(value, str):
         return sum(char.isdigit() for char in value)
     if isinstance(value, bool):
@@ -228,3 +235,34 @@ def _token_problem(token: Token, limits: Limits) -> Diagnostic | None:
         return exceeded("max_digits", limits, f"a number of {digits:,} digits is longer "
                         f"than {limits.max_digits:,} digits", span)
     return None
+
+
+#: How much larger than `max_file_size` a workbook may be once unpacked: the XML inside
+#: an .xlsx compresses about tenfold, so a genuine workbook stays well within this.
+WORKBOOK_EXPANSION = 10
+
+
+def workbook_problem(
+    path: str | os.PathLike[str], limits: Limits | None = None
+) -> Diagnostic | None:
+    """E003 when a workbook file is larger than `max_file_size`, or would unpack to more
+    than `WORKBOOK_EXPANSION` times that (a "zip bomb"); None when it may be opened (a
+    file that is not a zip is left for the workbook reader to refuse). OSError propagates."""
+    import zipfile
+
+    chosen = current(limits)
+    name = os.fspath(path)
+    problem = file_size_problem(os.stat(name).st_size, chosen, name)
+    if problem is not None:
+        return problem
+    try:
+        with zipfile.ZipFile(name) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except Exception:  # a malformed zip (zipfile raises many kinds): the reader refuses it
+        return None
+    most = chosen.max_file_size * WORKBOOK_EXPANSION
+    if unpacked <= most:
+        return None
+    return exceeded("max_file_size", chosen, f"the workbook unpacks to {unpacked:,} bytes, "
+                    f"more than {most:,} ({WORKBOOK_EXPANSION} times the file size limit)",
+                    Span(1, 0, 1, 0), name)

@@ -497,10 +497,36 @@ def _write_scheme_sheet(sheet: Any, scheme: Scheme, cquin: Fraction,
             cell.number_format = number_format
 
 
+#: The time written into a workbook's properties and zip entries, so that the same
+#: rulebook always exports to the same bytes (openpyxl would write the current time).
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+
+
 def workbook_bytes(book: Any) -> bytes:
+    """The .xlsx file's bytes, identical for identical workbooks."""
+    import datetime
+    import zipfile
+
+    from openpyxl.xml.functions import tostring  # type: ignore[import-untyped]
+
     stream = io.BytesIO()
     book.save(stream)
-    return stream.getvalue()
+    fixed = datetime.datetime(*_FIXED_TIME)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    repacked = io.BytesIO()
+    with zipfile.ZipFile(stream) as source, zipfile.ZipFile(
+        repacked, "w", zipfile.ZIP_DEFLATED
+    ) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = entry.external_attr
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                data = tostring(book.properties.to_tree())
+            target.writestr(info, data)
+    return repacked.getvalue()
 
 
 # ---- import ---------------------------------------------------------------------------
@@ -741,13 +767,17 @@ def import_workbook(
     """
     from .check import check
     from .frameworks import check_against_framework
+    from .limits import workbook_problem
     from .parser import parse
 
+    too_large = workbook_problem(path)
+    if too_large is not None:
+        return None, [too_large]
     try:
         book = _load(path)
-    except OSError:
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
-    except Exception as error:
+    except Exception as error:  # a corrupt zip can raise OSError(EINVAL) from a seek
         raise ValueError(f"{path} is not an Excel workbook (.xlsx): {error}") from None
     builder = _Builder(path)
     goals = _sheet(book, GOALS_SHEET) or _find_template(book)
