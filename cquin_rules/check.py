@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .check_rules import check_indicator, percent
+from .check_rules import Analyses, check_indicator, percent
 from .diagnostics import Diagnostic, sort_key
 from .model import (
     Combine,
@@ -78,8 +78,9 @@ def check(scheme: Scheme) -> list[Diagnostic]:
     cquin = cquin_value_exact(scheme.header)
     found = _header(scheme.header)
     found += _goal_codes(scheme.goals)
+    analyses: Analyses = {}
     for goal in scheme.goals:
-        found += _goal(goal, cquin)
+        found += _goal(goal, cquin, analyses)
     found += _goal_money_check(scheme, cquin)
     found += _national_money(scheme)
     found += _examples(scheme)
@@ -209,7 +210,7 @@ def _zero(
     return []
 
 
-def _goal(goal: Goal, cquin: Fraction | None) -> list[Diagnostic]:
+def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     if goal.domains is None or not goal.domains.value:
         found.append(Diagnostic(
@@ -241,13 +242,13 @@ def _goal(goal: Goal, cquin: Fraction | None) -> list[Diagnostic]:
         ))
     if goal.items:
         found += _items(goal.items, money, goal.combine, f"goal {goal.code}", goal.span,
-                        goal.code, None)
+                        goal.code, None, analyses)
     if goal.periods:
-        found += _periods(goal, money)
+        found += _periods(goal, money, analyses)
     return found
 
 
-def _periods(goal: Goal, money: Fraction | None) -> list[Diagnostic]:
+def _periods(goal: Goal, money: Fraction | None, analyses: Analyses) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     seen: dict[str, Period] = {}
     for period in goal.periods:
@@ -269,7 +270,7 @@ def _periods(goal: Goal, money: Fraction | None) -> list[Diagnostic]:
             continue
         share = None if money is None else money * period.share.value
         found += _items(period.items, share, period.combine, what, period.span, goal.code,
-                        period.name)
+                        period.name, analyses)
     total = sum((p.share.value for p in goal.periods), Fraction(0))
     if total != ONE:
         found.append(Diagnostic(
@@ -292,9 +293,11 @@ def _items(
     span: Span,
     code: str,
     period: str | None,
+    analyses: Analyses,
     prefix: tuple[str, ...] = (),
 ) -> list[Diagnostic]:
-    """The items of one goal, part or period: names, weights, combine, then each item."""
+    """The items of one goal, part or period: names, weights, combine, then each item
+    (`analyses` keeps the pay-rule analyses made so far, shared by rules of one shape)."""
     found: list[Diagnostic] = []
     seen: dict[str, Item] = {}
     for item in items:
@@ -321,7 +324,7 @@ def _items(
         path = (*prefix, item.name)
         label = _item_label(code, path, period)
         if isinstance(item, Indicator):
-            found += check_indicator(item, label)
+            found += check_indicator(item, label, analyses)
             if not item.is_gate:
                 found += _zero(f"indicator {label}", item.weight, item.value, item.span)
             continue
@@ -332,7 +335,7 @@ def _items(
             ))
             continue
         found += _items(item.items, share, item.combine, f"part {label}", item.span, code,
-                        period, path)
+                        period, analyses, path)
     return found
 
 

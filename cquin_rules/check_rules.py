@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
+from math import lcm
 from typing import Literal
 
 from attrs import frozen
@@ -92,7 +93,7 @@ def check_shape(indicator: Indicator, label: str) -> list[Diagnostic]:
         return found
     for row in indicator.pay.rows:
         payout = row.payout
-        if isinstance(payout, FixedPay) and payout.share > ONE:
+        if isinstance(payout, FixedPay) and payout.share.numerator > payout.share.denominator:
             found.append(Diagnostic(
                 "E402", f"a row of {label} pays {percent(payout.share)}: a row pays at most 100%",
                 payout.span if payout.span != NOWHERE else row.span,
@@ -173,9 +174,12 @@ def _as_percent(value: Fraction) -> str:
 
 
 def _in_range(value: Fraction, measure: Measure) -> bool:
+    """Whether a measurement can be `value` (on its numerator: Fraction's own comparisons
+    are slow, and a rulebook makes tens of thousands of these)."""
+    numerator = value.numerator
     if measure == "percent":
-        return ZERO <= value <= ONE
-    return value >= ZERO
+        return 0 <= numerator <= value.denominator
+    return numerator >= 0
 
 
 def _baseline_sound(indicator: Indicator, measure: Measure) -> bool:
@@ -484,7 +488,48 @@ def perverse_samples(samples: Iterable[Sample]) -> list[tuple[Sample, Sample]]:
 
 def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analysis:
     """Rows reached, the best payment, and the rows that pay less for better, over every
-    measurement (E404, E409, E403)."""
+    measurement (E404, E409, E403).
+
+    Values and percentages are traced with `trace` over the breakpoints, but scaled to
+    whole numbers over one common denominator (`_Scaled`), since comparing and dividing
+    Fractions was most of the time of checking a large rulebook. The samples are the
+    same; `reference_analysis` keeps the Fraction form, and a test holds the two equal.
+    """
+    if measure == "evidence":
+        return reference_analysis(rule, measure, direction)
+    scaled = _Scaled(rule, measure)
+    reached: set[int] = set()
+    best_num, best_den = 0, 1
+    perverse: dict[int, Perverse] = {}
+    for denominator, words in denominator_classes(rule):
+        samples = scaled.trace(denominator)
+        for _value, side, num, den, row in samples:
+            if side == "at":
+                reached.add(row)
+                if num * best_den > best_num * den:
+                    best_num, best_den = num, den
+        if direction != "higher":
+            samples.reverse()
+        highest: _Step | None = None
+        for step in samples:
+            if highest is not None:
+                num, den, high_num, high_den = step[2], step[3], highest[2], highest[3]
+                if num * high_den < high_num * den:
+                    if step[4] not in perverse:
+                        perverse[step[4]] = Perverse(
+                            scaled.sample(step), scaled.sample(highest), words
+                        )
+                    continue
+                if num * high_den <= high_num * den:
+                    continue
+            highest = step
+    best = ZERO if best_num == 0 else Fraction(best_num, best_den)
+    return Analysis(frozenset(reached), best, perverse)
+
+
+def reference_analysis(rule: CompiledRule, measure: Measure, direction: Direction) -> Analysis:
+    """`analyse` in Fraction arithmetic throughout, sample by sample: the definition the
+    scaled analysis is tested against."""
     reached: set[int] = set()
     best = ZERO
     perverse: dict[int, Perverse] = {}
@@ -507,6 +552,124 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
     return Analysis(frozenset(reached), best, perverse)
 
 
+#: A sample in whole numbers: the value times the common denominator, the side, the pay
+#: as a numerator and a positive denominator (not reduced), and the row.
+_Step = tuple[int, Side, int, int, int]
+
+
+class _Scaled:
+    """A percent or number rule with every threshold and line end multiplied by one
+    common denominator (twice the least common multiple of theirs, so that the midpoint
+    of two breakpoints is whole too): comparisons and lines become integer arithmetic."""
+
+    def __init__(self, rule: CompiledRule, measure: Measure) -> None:
+        rationals = [ZERO, ONE]
+        for row in rule.rows:
+            if row.threshold is not None:
+                rationals.append(row.threshold)
+            if isinstance(row.pays, Linear):
+                rationals += (row.pays.start, row.pays.end)
+        self.scale = scale = 2 * lcm(*(r.denominator for r in rationals))
+        points = {0, scale} if measure == "percent" else {0}
+        #: Each row: its comparison and scaled threshold (or None), its `denominator <`
+        #: limit, whether it can match a value at all, and its pay.
+        self.rows: list[tuple[str | None, int, int | None, bool, tuple[int, int, bool]]] = []
+        for row in rule.rows:
+            threshold = 0
+            if row.threshold is not None:
+                threshold = row.threshold.numerator * (scale // row.threshold.denominator)
+                points.add(threshold)
+            elif row.comparison is not None:
+                raise AssertionError("a comparison row without a threshold")
+            pays = row.pays
+            pay: tuple[int, int, bool]
+            if isinstance(pays, Linear):
+                start = pays.start.numerator * (scale // pays.start.denominator)
+                end = pays.end.numerator * (scale // pays.end.denominator)
+                points.update((start, end))
+                pay = (start, end, True)
+            else:
+                pay = (pays.numerator, pays.denominator, False)
+            # Observations of a percent or number never carry `achieved`, so an
+            # `achieved` row (without a comparison or a denominator) never matches.
+            matchable = (
+                row.comparison is not None
+                or row.denominator_below is not None
+                or row.achieved is None
+            )
+            self.rows.append((row.comparison, threshold, row.denominator_below, matchable, pay))
+        if measure == "percent":
+            self.points = sorted(p for p in points if 0 <= p <= scale)
+        else:
+            self.points = sorted(p for p in points if p >= 0)
+        self.unbounded = measure == "number"
+
+    def trace(self, denominator: int | None) -> list[_Step]:
+        """`trace(rule, breakpoints(rule, measure), denominator, unbounded)`, scaled."""
+        live: list[tuple[int, str | None, int, tuple[int, int, bool]]] = []
+        for index, (comparison, threshold, below, matchable, pay) in enumerate(self.rows):
+            if comparison is None:
+                if below is not None:
+                    matchable = denominator is not None and denominator < below
+                if not matchable:
+                    continue
+            live.append((index, comparison, threshold, pay))
+            if comparison is None:
+                break
+        pays = [row[4] for row in self.rows]
+        fallback = len(self.rows) - 1
+
+        def at(value: int) -> _Step:
+            for index, comparison, threshold, pay in live:
+                if comparison is None or (
+                    value >= threshold if comparison == ">="
+                    else value > threshold if comparison == ">"
+                    else value <= threshold if comparison == "<="
+                    else value < threshold
+                ):
+                    num, den = _pay(pay, value)
+                    return (value, "at", num, den, index)
+            return (value, "at", 0, 1, fallback)
+
+        steps: list[_Step] = []
+        points = self.points
+        last = len(points) - 1
+        for position, point in enumerate(points):
+            steps.append(at(point))
+            if position < last:
+                following = points[position + 1]
+                inside = at((point + following) // 2)
+                pay = pays[inside[4]]
+                steps += (
+                    (point, "above", *_pay(pay, point), inside[4]),
+                    inside,
+                    (following, "below", *_pay(pay, following), inside[4]),
+                )
+            elif self.unbounded:
+                beyond = at(point + self.scale)
+                steps += ((point, "above", *_pay(pays[beyond[4]], point), beyond[4]), beyond)
+        return steps
+
+    def sample(self, step: _Step) -> Sample:
+        value, side, num, den, row = step
+        return Sample(Fraction(value, self.scale), side, Fraction(num, den), row)
+
+
+def _pay(pay: tuple[int, int, bool], value: int) -> tuple[int, int]:
+    """A row's pay at a scaled value: a share, or the line's (clamped) attainment."""
+    first, second, linear = pay
+    if not linear:
+        return first, second
+    num, den = value - first, second - first
+    if den < 0:
+        num, den = -num, -den
+    if num <= 0:
+        return 0, 1
+    if num >= den:
+        return 1, 1
+    return num, den
+
+
 def _where(sample: Sample, measure: Measure) -> str:
     if measure == "evidence":
         return "when achieved" if sample.value else "when not achieved"
@@ -520,8 +683,32 @@ def _pays(sample: Sample) -> str:
     return percent(sample.pays) if sample.attained else f"close to {percent(sample.pays)}"
 
 
-def check_indicator(indicator: Indicator, label: str) -> list[Diagnostic]:
-    """Every problem with one indicator's pay rule (E105, E401–E409)."""
+#: Analyses already made, by `shape_key`: a large rulebook repeats a few rule shapes.
+Analyses = dict[tuple[object, ...], Analysis]
+
+
+def shape_key(rule: CompiledRule, measure: Measure, direction: Direction) -> tuple[object, ...]:
+    """What `analyse` depends on, as whole numbers (quick to hash): rules with one key
+    have the same analysis, whatever their rows' spans and sources."""
+    key: list[object] = [measure, direction]
+    for row in rule.rows:
+        pays = row.pays
+        threshold = row.threshold
+        key.append((
+            (pays.start.numerator, pays.start.denominator, pays.end.numerator,
+             pays.end.denominator) if isinstance(pays, Linear)
+            else (pays.numerator, pays.denominator),
+            None if threshold is None else (threshold.numerator, threshold.denominator),
+            row.comparison, row.denominator_below, row.achieved, row.reported,
+        ))
+    return tuple(key)
+
+
+def check_indicator(
+    indicator: Indicator, label: str, analyses: Analyses | None = None
+) -> list[Diagnostic]:
+    """Every problem with one indicator's pay rule (E105, E401–E409). `analyses` keeps
+    rule analyses for other indicators of the same rulebook (`check` passes one)."""
     found = check_shape(indicator, label)
     if any(d.severity == "error" for d in found) or indicator.pay is None:
         return found
@@ -532,7 +719,14 @@ def check_indicator(indicator: Indicator, label: str) -> list[Diagnostic]:
     if contradiction is not None:
         return [*found, contradiction]
     measure = indicator.measure_kind
-    analysis = analyse(rule, measure, direction)
+    if analyses is None:
+        analysis = analyse(rule, measure, direction)
+    else:
+        key = shape_key(rule, measure, direction)
+        known = analyses.get(key)
+        if known is None:
+            known = analyses[key] = analyse(rule, measure, direction)
+        analysis = known
     for index, problem in sorted(analysis.perverse.items()):
         row = rule.rows[index]
         found.append(Diagnostic(

@@ -379,11 +379,23 @@ def lsp() -> None:
 @guarded
 def export_xlsx(rulebook: str, out: str) -> None:
     """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
+        IllegalCharacterError,
+    )
+
     from .files import write_atomically
     from .spreadsheet import export_workbook, workbook_bytes
 
     book = _load_clean(rulebook)
-    workbook, warnings = export_workbook(book.scheme, book.source.text)
+    try:
+        workbook, warnings = export_workbook(book.scheme, book.source.text)
+    except IllegalCharacterError as error:
+        from .parser import character_name
+
+        found = next((c for c in str(error) if ord(c) < 32 and c not in "\t\n\r"), "\x00")
+        raise InputError(f"cquin: cannot export {rulebook}: a text in it holds "
+                         f"{character_name(found)}, which a spreadsheet cannot store; "
+                         "remove it") from None
     print_diagnostics([w.at(book.path) for w in warnings], {book.path: book.source.text})
     try:
         write_atomically(out, workbook_bytes(workbook))

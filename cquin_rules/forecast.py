@@ -38,12 +38,9 @@ computed from a file with errors.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -52,7 +49,16 @@ from attrs import frozen
 from .batch import CHUNK, Array, Counts, Scaled, evaluate_values, read_columns
 from .compile import CompiledScheme
 from .diagnostics import Diagnostic
-from .measurements import MeasurementKey, _count, _Problem, _Reader, measured_value
+from .measurements import (
+    CSV_HINT,
+    CsvProblem,
+    MeasurementKey,
+    _count,
+    _Problem,
+    _Reader,
+    csv_rows,
+    measured_value,
+)
 from .model import Evidence, Measure, Ratio, Span
 from .money import money, pounds
 
@@ -62,6 +68,10 @@ IGNORED_COLUMNS = ("note", "notes", "comment")
 #: The 5th to 95th percentile of a standard normal spans +-1.6448536 standard deviations.
 Z95 = 1.6448536269514722
 BASIS_POINTS = 10_000
+#: Counts above a trillion are not real activity; they would overflow the sampler.
+MAX_COUNT = 10**12
+#: Sampled values are drawn as floats, exact for integers up to 2**53.
+MAX_SCALED_VALUE = 2**53
 
 
 @frozen
@@ -95,8 +105,12 @@ def read_estimates(
     """Every estimate of a CSV file, or None with a diagnostic for every bad row.
 
     OSError propagates (the command line makes it exit 2)."""
+    from .limits import read_limited
+
     name = os.fspath(path)
-    data = Path(name).read_bytes()
+    data, too_large = read_limited(name, span=_line(1))
+    if data is None:
+        return None, too_large
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -119,13 +133,18 @@ def parse_estimates(
     def error(code: str, message: str, line: int, hint: str | None = None) -> None:
         diagnostics.append(Diagnostic(code, message, _line(line), hint, path))
 
-    rows = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     line = 1
-    for cells in rows:
-        start, line = line, rows.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
+    rows = csv_rows(text)
+    while True:
+        try:
+            start, cells = next(rows)
+        except StopIteration:
+            break
+        except CsvProblem as problem:
+            error("E601", problem.message, problem.line, CSV_HINT)
+            return None, diagnostics
+        line = start
         if header is None:
             header = [cell.strip().lower() for cell in cells]
             problems = _header_problems(header)
@@ -222,6 +241,9 @@ def _estimate(key: MeasurementKey, measure: Measure, record: Mapping[str, str],
         raise _Problem("E605", f"{name}: low, expected and high must be in that order")
     scale = BASIS_POINTS if measure == "percent" else _decimal_scale(
         [record.get(column, "") for column in ("expected", "low", "high")])
+    if high * scale > MAX_SCALED_VALUE:
+        raise _Problem("E605", f"{name}: {record.get('high') or record['expected']} is too "
+                       "large to forecast", "give the value in the units the rule uses")
     return Estimate(key, line, "value", measure, expected, low, high, scale)
 
 
@@ -237,6 +259,9 @@ def _counts_estimate(key: MeasurementKey, measure: Measure, record: Mapping[str,
         if record.get("expected_denominator") else denominator
     if numerator < 0 or denominator < 0 or year < 0:
         raise _Problem("E605", f"a negative count for {name}")
+    if max(numerator, denominator, year) > MAX_COUNT:
+        raise _Problem("E605", f"a count above {MAX_COUNT:,} for {name} cannot be forecast",
+                       "check the counts: they are the numbers of patients or events")
     if numerator > denominator:
         raise _Problem("E606", f"the numerator {numerator} is above the denominator "
                        f"{denominator} for {name}", "check the two counts are not swapped")

@@ -194,6 +194,8 @@ def tree_problems(tree: Tree[Token], limits: Limits) -> list[Diagnostic]:
     recurse, so this runs before them)."""
     from lark import Tree
 
+    if not _may_breach(tree, limits):
+        return []
     found: list[Diagnostic] = []
     stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 0)]
     deepest_reported = False
@@ -216,6 +218,30 @@ def tree_problems(tree: Tree[Token], limits: Limits) -> list[Diagnostic]:
         if problem is not None:
             found.append(problem)
     return found
+
+
+def _may_breach(tree: Tree[Token], limits: Limits) -> bool:
+    """Whether anything in the tree could breach a limit: a part nested too deeply, or a
+    token other than a text longer than the smaller of `max_name_length` and
+    `max_digits` (a number has no more digits than characters). When not, which is
+    nearly always, `tree_problems` need build nothing for each token."""
+    from lark import Tree
+
+    longest = min(limits.max_name_length, limits.max_digits)
+    deepest = limits.max_nesting
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data == "part":
+            depth += 1
+            if depth > deepest:
+                return True
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth))
+            elif len(child) > longest and child.type != "STRING":
+                return True
+    return False
 
 
 def _token_problem(token: Token, limits: Limits) -> Diagnostic | None:

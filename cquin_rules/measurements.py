@@ -207,22 +207,48 @@ def _line(line: int) -> Span:
 # ---- CSV ------------------------------------------------------------------------------
 
 
-def _read_csv(text: str, reader: _Reader) -> None:
+class CsvProblem(Exception):
+    """CSV text that the csv module cannot read, at the line where reading stopped."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row of CSV text that is not blank, with the line it starts on.
+
+    Raises CsvProblem where the text stops being CSV (an unclosed quote, a cell longer
+    than the csv module allows), so every reader reports it the same way.
+    """
     rows = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
     line = 1
     while True:
         try:
             cells = next(rows)
         except StopIteration:
-            break
-        except csv.Error as error:
-            reader.error("E601", f"this is not valid CSV: {_csv_problem(error)}", _line(line),
-                         "save the sheet as CSV UTF-8 (comma delimited)")
             return
+        except csv.Error as error:
+            raise CsvProblem(line, f"this is not valid CSV: {_csv_problem(error)}") from None
         start, line = line, rows.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+CSV_HINT = "save the sheet as CSV UTF-8 (comma delimited)"
+
+
+def _read_csv(text: str, reader: _Reader) -> None:
+    try:
+        _read_csv_rows(text, reader)
+    except CsvProblem as problem:
+        reader.error("E601", problem.message, _line(problem.line), CSV_HINT)
+
+
+def _read_csv_rows(text: str, reader: _Reader) -> None:
+    header: list[str] | None = None
+    for start, cells in csv_rows(text):
         if header is None:
             header = [cell.strip().lower() for cell in cells]
             if not _header_ok(header, start, reader):

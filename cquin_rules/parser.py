@@ -8,10 +8,7 @@ syntax error (E001), phrased from what the parser could have taken at that point
 from __future__ import annotations
 
 import bisect
-import hashlib
-import os
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from difflib import get_close_matches
@@ -19,12 +16,12 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lark import PostLex
 from lark.lexer import PatternStr
 
+from . import grammar_tables
 from .diagnostics import Diagnostic
 from .limits import Limits, exceeded, file_size_problem, text_size, tree_problems
 from .limits import current as current_limits
@@ -54,63 +51,34 @@ def _grammar_text() -> str:
     return source_tree.read_text(encoding="utf-8")
 
 
-def _build(grammar: str, cache: str | bool) -> Lark:
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start=["rulebook", "framework_file"],
-        postlex=_WordsWhole(),
-        cache=cache,
-    )
+#: How the parser is built. The shipped tables record them, and are used only when they match.
+_OPTIONS: dict[str, object] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "strict": True,
+    "propagate_positions": True,
+    "maybe_placeholders": False,
+    "start": ["rulebook", "framework_file"],
+}
 
 
-def _cache_dir() -> Path | None:
-    """Where the built parser is kept between runs: `$CQUIN_CACHE_DIR`, else the user's
-    cache folder (`$XDG_CACHE_HOME` or `~/.cache`, then `cquin-rules`); None when
-    `CQUIN_CACHE_DIR` is empty (no cache)."""
-    chosen = os.environ.get("CQUIN_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cquin-rules"
+def _build(grammar: str) -> Lark:
+    return Lark(grammar, postlex=_WordsWhole(), **_OPTIONS)
 
 
 @lru_cache(maxsize=1)
 def get_parser() -> Lark:
-    """The LALR parser for rulebooks and framework files, built once.
+    """The LALR parser for rulebooks and framework files, made once per process.
 
-    Building the LALR tables takes about half a second; loading them takes a few
-    milliseconds, so the built parser is kept in the user's cache folder under a name
-    that hashes the grammar, Lark's version and Python's, and a changed grammar is
-    never read from a stale file (Lark checks its own hash of grammar and options too).
-    A new file is written under a temporary name and renamed into place, so a
-    concurrent run never reads half a file; any failure to cache just builds afresh.
+    Building the LALR tables from the grammar takes about a quarter of a second, so they
+    are shipped ready-built in cquin_rules/grammar_tables.json (plain JSON, see
+    grammar_tables.py) and read in a few milliseconds. When they were built from another
+    grammar or another Lark the parser is built from the grammar instead; after editing
+    the grammar, `python -m cquin_rules.grammar_tables` regenerates them.
     """
     grammar = _grammar_text()
-    folder = _cache_dir()
-    if folder is None:
-        return _build(grammar, False)
-    key = hashlib.sha256(
-        f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()
-    ).hexdigest()[:24]
-    target = folder / f"parser-{key}.lark"
-    if target.is_file():
-        return _build(grammar, str(target))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return _build(grammar, False)
-    scratch = folder / f".parser-{key}-{os.getpid()}.tmp"
-    parser = _build(grammar, str(scratch))
-    try:
-        os.replace(scratch, target)
-    except OSError:
-        scratch.unlink(missing_ok=True)
-    return parser
+    loaded = grammar_tables.load(grammar, _OPTIONS, _WordsWhole())
+    return loaded if loaded is not None else _build(grammar)
 
 
 # ---- bytes to text -------------------------------------------------------------------
@@ -163,10 +131,16 @@ def character_name(char: str) -> str:
     return f"{article} {name} ({code})"
 
 
+#: Any forbidden character: a text without one (nearly every file) needs no closer look.
+_ANY_FORBIDDEN = re.compile("[" + re.escape("".join(_FORBIDDEN)) + "]")
+
+
 def _forbidden_characters(text: str) -> list[int]:
     """Offsets of forbidden characters: NUL anywhere, the others outside strings and
     comments. A string left open on its line and holding a smart double quote was most
     likely meant to end there, so that quote counts as outside."""
+    if _ANY_FORBIDDEN.search(text) is None:
+        return []
     found: list[int] = []
     length = len(text)
     i = 0

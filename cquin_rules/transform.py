@@ -8,14 +8,17 @@ every one as a diagnostic and always returning a model.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from difflib import get_close_matches
 from fractions import Fraction
+from types import MethodType
 from typing import Any, TypeVar, cast
 
 from attrs import frozen
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer, Tree
 from lark.tree import Meta
 
 from .diagnostics import Diagnostic
@@ -77,16 +80,36 @@ T = TypeVar("T")
 def transform(tree: Tree[Token]) -> tuple[Scheme, list[Diagnostic]]:
     """The model of a `rulebook` parse tree and the problems found in its words."""
     builder = _ModelBuilder()
-    scheme = builder.transform(tree)
+    with _collection_paused():
+        scheme = builder.transform(tree)
     assert isinstance(scheme, Scheme)
     return scheme, builder.diagnostics
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the model is built.
+
+    Building the model allocates hundreds of thousands of objects that all live on, next
+    to a parse tree as large, and each automatic collection of the oldest generation walks
+    all of them: for a 10,000-indicator rulebook that was half the time of this stage. No
+    cycles are made here, so nothing is left for the collector; it is switched back on
+    (if it was on) as soon as the model is built.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ---- small helpers -----------------------------------------------------------------
 
 
 def _meta_span(meta: Meta) -> Span:
-    if getattr(meta, "empty", True):
+    if meta.empty:
         return Span(1, 1, 1, 1)
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
@@ -134,11 +157,33 @@ _PERIOD_CHOICES = "`Q1`–`Q4`, `H1`, `H2`, `M1`–`M12` or `year`"
 
 
 class _ModelBuilder(Transformer[Token, Any]):
-    """Builds model nodes bottom-up; every method gets the node's meta for its span."""
+    """Builds model nodes bottom-up; every method gets the node's meta for its span.
+
+    Each method takes `(meta, children)` and is called by `transform` below, not through
+    Lark's `v_args(meta=True)`, whose wrapper is rebuilt (with `functools.update_wrapper`)
+    at every call and cost a third of the time of a large rulebook. A subclass may still
+    decorate its own methods with `v_args`.
+    """
 
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
         self.diagnostics: list[Diagnostic] = []
+        #: Well-formed numbers already read, by text and divisor: a rulebook repeats few.
+        self._numbers: dict[tuple[str, int], Fraction] = {}
+
+    def transform(self, tree: Tree[Token]) -> Any:
+        """The model of `tree`, children first (tokens are passed as they are)."""
+        children = [
+            self.transform(child) if isinstance(child, Tree) else child
+            for child in tree.children
+        ]
+        try:
+            method = getattr(self, tree.data)
+        except AttributeError:
+            return self.__default__(tree.data, children, tree.meta)  # type: ignore[no-untyped-call]
+        if type(method) is MethodType:
+            return method(tree.meta, children)
+        return method.visit_wrapper(method, tree.data, children, tree.meta)
 
     # ---- reporting ------------------------------------------------------------
 
@@ -161,29 +206,38 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     # ---- literals ---------------------------------------------------------------
 
-    def _number(self, token: Token, suffix: str = "") -> Fraction:
-        """The exact value of a number written `1_000.5` (without its suffix)."""
+    def _number(self, token: Token, suffix: str = "", per: int = 1) -> Fraction:
+        """The exact value of a number written `1_000.5` (without its suffix), over `per`."""
         text = str(token).removesuffix(suffix)
-        if not _NUMBER.fullmatch(text):
+        known = self._numbers.get((text, per))
+        if known is not None:
+            return known
+        well_formed = _NUMBER.fullmatch(text) is not None
+        if not well_formed:
             self._error(
                 f"`{token}` is not a well-formed number",
                 _token_span(token),
                 "an underscore may only stand between two digits, as in `1_000`",
             )
-        return Fraction(text.replace("_", "").rstrip(".") or "0")
+        value = Fraction(text.replace("_", "").rstrip(".") or "0")
+        if per != 1:
+            value /= per
+        if well_formed:
+            self._numbers[text, per] = value
+        return value
 
     def _quantity(self, token: Token) -> Quantity:
         kind: LiteralKind
         if token.type == "PERCENT":
-            kind, value = "percent", self._number(token, "%") / 100
+            kind, value = "percent", self._number(token, "%", 100)
         elif token.type == "PP":
-            kind, value = "points", self._number(token, "pp") / 100
+            kind, value = "points", self._number(token, "pp", 100)
         else:
             kind, value = "number", self._number(token)
         return Quantity(value, kind, _token_span(token))
 
     def _percent(self, token: Token) -> Fraction:
-        return self._number(token, "%") / 100
+        return self._number(token, "%", 100)
 
     def _count(self, token: Token, what: str, low: int = 0, high: int | None = None) -> int:
         """A whole number such as a minimum denominator, checked against its range."""
@@ -218,14 +272,12 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     # ---- the rulebook and its header -------------------------------------------
 
-    @v_args(meta=True)
     def rulebook(self, meta: Meta, children: list[Any]) -> Scheme:
         header = children[0]
         goals = tuple(c for c in children[1:] if isinstance(c, Goal))
         examples = tuple(c for c in children[1:] if isinstance(c, Example))
         return Scheme(header, goals, examples, _meta_span(meta))
 
-    @v_args(meta=True)
     def scheme(self, meta: Meta, children: list[Any]) -> Header:
         title = _unquote(children[0])
         statements = [c for c in children[1:] if isinstance(c, _Statement)]
@@ -271,15 +323,12 @@ class _ModelBuilder(Transformer[Token, Any]):
         span = _meta_span(meta)
         return _Statement(key, Located(value, span), span, words)
 
-    @v_args(meta=True)
     def provider(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("provider", "`provider`", meta, _unquote(children[0]))
 
-    @v_args(meta=True)
     def commissioner(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("commissioners", "`commissioner`", meta, _unquote(children[0]))
 
-    @v_args(meta=True)
     def year(self, meta: Meta, children: list[Token]) -> _Statement:
         token = children[0]
         start, end = (int(part) for part in str(token).split("/"))
@@ -292,7 +341,6 @@ class _ModelBuilder(Transformer[Token, Any]):
             )
         return self._located("year", "`year`", meta, FinancialYear(start, start + 1))
 
-    @v_args(meta=True)
     def framework_ref(self, meta: Meta, children: list[Token]) -> _Statement:
         token = children[0]
         span = _meta_span(meta)
@@ -302,106 +350,84 @@ class _ModelBuilder(Transformer[Token, Any]):
             reference = FrameworkRef(str(token), False, span)
         return _Statement("framework", reference, span, "`framework`")
 
-    @v_args(meta=True)
     def contract_value(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("contract_value", "`contract value`", meta, self._money(children[0]))
 
-    @v_args(meta=True)
     def outturn_value(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("outturn_value", "`outturn value`", meta, self._money(children[0]))
 
-    @v_args(meta=True)
     def cquin_value(self, meta: Meta, children: list[Amount]) -> _Statement:
         return self._located("cquin_value", "`cquin value`", meta, children[0])
 
-    @v_args(meta=True)
     def national_value(self, meta: Meta, children: list[Amount]) -> _Statement:
         return self._located("national_value", "`national value`", meta, children[0])
 
-    @v_args(meta=True)
     def payment_on_account(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located(
             "payment_on_account", "`payment on account`", meta, self._percent(children[0])
         )
 
-    @v_args(meta=True)
     def reconcile(self, meta: Meta, children: list[Token]) -> _Statement:
         months = tuple(self._count(t, "a reconciliation month", 1, 12) for t in children)
         return self._located("reconcile_months", "`reconcile at months`", meta, months)
 
-    @v_args(meta=True)
     def share_of_contract(self, meta: Meta, children: list[Token]) -> ShareOfContract:
         return ShareOfContract(self._percent(children[0]), _meta_span(meta))
 
-    @v_args(meta=True)
     def money(self, meta: Meta, children: list[Token]) -> Pounds:
         return Pounds(self._money(children[0]), _meta_span(meta))
 
     # ---- goals, parts and periods ------------------------------------------------
 
-    @v_args(meta=True)
     def goal(self, meta: Meta, children: list[Any]) -> Goal:
         code, title = str(children[0]), _unquote(children[1])
         statements, items, periods = _split(children[2:])
         fields = self._assemble(statements, f"goal `{code}`")
         return Goal(code, title, items=items, periods=periods, span=_meta_span(meta), **fields)
 
-    @v_args(meta=True)
     def scope_national(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("scope", "`national`", meta, "national")
 
-    @v_args(meta=True)
     def scope_local(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("scope", "`local`", meta, "local")
 
-    @v_args(meta=True)
     def domains(self, meta: Meta, children: list[Token]) -> _Statement:
         names = tuple(str(t) for t in children if self._check_word(t, DOMAINS, "a domain"))
         return self._located("domains", "`domain`", meta, names)
 
-    @v_args(meta=True)
     def lead(self, meta: Meta, children: list[Token]) -> _Statement:
         return _Statement("lead", _unquote(children[0]), _meta_span(meta), "`lead`")
 
-    @v_args(meta=True)
     def rationale(self, meta: Meta, children: list[Token]) -> _Statement:
         return _Statement("rationale", _unquote(children[0]), _meta_span(meta), "`rationale`")
 
-    @v_args(meta=True)
     def negotiation_status(self, meta: Meta, children: list[Token]) -> _Statement:
         token = children[0]
         known = self._check_word(token, NEGOTIATION_STATUSES, "a negotiation status")
         return _Statement("status", str(token) if known else None, _meta_span(meta), "`status`")
 
-    @v_args(meta=True)
     def weight(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("weight", "`weight`", meta, self._percent(children[0]))
 
-    @v_args(meta=True)
     def value(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("value", "`value`", meta, self._money(children[0]))
 
     def _combine(self, combine: Combine) -> _Statement:
         return _Statement("combine", combine, combine.span, "`combine`")
 
-    @v_args(meta=True)
     def combine_weighted(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._combine(Combine("weighted", span=_meta_span(meta)))
 
-    @v_args(meta=True)
     def combine_minimum(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._combine(Combine("minimum", span=_meta_span(meta)))
 
-    @v_args(meta=True)
     def combine_all(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._combine(Combine("all", span=_meta_span(meta)))
 
-    @v_args(meta=True)
     def combine_at_least(self, meta: Meta, children: list[Token]) -> _Statement:
         count = self._count(children[0], "the count after `combine at least`")
         return self._combine(Combine("at least", count, _meta_span(meta)))
 
-    @v_args(meta=True)
     def part(self, meta: Meta, children: list[Any]) -> Part:
         name = str(children[0])
         rest = children[1:]
@@ -412,7 +438,6 @@ class _ModelBuilder(Transformer[Token, Any]):
         fields = self._assemble(statements, f"part `{name}`")
         return Part(name, title, items=items, span=_meta_span(meta), **fields)
 
-    @v_args(meta=True)
     def period(self, meta: Meta, children: list[Any]) -> Period:
         name_token, share_token = children[0], children[1]
         self._check_word(name_token, PERIOD_NAMES, "a period", _PERIOD_CHOICES)
@@ -423,7 +448,6 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     # ---- indicators -----------------------------------------------------------------
 
-    @v_args(meta=True)
     def indicator(self, meta: Meta, children: list[Any]) -> Indicator:
         name = str(children[0])
         rest = children[1:]
@@ -434,35 +458,27 @@ class _ModelBuilder(Transformer[Token, Any]):
         fields = self._assemble(statements, f"indicator `{name}`")
         return Indicator(name, title, span=_meta_span(meta), **fields)
 
-    @v_args(meta=True)
     def measure_percent(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("measure", "`measure percent`", meta, "percent")
 
-    @v_args(meta=True)
     def measure_number(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("measure", "`measure number`", meta, "number")
 
-    @v_args(meta=True)
     def measure_evidence(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("measure", "`measure evidence`", meta, "evidence")
 
-    @v_args(meta=True)
     def higher_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("direction", "`higher is better`", meta, "higher")
 
-    @v_args(meta=True)
     def lower_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("direction", "`lower is better`", meta, "lower")
 
-    @v_args(meta=True)
     def gate(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("gate", "`gate`", meta, True)
 
-    @v_args(meta=True)
     def baseline(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._located("baseline", "`baseline`", meta, self._quantity(children[0]))
 
-    @v_args(meta=True)
     def minimum_denominator(self, meta: Meta, children: list[Token]) -> _Statement:
         count = self._count(children[0], "a minimum denominator")
         return self._located("minimum_denominator", "`minimum denominator`", meta, count)
@@ -470,19 +486,15 @@ class _ModelBuilder(Transformer[Token, Any]):
     def _text(self, key: str, meta: Meta, token: Token) -> _Statement:
         return _Statement(key, _unquote(token), _meta_span(meta), f"`{key}`")
 
-    @v_args(meta=True)
     def source(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._text("source", meta, children[0])
 
-    @v_args(meta=True)
     def definition(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._text("definition", meta, children[0])
 
-    @v_args(meta=True)
     def exclusions(self, meta: Meta, children: list[Token]) -> _Statement:
         return self._text("exclusions", meta, children[0])
 
-    @v_args(meta=True)
     def reported(self, meta: Meta, children: list[Token]) -> _Statement:
         token = children[0]
         known = self._check_word(token, REPORTING_FREQUENCIES, "a reporting frequency")
@@ -494,86 +506,67 @@ class _ModelBuilder(Transformer[Token, Any]):
         rule = PayRule(cast(Any, form), rows, _meta_span(meta))
         return _Statement("pay", rule, rule.span, "`pay`")
 
-    @v_args(meta=True)
     def pay_linear(self, meta: Meta, children: list[Threshold]) -> _Statement:
         span = _meta_span(meta)
         row = Row(LinearPay(children[0], children[1], span), None, span)
         return self._pay("linear", (row,), meta)
 
-    @v_args(meta=True)
     def pay_when(self, meta: Meta, children: list[Any]) -> _Statement:
         span = _meta_span(meta)
         share = FixedPay(self._percent(children[0]), _token_span(children[0]))
         rows = (Row(share, children[1], span), Row(FixedPay(Fraction(0), span), None, span))
         return self._pay("when", rows, meta)
 
-    @v_args(meta=True)
     def pay_table(self, meta: Meta, children: list[Row]) -> _Statement:
         return self._pay("table", tuple(children), meta)
 
-    @v_args(meta=True)
     def row_when(self, meta: Meta, children: list[Any]) -> Row:
         return Row(children[0], children[1], _meta_span(meta))
 
-    @v_args(meta=True)
     def row_otherwise(self, meta: Meta, children: list[Payout]) -> Row:
         return Row(children[0], None, _meta_span(meta))
 
-    @v_args(meta=True)
     def payout_fixed(self, meta: Meta, children: list[Token]) -> FixedPay:
         return FixedPay(self._percent(children[0]), _meta_span(meta))
 
-    @v_args(meta=True)
     def payout_linear(self, meta: Meta, children: list[Threshold]) -> LinearPay:
         return LinearPay(children[0], children[1], _meta_span(meta))
 
-    @v_args(meta=True)
     def cond_value(self, meta: Meta, children: list[Any]) -> Condition:
         comparison = cast(Comparison, str(children[0]))
         return ValueIs(comparison, children[1], _meta_span(meta))
 
-    @v_args(meta=True)
     def cond_denominator(self, meta: Meta, children: list[Token]) -> Condition:
         limit = self._count(children[0], "the number in `denominator <`")
         return DenominatorBelow(limit, _meta_span(meta))
 
-    @v_args(meta=True)
     def cond_achieved(self, meta: Meta, children: list[Token]) -> Condition:
         return Achieved(False, _meta_span(meta))
 
-    @v_args(meta=True)
     def cond_not_achieved(self, meta: Meta, children: list[Token]) -> Condition:
         return Achieved(True, _meta_span(meta))
 
-    @v_args(meta=True)
     def cond_reported(self, meta: Meta, children: list[Token]) -> Condition:
         return Reported(_meta_span(meta))
 
-    @v_args(meta=True)
     def t_percent(self, meta: Meta, children: list[Token]) -> Threshold:
         return Fixed(self._quantity(children[0]), _meta_span(meta))
 
-    @v_args(meta=True)
     def t_number(self, meta: Meta, children: list[Token]) -> Threshold:
         return Fixed(self._quantity(children[0]), _meta_span(meta))
 
-    @v_args(meta=True)
     def t_baseline(self, meta: Meta, children: list[Token]) -> Threshold:
         return Baseline("", None, _meta_span(meta))
 
-    @v_args(meta=True)
     def t_plus(self, meta: Meta, children: list[Quantity]) -> Threshold:
         return Baseline("+", children[0], _meta_span(meta))
 
-    @v_args(meta=True)
     def t_minus(self, meta: Meta, children: list[Quantity]) -> Threshold:
         return Baseline("-", children[0], _meta_span(meta))
 
-    @v_args(meta=True)
     def t_times(self, meta: Meta, children: list[Token]) -> Threshold:
         return Baseline("*", self._quantity(children[0]), _meta_span(meta))
 
-    @v_args(meta=True)
     def d_points(self, meta: Meta, children: list[Token]) -> Quantity:
         return self._quantity(children[0])
 
@@ -582,14 +575,12 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     # ---- examples ------------------------------------------------------------------
 
-    @v_args(meta=True)
     def example(self, meta: Meta, children: list[Any]) -> Example:
         name = _unquote(children[0])
         inputs = tuple(c for c in children[1:] if isinstance(c, ExampleInput))
         expectations = tuple(c for c in children[1:] if isinstance(c, ExpectMoney | ExpectStatus))
         return Example(name, inputs, expectations, _meta_span(meta))
 
-    @v_args(meta=True)
     def path(self, meta: Meta, children: list[Token]) -> _Path:
         return _Path(tuple(str(t) for t in children), _meta_span(meta))
 
@@ -607,39 +598,31 @@ class _ModelBuilder(Transformer[Token, Any]):
         period = second if isinstance(second, Token) and second.type == "NAME" else None
         return self._target(children[0], period)
 
-    @v_args(meta=True)
     def example_input(self, meta: Meta, children: list[Any]) -> ExampleInput:
         return ExampleInput(self._target_of(children), children[-1], _meta_span(meta))
 
     def _expect_total(self, total: Total, meta: Meta, token: Token) -> ExpectMoney:
         return ExpectMoney(total, self._money(token), _meta_span(meta))
 
-    @v_args(meta=True)
     def expect_total(self, meta: Meta, children: list[Token]) -> ExpectMoney:
         return self._expect_total("total", meta, children[0])
 
-    @v_args(meta=True)
     def expect_national(self, meta: Meta, children: list[Token]) -> ExpectMoney:
         return self._expect_total("national", meta, children[0])
 
-    @v_args(meta=True)
     def expect_local(self, meta: Meta, children: list[Token]) -> ExpectMoney:
         return self._expect_total("local", meta, children[0])
 
-    @v_args(meta=True)
     def expect_money(self, meta: Meta, children: list[Any]) -> ExpectMoney:
         target = self._target_of(children)
         return ExpectMoney(target, self._money(children[-1]), _meta_span(meta))
 
-    @v_args(meta=True)
     def expect_status(self, meta: Meta, children: list[Any]) -> ExpectStatus:
         return ExpectStatus(self._target_of(children), children[-1], _meta_span(meta))
 
-    @v_args(meta=True)
     def m_percent(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         return PercentValue(self._percent(children[0]))
 
-    @v_args(meta=True)
     def m_fraction(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         token = children[0]
         numerator, denominator = (int(part) for part in str(token).split("/"))
@@ -650,31 +633,24 @@ class _ModelBuilder(Transformer[Token, Any]):
             self._error(f"`{token}` has a numerator above its denominator", _token_span(token))
         return Ratio(numerator, denominator)
 
-    @v_args(meta=True)
     def m_number(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         return NumberValue(self._number(children[0]))
 
-    @v_args(meta=True)
     def m_achieved(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         return Evidence(True)
 
-    @v_args(meta=True)
     def m_not_achieved(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         return Evidence(False)
 
-    @v_args(meta=True)
     def s_met(self, meta: Meta, children: list[Token]) -> Status:
         return "met"
 
-    @v_args(meta=True)
     def s_partially_met(self, meta: Meta, children: list[Token]) -> Status:
         return "partially met"
 
-    @v_args(meta=True)
     def s_not_met(self, meta: Meta, children: list[Token]) -> Status:
         return "not met"
 
-    @v_args(meta=True)
     def s_not_reported(self, meta: Meta, children: list[Token]) -> Status:
         return "not reported"
 

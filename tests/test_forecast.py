@@ -93,6 +93,9 @@ BAD_ROWS = {
     "FLU,uptake,,68%,60%,,,,,": "E607",              # low without high
     "AED,attendances,,,,,,,,50%": "E604",            # a probability for a number
     "REC,plan,Q3,achieved,,,,,,": "E608",            # a period the goal has no block for
+    "FLU,uptake,,,,," + "9" * 25 + "," + "9" * 25 + ",,": "E605",  # counts too large
+    "AED,attendances,,2" + "0" * 24 + ",1" + "0" * 24 + ",3" + "0" * 24 + ",,,,": "E605",
+    'FLU,uptake,,"' + "7" * 140_000 + '",,,,,,': "E601",  # a cell past the csv module's limit
 }
 
 

@@ -9,7 +9,6 @@ CSV headers, formulas in CSV cells, hostile workbooks, and markup in the HTML re
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -394,6 +393,16 @@ def test_bytes_that_are_not_a_workbook_exit_2(tmp_path: Path) -> None:
         assert code == 2 and "not an Excel workbook" in output
 
 
+def test_a_control_character_that_a_spreadsheet_cannot_hold_is_named(tmp_path: Path) -> None:
+    """A text with U+001F (legal in a rulebook) exports nothing: exit 1, naming it."""
+    rulebook = tmp_path / "rulebook.cquin"
+    rulebook.write_text(RULEBOOK.replace('"NHS Northshire CCG"', '"\x1fNHS Northshire CCG"'),
+                        encoding="utf-8")
+    code, output = invoke("export-xlsx", str(rulebook), str(tmp_path / "out.xlsx"))
+    assert code == 1 and "a control character (U+001F)" in output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
 def test_exported_workbooks_keep_no_clock_time(tmp_path: Path) -> None:
     """The workbook's properties and zip entries carry a fixed time, not the clock's."""
     path = tmp_path / "northshire.xlsx"
@@ -462,4 +471,4 @@ def test_the_module_runs_as_a_program() -> None:
                          capture_output=True, text=True, timeout=60, check=False,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     assert run.returncode == 0, run.stderr
-    assert io.StringIO(run.stderr).read().endswith("0 errors, 0 warnings\n")
+    assert run.stderr.endswith("0 errors, 0 warnings\n")

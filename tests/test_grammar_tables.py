@@ -1,0 +1,192 @@
+"""The shipped LALR tables (cquin_rules/grammar_tables.json): current, plain data, and the
+same parser as one built from the grammar."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import lark
+import pytest
+from lark import Lark, Token, Tree
+
+import cquin_rules.parser as parser_module
+from cquin_rules import grammar_tables
+from cquin_rules.parser import get_parser, parse_tree, start_for
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "cquin_rules"
+GRAMMAR = ROOT / "grammar" / "cquin.lark"
+SOURCES = sorted(
+    path
+    for folder in (ROOT / "tests", ROOT / "rulebooks", PACKAGE)
+    for path in folder.rglob("*.cquin")
+)
+
+HEADER = 'scheme "S" {\n  cquin value £500,000\n}\n'
+
+
+def indicator(body: str) -> str:
+    goal = 'goal A "A" {\n  domain safety\n  weight 100%\n'
+    return HEADER + goal + f"  indicator x {{ {body} }}\n}}\n"
+
+
+BROKEN = {
+    "empty": "",
+    "header not closed": 'scheme "S" {\n  cquin value £500,000\n',
+    "word run together": HEADER + 'goal A "A" {\n  weight20%\n}\n',
+    "linear without to": indicator("pay linear from 60%"),
+    "smart quotes": "scheme \u201cS\u201d {\n}\n",
+    "spaced percentage": indicator("pay linear from 62.5 % to 75%"),
+    "spaced money": 'scheme "S" {\n  cquin value £ 250\n}\n',
+    "dollar": 'scheme "S" {\n  cquin value $250\n}\n',
+    "open string": 'scheme "S {\n}\n',
+    "stray brace": HEADER + "}\n",
+    "otherwise not last": indicator("pay {\n 0% otherwise\n 100% when value >= 90%\n }"),
+    "misspelt keyword": HEADER + 'goal A "A" {\n  wieght 20%\n}\n',
+    "framework cut short": "framework {\n  year 2019/20\n",
+}
+
+
+@pytest.fixture(scope="module")
+def built() -> Lark:
+    """A parser built from the grammar text, not read from the tables."""
+    return parser_module._build(parser_module._grammar_text())
+
+
+def shipped() -> dict[str, Any]:
+    tables: dict[str, Any] = json.loads(grammar_tables.TABLES.read_text("utf-8"))
+    return tables
+
+
+def test_tables_match_the_grammar() -> None:
+    """The tables were built from grammar/cquin.lark as it is now: after editing the
+    grammar, run `python -m cquin_rules.grammar_tables`."""
+    grammar = GRAMMAR.read_text("utf-8")
+    assert shipped()["grammar_sha256"] == grammar_tables.grammar_hash(grammar), (
+        "grammar/cquin.lark changed: run `python -m cquin_rules.grammar_tables`"
+    )
+    assert parser_module._grammar_text() == grammar
+
+
+def test_tables_are_what_the_grammar_builds(built: Lark) -> None:
+    """Regenerating the tables gives the shipped file byte for byte (same every time,
+    whatever Python's string hashing)."""
+    recorded = shipped()["lark_version"]
+    if recorded != lark.__version__:
+        pytest.skip(f"tables written by Lark {recorded}, Lark {lark.__version__} installed")
+    grammar = parser_module._grammar_text()
+    expected = grammar_tables.render(grammar_tables.encode(built, grammar))
+    assert grammar_tables.TABLES.read_text("utf-8") == expected
+
+
+def test_get_parser_reads_the_tables() -> None:
+    """With the installed Lark, get_parser() is read from the tables, not built."""
+    if shipped()["lark_version"] != lark.__version__:
+        pytest.skip("the tables were written by another Lark; the parser is built instead")
+    assert get_parser().source_path == "<deserialized>"
+
+
+def test_decoder_restores_lark_serialisation(built: Lark) -> None:
+    """JSON and the decoder give back exactly what Lark serialised: integer keys, tuples."""
+    encoded = grammar_tables.encode(built, parser_module._grammar_text())
+    read = json.loads(grammar_tables.render(encoded))
+    data, memo = grammar_tables.decode(read["data"], read["memo"])
+    assert data == encoded["data"]
+    assert memo == encoded["memo"]
+    assert all(isinstance(key, int) for key in memo)
+
+
+def test_same_terminals(built: Lark) -> None:
+    """The loaded parser has the built one's terminals, patterns and priorities."""
+    def terminals(parser: Lark) -> list[tuple[str, str, str, int]]:
+        return sorted(
+            (t.name, type(t.pattern).__name__, t.pattern.value, t.priority)
+            for t in parser.terminals
+        )
+
+    assert terminals(get_parser()) == terminals(built)
+
+
+def shape(tree: Tree[Token]) -> Iterator[tuple[object, ...]]:
+    """Every node and token of a tree with its positions (Tree equality ignores them)."""
+    meta = tree.meta
+    yield (tree.data, len(tree.children), meta.line, meta.column, meta.end_line,
+           meta.end_column, meta.start_pos, meta.end_pos)
+    for child in tree.children:
+        if isinstance(child, Tree):
+            yield from shape(child)
+        else:
+            yield (child.type, str(child), child.line, child.column, child.end_line,
+                   child.end_column, child.start_pos, child.end_pos)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_same_trees_for_every_cquin_file(path: Path, built: Lark) -> None:
+    """The loaded and the built parser give identical trees, positions included."""
+    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    start = start_for(text)
+    try:
+        expected = list(shape(built.parse(text, start=start)))
+    except lark.exceptions.UnexpectedInput:
+        with pytest.raises(lark.exceptions.UnexpectedInput):
+            get_parser().parse(text, start=start)
+        return
+    assert list(shape(get_parser().parse(text, start=start))) == expected
+
+
+def diagnostics(text: str) -> list[tuple[str, str, object, str | None]]:
+    _, found = parse_tree(text, start_for(text))
+    return [(d.code, d.message, d.span, d.hint) for d in found]
+
+
+@pytest.mark.parametrize("text", list(BROKEN.values()), ids=list(BROKEN))
+def test_same_syntax_errors(text: str, built: Lark, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken input gets the same E001/E002 messages, spans and hints either way."""
+    from_tables = diagnostics(text)
+    assert any(code in ("E001", "E002") for code, *_ in from_tables), from_tables
+    monkeypatch.setattr(parser_module, "get_parser", lambda: built)
+    assert diagnostics(text) == from_tables
+
+
+def test_other_grammar_is_not_read_from_the_tables() -> None:
+    """An edited grammar, another Lark or other options make load() refuse the tables."""
+    grammar = parser_module._grammar_text()
+    options = parser_module._OPTIONS
+    postlex = parser_module._WordsWhole()
+    assert grammar_tables.load(grammar, options, postlex) is not None
+    assert grammar_tables.load(grammar + "\n// edited\n", options, postlex) is None
+    assert grammar_tables.load(grammar, {**options, "propagate_positions": False}, postlex) is None
+
+
+def test_stale_or_broken_file_is_not_read(tmp_path: Path) -> None:
+    """A file from another Lark, a truncated file or a missing one gives None."""
+    grammar = parser_module._grammar_text()
+    options = parser_module._OPTIONS
+    postlex = parser_module._WordsWhole()
+    other_lark = tmp_path / "other.json"
+    other_lark.write_text(json.dumps({**shipped(), "lark_version": "0.0.1"}), "utf-8")
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(grammar_tables.TABLES.read_text("utf-8")[:5000], "utf-8")
+    for path in (other_lark, truncated, tmp_path / "missing.json"):
+        assert grammar_tables.load(grammar, options, postlex, path) is None
+
+
+def test_nothing_is_unpickled() -> None:
+    """No module of cquin_rules imports pickle (or its kin) or uses Lark's pickle cache."""
+    forbidden = re.compile(
+        r"^\s*(import|from)\s+(c?pickle|_pickle|shelve|marshal|dill)\b"
+        r"|\bpickle\.|\bcache\s*=\s*(True|['\"]|str\()|\bLark\.load\("
+        r"|CQUIN_CACHE_DIR",
+        re.MULTILINE,
+    )
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for match in forbidden.finditer(path.read_text("utf-8"))
+    ]
+    assert found == []
+
