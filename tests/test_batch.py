@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
+from strategies import Key, indicator_keys, measurements_for, schemes
 
 import cquin_rules
 from cquin_rules.batch import Counts, Scaled, evaluate_many
@@ -21,7 +22,6 @@ from cquin_rules.evaluate import evaluate
 from cquin_rules.measurements import Measurement, Measurements, read_measurements
 from cquin_rules.model import Evidence, MeasuredValue, NumberValue, PercentValue, Ratio, Scheme
 from cquin_rules.printer import print_scheme
-from tests.strategies import Key, indicator_keys, measurements_for, schemes
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

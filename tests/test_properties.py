@@ -10,17 +10,17 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
-
-from cquin_rules.model import MeasuredValue, Scheme
-from cquin_rules.money import cquin_value_exact, round_half_up
-from cquin_rules.printer import print_scheme
-from tests.strategies import (
+from strategies import (
     Key,
     improved,
     indicator_keys,
     measurements_for,
     schemes,
 )
+
+from cquin_rules.model import MeasuredValue, Scheme
+from cquin_rules.money import cquin_value_exact, round_half_up
+from cquin_rules.printer import print_scheme
 
 parser = pytest.importorskip("cquin_rules.parser")
 checker = pytest.importorskip("cquin_rules.check")
