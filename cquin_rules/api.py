@@ -65,6 +65,7 @@ class Rulebook:
         self.source = source
         self.parse_diagnostics = diagnostics
         self.limits = limits
+        self._checked: dict[str | None, list[Diagnostic]] = {}
 
     @property
     def path(self) -> str:
@@ -79,17 +80,20 @@ class Rulebook:
         """Every problem found by parsing and checking, errors and warnings, in file order.
 
         `framework` (a built-in name or a path) is checked instead of the one the header
-        names, as `cquin check --framework` does: the command line wins.
+        names, as `cquin check --framework` does: the command line wins. The model is
+        frozen, so each answer is worked out once and kept (evaluating checks first).
         """
         from .check import check
         from .frameworks import check_against_framework
 
-        found = list(self.parse_diagnostics)
-        found += [d.at(self.path) for d in check(self.scheme)]
-        found += check_against_framework(
-            self.scheme, command_line=framework, base_dir=self.folder, path=self.path
-        )[1]
-        return sorted(found, key=sort_key)
+        if framework not in self._checked:
+            found = list(self.parse_diagnostics)
+            found += [d.at(self.path) for d in check(self.scheme)]
+            found += check_against_framework(
+                self.scheme, command_line=framework, base_dir=self.folder, path=self.path
+            )[1]
+            self._checked[framework] = sorted(found, key=sort_key)
+        return list(self._checked[framework])
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""

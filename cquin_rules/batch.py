@@ -50,7 +50,14 @@ from .compile import (
     CompiledScheme,
 )
 from .diagnostics import CquinError, Diagnostic
-from .measurements import MeasurementKey, _Problem, _Reader, measured_value
+from .measurements import (
+    BadInput,
+    MeasurementKey,
+    MeasurementReader,
+    key_name,
+    measured_value,
+    split_name,
+)
 from .model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope, Span
 from .rules import CompiledRow, Linear
 
@@ -463,7 +470,7 @@ class _Columns:
     """Columns checked against the scheme; problems become diagnostics, never numbers."""
 
     def __init__(self, compiled: CompiledScheme) -> None:
-        self.reader = _Reader(compiled.scheme, PATH)
+        self.reader = MeasurementReader(compiled.scheme, PATH)
         self.measures = {i.key: i.measure for i in compiled.indicators()}
         self.values: dict[MeasurementKey, _Value] = {}
         self.size: int | None = None
@@ -477,14 +484,14 @@ class _Columns:
         try:
             key = self._key(name)
             if key in self.values:
-                raise _Problem("E609", f"two columns for {_name(key)}",
+                raise BadInput("E609", f"two columns for {key_name(key)}",
                                "give each indicator and period one column")
-            value, size = _read(column, self.measures[key], _name(key))
-        except _Problem as problem:
+            value, size = _read(column, self.measures[key], key_name(key))
+        except BadInput as problem:
             self.error(problem.code, problem.message, position, problem.hint)
             return
         if self.size is not None and size != self.size:
-            self.error("E602", f"{_name(key)} has {size} values, but the columns before it "
+            self.error("E602", f"{key_name(key)} has {size} values, but the columns before it "
                        f"have {self.size}", position, "give every column one value per set")
             return
         self.size = size
@@ -494,24 +501,13 @@ class _Columns:
         if isinstance(name, tuple) and len(name) == 3:
             goal, path, period = name
             return self.reader.target(str(goal), ".".join(path), str(period))[0]
-        if not isinstance(name, str) or not name.strip():
-            raise _Problem("E602", f"{name!r} is not the name of an indicator",
-                           "name an indicator as GOAL.indicator, with a period if it has one")
-        words = name.split()
-        goal, _, indicator = words[0].partition(".")
-        return self.reader.target(goal, indicator, " ".join(words[1:]))[0]
-
-
-def _name(key: MeasurementKey) -> str:
-    goal, path, period = key
-    text = ".".join((goal, *path))
-    return text if period == "year" else f"{text} {period}"
+        return self.reader.target(*split_name(name))[0]
 
 
 def _integers(values: npt.ArrayLike, what: str) -> Array:
     array = np.asarray(values)
     if array.dtype == bool:
-        raise _Problem("E603", f"{what} must be whole numbers, not true/false")
+        raise BadInput("E603", f"{what} must be whole numbers, not true/false")
     if array.dtype.kind in "iu":
         if array.dtype.kind == "u" and array.dtype.itemsize >= 8:
             return array.astype(object) if array.size and array.max() >= 2**63 \
@@ -521,15 +517,15 @@ def _integers(values: npt.ArrayLike, what: str) -> Array:
                                      for v in array.ravel().tolist()):
         return array
     if array.dtype.kind == "f":
-        raise _Problem("E603", f"{what} are floating-point numbers, which cannot hold 68% "
+        raise BadInput("E603", f"{what} are floating-point numbers, which cannot hold 68% "
                        "or 0.1 exactly", "give whole numbers with a scale, such as "
                        "Scaled(basis_points, 10_000), or Counts(numerator, denominator)")
-    raise _Problem("E603", f"{what} must be whole numbers")
+    raise BadInput("E603", f"{what} must be whole numbers")
 
 
 def _one_dimensional(array: Array, name: str) -> int:
     if array.ndim != 1:
-        raise _Problem("E602", f"the column for {name} is not one-dimensional")
+        raise BadInput("E602", f"the column for {name} is not one-dimensional")
     return int(array.shape[0])
 
 
@@ -549,7 +545,7 @@ def _constant(array: Array) -> Ints:
 
 
 def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
-    """The exact value column for one indicator, or a _Problem naming the first bad set."""
+    """The exact value column for one indicator, or a BadInput naming the first bad set."""
     if isinstance(column, Scaled):
         return _scaled(_integers(column.values, f"the values for {name}"), column.scale,
                        measure, name)
@@ -558,60 +554,60 @@ def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
         denominator = _integers(column.denominator, f"the denominators for {name}")
         size = _one_dimensional(numerator, name)
         if _one_dimensional(denominator, name) != size:
-            raise _Problem("E602", f"{name} has {size} numerators but "
+            raise BadInput("E602", f"{name} has {size} numerators but "
                            f"{denominator.shape[0]} denominators")
         return _counts(numerator, denominator, measure, name), size
     array = column if isinstance(column, np.ndarray) else None
     if array is not None and array.dtype != object:
         if array.dtype == bool:
             if measure != "evidence":
-                raise _Problem("E604", f"{name} is measured as a {measure}, not achieved or "
+                raise BadInput("E604", f"{name} is measured as a {measure}, not achieved or "
                                "not achieved")
             size = _one_dimensional(array, name)
             return _Value(array.astype(np.int64), 1, 1, False, array), size
         if measure == "evidence":
-            raise _Problem("E604", f"{name} is evidence: give true/false (achieved or not)")
+            raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
         if measure == "percent":
-            raise _Problem("E603", f"bare numbers for the percentage {name}",
+            raise BadInput("E603", f"bare numbers for the percentage {name}",
                            "give Scaled(basis_points, 10_000) or Counts(numerator, "
                            "denominator): ambiguity about percentages is how contract "
                            "disputes start")
         return _scaled(_integers(array, f"the values for {name}"), 1, measure, name)
     if isinstance(column, (str, bytes)) or not isinstance(column, (Sequence, np.ndarray)):
-        raise _Problem("E603", f"the column for {name} is not a sequence of values")
+        raise BadInput("E603", f"the column for {name} is not a sequence of values")
     return _exact(list(column), measure, name)
 
 
 def _scaled(values: Array, scale: int, measure: Measure, name: str) -> tuple[_Value, int]:
     size = _one_dimensional(values, name)
     if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
-        raise _Problem("E603", f"the scale for {name} must be a positive whole number")
+        raise BadInput("E603", f"the scale for {name} must be a positive whole number")
     if measure == "evidence":
-        raise _Problem("E604", f"{name} is evidence: give true/false (achieved or not)")
+        raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
     low, high = _smallest(values), _largest(values)
     if low < 0:
         at = int(np.argmax(values < 0))
-        raise _Problem("E605", f"a negative value for {name} in set {at + 1}")
+        raise BadInput("E605", f"a negative value for {name} in set {at + 1}")
     if measure == "percent" and high > scale:
         at = int(np.argmax(values > scale))
-        raise _Problem("E605", f"a value above 100% for {name} in set {at + 1}")
+        raise BadInput("E605", f"a value above 100% for {name} in set {at + 1}")
     return _Value(values, scale, max(high, scale), False, None), size
 
 
 def _counts(numerator: Array, denominator: Array, measure: Measure, name: str) -> _Value:
     if measure != "percent":
-        raise _Problem("E604", f"{name} is measured as {measure}, not a fraction")
+        raise BadInput("E604", f"{name} is measured as {measure}, not a fraction")
     if _smallest(numerator) < 0 or _smallest(denominator) < 0:
         at = int(np.argmax((numerator < 0) | (denominator < 0)))
-        raise _Problem("E605", f"a negative count for {name} in set {at + 1}")
+        raise BadInput("E605", f"a negative count for {name} in set {at + 1}")
     if _smallest(denominator) == 0:
         at = int(np.argmax(denominator == 0))
-        raise _Problem("E606", f"a zero denominator for {name} in set {at + 1}",
+        raise BadInput("E606", f"a zero denominator for {name} in set {at + 1}",
                        "a percentage of nobody is not a measurement")
     above = numerator > denominator
     if above.any():
         at = int(np.argmax(above))
-        raise _Problem("E606", f"the numerator is above the denominator for {name} in set "
+        raise BadInput("E606", f"the numerator is above the denominator for {name} in set "
                        f"{at + 1}", "check the two counts are not swapped")
     return _Value(numerator, _constant(denominator), _largest(denominator), True, None)
 
@@ -626,8 +622,8 @@ def _exact(raw: list[object], measure: Measure, name: str) -> tuple[_Value, int]
     for position, item in enumerate(raw, start=1):
         try:
             measured = measured_value(item, measure, name)
-        except _Problem as problem:
-            raise _Problem(problem.code, f"set {position}: {problem.message}",
+        except BadInput as problem:
+            raise BadInput(problem.code, f"set {position}: {problem.message}",
                            problem.hint) from None
         if isinstance(measured, Ratio):
             nums.append(measured.numerator)

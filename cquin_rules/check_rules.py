@@ -490,10 +490,10 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
     """Rows reached, the best payment, and the rows that pay less for better, over every
     measurement (E404, E409, E403).
 
-    Values and percentages are traced with `trace` over the breakpoints, but scaled to
-    whole numbers over one common denominator (`_Scaled`), since comparing and dividing
-    Fractions was most of the time of checking a large rulebook. The samples are the
-    same; `reference_analysis` keeps the Fraction form, and a test holds the two equal.
+    A percent or number rule is traced as `trace` does, but on whole numbers over one
+    common denominator (`_Scaled`): comparing and dividing Fractions was most of the time
+    of checking a large rulebook. The samples are the same; `reference_analysis` keeps
+    the Fraction form, and a test holds the two equal.
     """
     if measure == "evidence":
         return reference_analysis(rule, measure, direction)

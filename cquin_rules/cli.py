@@ -35,6 +35,11 @@ class UnreadableFile(click.ClickException):
 
     exit_code = 2
 
+    @classmethod
+    def of(cls, doing: str, path: str, error: OSError) -> UnreadableFile:
+        """`cannot read PATH: No such file or directory` (`doing` is read or write)."""
+        return cls(f"cannot {doing} {path}: {error.strerror or error}")
+
 
 def _unexpected(error: BaseException) -> NoReturn:
     """A bug reached the top: say so plainly, without a traceback (CQUIN_DEBUG=1 shows it)."""
@@ -79,7 +84,7 @@ def _load(path: str) -> Any:
     try:
         source, diagnostics = read_source(path)
     except OSError as error:
-        raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+        raise UnreadableFile.of("read", path, error) from None
     if source is None:
         print_diagnostics(diagnostics, {})
         raise InputError("")
@@ -98,6 +103,20 @@ def _load_clean(path: str) -> Any:
         print_diagnostics(diagnostics, {rulebook.path: rulebook.source.text})
         raise InputError("")
     return rulebook
+
+
+def _evaluated(book: Any, measurements: str, *, strict: bool = False) -> Any:
+    """The rulebook evaluated against a measurements file; exit 2 if the file is
+    unreadable, 1 (after printing) when it has errors."""
+    from .api import read_measurements
+
+    try:
+        return book.evaluate(read_measurements(measurements, book), strict=strict)
+    except OSError as error:
+        raise UnreadableFile.of("read", measurements, error) from None
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {})
+        raise InputError("") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,7 +152,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
         try:
             source, diagnostics = read_source(path)
         except OSError as error:
-            raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+            raise UnreadableFile.of("read", path, error) from None
         if source is None:
             found += diagnostics
             continue
@@ -198,7 +217,7 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
         try:
             outcome = format_file(path, check=check_only, diff=diff)
         except OSError as error:
-            raise UnreadableFile(f"cannot read {path}: {error.strerror or error}") from None
+            raise UnreadableFile.of("read", path, error) from None
         if outcome.text is None:
             broken = True
             print_diagnostics(outcome.diagnostics, {path: _text_of(path) or ""})
@@ -233,18 +252,9 @@ def evaluate(
     rulebook: str, measurements: str, output_format: str, output: str | None, strict: bool
 ) -> None:
     """Evaluate a rulebook against a year's measurements: the money each goal earns."""
-    from .api import read_measurements
     from .reports import render
 
-    book = _load_clean(rulebook)
-    try:
-        data = read_measurements(measurements, book)
-        result = book.evaluate(data, strict=strict)
-    except OSError as error:
-        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
-    except CquinError as error:
-        print_diagnostics(error.diagnostics, {})
-        raise InputError("") from None
+    result = _evaluated(_load_clean(rulebook), measurements, strict=strict)
     text = render(result, output_format)
     if output:
         from .files import write_atomically
@@ -252,7 +262,7 @@ def evaluate(
         try:
             write_atomically(output, text)
         except OSError as error:
-            raise UnreadableFile(f"cannot write {output}: {error.strerror or error}") from None
+            raise UnreadableFile.of("write", output, error) from None
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -295,7 +305,6 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
     """The payment schedule: money on account, earned to date and the balancing payment."""
     from pathlib import Path
 
-    from .api import read_measurements
     from .schedule import payment_schedule, render_table, schedule_terms
 
     book = _load_clean(rulebook)
@@ -303,14 +312,7 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
     if has_errors(found):
         print_diagnostics(found, {book.path: book.source.text})
         raise InputError("")
-    try:
-        data = read_measurements(measurements, book)
-        result = book.evaluate(data)
-    except OSError as error:
-        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
-    except CquinError as error:
-        print_diagnostics(error.diagnostics, {})
-        raise InputError("") from None
+    result = _evaluated(book, measurements)
     plan = payment_schedule(book.scheme, result, month=month, payment_on_account=on_account,
                             reconcile_months=months)
     if output_format == "json":
@@ -337,7 +339,7 @@ def explain(rulebook: str, measurements: str, name: str | None, output_format: s
         trace = book.explain(read_measurements(measurements, book))
         selected = trace.select(name) if name else None
     except OSError as error:
-        raise UnreadableFile(f"cannot read {measurements}: {error.strerror or error}") from None
+        raise UnreadableFile.of("read", measurements, error) from None
     except CquinError as error:
         for diagnostic in error.diagnostics:
             if diagnostic.path == "<text>":
@@ -400,7 +402,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
     try:
         write_atomically(out, workbook_bytes(workbook))
     except OSError as error:
-        raise UnreadableFile(f"cannot write {out}: {error.strerror or error}") from None
+        raise UnreadableFile.of("write", out, error) from None
     click.echo(f"wrote {out}", err=True)
 
 
@@ -418,7 +420,7 @@ def import_xlsx(workbook: str, out: str) -> None:
     try:
         text, found = import_workbook(workbook, base_dir=Path(out).resolve().parent)
     except OSError as error:
-        raise UnreadableFile(f"cannot read {workbook}: {error.strerror or error}") from None
+        raise UnreadableFile.of("read", workbook, error) from None
     except ValueError as error:
         raise UnreadableFile(str(error)) from None
     print_diagnostics(found, {})
@@ -427,7 +429,7 @@ def import_xlsx(workbook: str, out: str) -> None:
     try:
         write_atomically(out, text)
     except OSError as error:
-        raise UnreadableFile(f"cannot write {out}: {error.strerror or error}") from None
+        raise UnreadableFile.of("write", out, error) from None
     click.echo(f"wrote {out}", err=True)
 
 
@@ -459,7 +461,7 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     try:
         found, diagnostics = read_estimates(estimates, compiled)
     except OSError as error:
-        raise UnreadableFile(f"cannot read {estimates}: {error.strerror or error}") from None
+        raise UnreadableFile.of("read", estimates, error) from None
     if found is None:
         print_diagnostics(diagnostics, {})
         raise InputError("")

@@ -19,6 +19,7 @@ resolved is None (its indicator attains 0).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 from attrs import field, frozen
@@ -127,8 +128,8 @@ class CompiledGoal:
     def indicators(self) -> list[CompiledIndicator]:
         """Every indicator of the goal, in source order (period by period)."""
         if self.periods:
-            return [i for period in self.periods for i in _indicators(period.items)]
-        return _indicators(self.items)
+            return [i for period in self.periods for i in indicators_in(period.items)]
+        return indicators_in(self.items)
 
 
 @frozen
@@ -154,13 +155,14 @@ class CompiledScheme:
         return self._index.get((goal, path, period))
 
 
-def _indicators(items: tuple[CompiledItem, ...]) -> list[CompiledIndicator]:
+def indicators_in(items: Sequence[CompiledItem]) -> list[CompiledIndicator]:
+    """Every indicator among `items` and inside their parts, in source order."""
     found: list[CompiledIndicator] = []
     for item in items:
         if isinstance(item, CompiledIndicator):
             found.append(item)
         else:
-            found.extend(_indicators(item.items))
+            found.extend(indicators_in(item.items))
     return found
 
 
@@ -169,7 +171,7 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
     header = scheme.header
     cquin_value = round_half_up(cquin_value_exact(header) or Fraction(0))
     national_value = round_half_up(national_value_exact(header) or Fraction(0))
-    shares = [_goal_share(goal, cquin_value) for goal in scheme.goals]
+    shares = [goal_share(goal, cquin_value) for goal in scheme.goals]
     total = round_half_up(sum(shares, Fraction(0)))
     available = split_largest_remainder(total, shares) if shares else []
     goals = tuple(
@@ -188,7 +190,7 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
     )
 
 
-def _goal_share(goal: Goal, cquin_value: Fraction) -> Fraction:
+def goal_share(goal: Goal, cquin_value: Fraction) -> Fraction:
     """A goal's exact money before the penny split: its value, or its weight of the cquin value."""
     if goal.value is not None:
         return goal.value.value

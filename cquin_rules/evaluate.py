@@ -25,7 +25,7 @@ Decisions, all following the language reference:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from .compile import (
@@ -37,7 +37,7 @@ from .compile import (
     compile_scheme,
 )
 from .diagnostics import CquinError, Diagnostic
-from .measurements import Measurements
+from .measurements import Measurements, key_name
 from .model import CombineMode, Scheme, Status
 from .money import round_half_up
 from .result import GoalResult, IndicatorResult, Result
@@ -60,16 +60,7 @@ def evaluate(
     CquinError is raised when it has errors, or in strict mode when a measurement is
     missing (E610 at the indicator, said of the rulebook at `path`).
     """
-    compiled = (
-        scheme_or_compiled
-        if isinstance(scheme_or_compiled, CompiledScheme)
-        else compile_scheme(scheme_or_compiled)
-    )
-    if not isinstance(measurements, Measurements):
-        read, diagnostics = Measurements.from_mapping(measurements, compiled)
-        if read is None:
-            raise CquinError(diagnostics)
-        measurements = read
+    compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     if strict:
         missing = [
             _missing(indicator).at(path)
@@ -88,13 +79,30 @@ def evaluate(
     )
 
 
+def evaluation_inputs(
+    scheme_or_compiled: Scheme | CompiledScheme,
+    measurements: Measurements | Mapping[str, object],
+) -> tuple[CompiledScheme, Measurements]:
+    """The compiled scheme and checked measurements that `evaluate` (and `explain`) work
+    from; a plain mapping is read with `Measurements.from_mapping` (CquinError when it has
+    errors)."""
+    compiled = (
+        scheme_or_compiled
+        if isinstance(scheme_or_compiled, CompiledScheme)
+        else compile_scheme(scheme_or_compiled)
+    )
+    if not isinstance(measurements, Measurements):
+        read, diagnostics = Measurements.from_mapping(measurements, compiled)
+        if read is None:
+            raise CquinError(diagnostics)
+        measurements = read
+    return compiled, measurements
+
+
 def _missing(indicator: CompiledIndicator) -> Diagnostic:
-    name = ".".join((indicator.goal, *indicator.path))
-    if indicator.period != "year":
-        name += f" {indicator.period}"
     return Diagnostic(
         "E610",
-        f"no measurement for {name}",
+        f"no measurement for {key_name(indicator.key)}",
         indicator.node.span,
         "supply it, or evaluate without --strict to count it as not reported (it pays 0)",
     )
@@ -113,10 +121,8 @@ class _Walk:
         scored = [(item, *self.item(item)) for item in items]
         reported = any(was_reported for _, _, was_reported in scored)
         weighed = [(item.weight, attainment) for item, attainment, _ in scored if not item.is_gate]
-        attainment = combine(mode, at_least, weighed)
-        if any(attainment < 1 for item, attainment, _ in scored if item.is_gate):
-            attainment = ZERO
-        return attainment, reported
+        gates = [attainment for item, attainment, _ in scored if item.is_gate]
+        return gated(combine(mode, at_least, weighed), gates), reported
 
     def item(self, item: CompiledItem) -> tuple[Fraction, bool]:
         if isinstance(item, CompiledPart):
@@ -165,6 +171,19 @@ def combine(
     return _weighted_sum(weighed)
 
 
+def gated(combined: Fraction, gates: Iterable[Fraction]) -> Fraction:
+    """`combined`, or 0 when any gate's attainment is below 1: gates apply after combining."""
+    return ZERO if any(gate < 1 for gate in gates) else combined
+
+
+def combine_periods(goal: CompiledGoal, attainments: Sequence[Fraction]) -> Fraction:
+    """A goal's attainment from its periods' (in order): each weighs its share, and they
+    combine by the goal's `combine`."""
+    weighed = [(period.share, attainment)
+               for period, attainment in zip(goal.periods, attainments, strict=True)]
+    return combine(goal.combine, goal.at_least, weighed)
+
+
 def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
     """Σ weight × attainment, summed over one running denominator with plain integers and
     reduced once at the end (Fraction's own + and × reduce at every step, which is most
@@ -204,17 +223,17 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
     walk = _Walk(measurements)
     periods: list[tuple[str, Status]] = []
     if goal.periods:
-        scored: list[tuple[Fraction, Fraction]] = []
+        attainments: list[Fraction] = []
         reported = False
         for period in goal.periods:
             attainment, period_reported = walk.items(period.items, period.combine,
                                                      period.at_least)
-            scored.append((period.share, attainment))
+            attainments.append(attainment)
             reported = reported or period_reported
             periods.append(
                 (period.name, _status(attainment) if period_reported else "not reported")
             )
-        attainment = combine(goal.combine, goal.at_least, scored) if scored else ZERO
+        attainment = combine_periods(goal, attainments)
     else:
         attainment, reported = walk.items(goal.items, goal.combine, goal.at_least)
         if not goal.items:

@@ -1,10 +1,12 @@
 """Why each number in a result is what it is: a trace a finance officer can recompute.
 
 The trace is built from the same pieces the evaluator uses, never a second copy of
-them: the compiled tree's money and weights (`compile.compile_scheme`), each rule's
-first matching row (`rules.CompiledRule.apply`) and the combining of items
-(`evaluate.combine`). `explain` then checks every goal's attainment and earned money
-against `evaluate.evaluate` and refuses to give a trace that disagrees with the money.
+them: the compiled tree's money and weights (`compile.compile_scheme`, and
+`compile.goal_share` for a goal's money before the penny split), each rule's first
+matching row (`rules.CompiledRule.apply`), the combining of items and periods and the
+gates (`evaluate.combine`, `evaluate.combine_periods`, `evaluate.gated`). `explain` then
+checks every goal's attainment and earned money against `evaluate.evaluate` and refuses
+to give a trace that disagrees with the money.
 
 Every number in `to_dict()` is exact: attainments and weights as fractions (`"8/15"`),
 money as pounds with two decimals, an unrounded amount as a fraction of pounds, so a
@@ -13,7 +15,6 @@ reader can parse each back with `Fraction` and redo the sums.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -25,14 +26,14 @@ from .compile import (
     CompiledIndicator,
     CompiledItem,
     CompiledScheme,
-    compile_scheme,
+    goal_share,
     quantity_text,
     rule_text,
     threshold_text,
 )
 from .diagnostics import CquinError, Diagnostic
-from .evaluate import combine, evaluate
-from .measurements import Measurements
+from .evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
+from .measurements import Measurements, did_you_mean
 from .model import (
     NOWHERE,
     Baseline,
@@ -625,12 +626,8 @@ class Explanation:
 
 
 def _unknown(message: str, name: str, candidates: list[str], prefix: str) -> Diagnostic:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    folded = [c for c in candidates if c.lower() == name.lower()]
-    if folded or close:
-        hint = f"did you mean {prefix}{(folded or close)[0]}?"
-    else:
-        hint = "the names are: " + ", ".join(prefix + c for c in candidates)
+    hint = did_you_mean(name, candidates, prefix) or "the names are: " + ", ".join(
+        prefix + c for c in candidates)
     return Diagnostic("E103", message, NOWHERE, hint)
 
 
@@ -645,16 +642,7 @@ def explain(
 
     A plain mapping is read as `evaluate` reads it (CquinError when it has errors).
     """
-    compiled = (
-        scheme_or_compiled
-        if isinstance(scheme_or_compiled, CompiledScheme)
-        else compile_scheme(scheme_or_compiled)
-    )
-    if not isinstance(measurements, Measurements):
-        read, diagnostics = Measurements.from_mapping(measurements, compiled)
-        if read is None:
-            raise CquinError(diagnostics)
-        measurements = read
+    compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     result = evaluate(compiled, measurements)
     goals = tuple(
         _Tracer(compiled, measurements, evaluated).goal(goal)
@@ -719,7 +707,7 @@ class _Tracer:
             weight=node.weight.value if node.weight is not None else None,
             value=node.value.value if node.value is not None else None,
             cquin_value=self.compiled.cquin_value,
-            exact=_goal_share(goal, self.compiled.cquin_value),
+            exact=goal_share(node, self.compiled.cquin_value),
             available=goal.available,
         )
         items: tuple[ItemTrace, ...] = ()
@@ -742,8 +730,9 @@ class _Tracer:
                 )
             periods = tuple(traced)
             terms = tuple(Term(p.name, p.share, p.attainment) for p in periods)
-            combined = self.combine_terms(terms, (), goal.combine, goal.at_least)
-            attainment = combined.attainment
+            attainment = combine_periods(goal, [p.attainment for p in periods])
+            combined = CombineTrace(goal.combine, goal.at_least, terms, attainment, (),
+                                    attainment)
         elif goal.items:
             items = self.items(goal.items)
             combined = self.combine(items, goal.combine, goal.at_least)
@@ -790,14 +779,8 @@ class _Tracer:
             Term(_short(item), item.weight, item.attainment) for item in items if not item.is_gate
         )
         gates = tuple(Term(_short(item), None, item.attainment) for item in items if item.is_gate)
-        return self.combine_terms(terms, gates, mode, at_least)
-
-    @staticmethod
-    def combine_terms(
-        terms: tuple[Term, ...], gates: tuple[Term, ...], mode: CombineMode, at_least: int | None
-    ) -> CombineTrace:
         combined = combine(mode, at_least, [(t.weight or ZERO, t.attainment) for t in terms])
-        attainment = ZERO if any(gate.attainment < 1 for gate in gates) else combined
+        attainment = gated(combined, (gate.attainment for gate in gates))
         return CombineTrace(mode, at_least, terms, combined, gates, attainment)
 
     def indicator(self, indicator: CompiledIndicator) -> IndicatorTrace:
@@ -902,16 +885,6 @@ class _Tracer:
 
 def _short(item: ItemTrace) -> str:
     return item.path[-1]
-
-
-def _goal_share(goal: CompiledGoal, cquin_value: Fraction) -> Fraction:
-    """The goal's money before the penny split, as `compile` takes it."""
-    node = goal.node
-    if node.value is not None:
-        return node.value.value
-    if node.weight is not None:
-        return node.weight.value * cquin_value
-    return ZERO
 
 
 def _row_words(pay: PayRule | None, row: CompiledRow) -> str:

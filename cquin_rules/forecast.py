@@ -51,13 +51,15 @@ from .compile import CompiledScheme
 from .diagnostics import Diagnostic
 from .measurements import (
     CSV_HINT,
+    BadInput,
     CsvProblem,
     MeasurementKey,
-    _count,
-    _Problem,
-    _Reader,
+    MeasurementReader,
     csv_rows,
+    key_name,
     measured_value,
+    read_data_file,
+    whole_count,
 )
 from .model import Evidence, Measure, Ratio, Span
 from .money import money, pounds
@@ -105,18 +107,10 @@ def read_estimates(
     """Every estimate of a CSV file, or None with a diagnostic for every bad row.
 
     OSError propagates (the command line makes it exit 2)."""
-    from .limits import read_limited
-
     name = os.fspath(path)
-    data, too_large = read_limited(name, span=_line(1))
-    if data is None:
-        return None, too_large
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, [Diagnostic("E601", f"the file is not UTF-8 text (byte {error.start})",
-                                 _line(line), "save the file as UTF-8", name)]
+    text, problems = read_data_file(name)
+    if text is None:
+        return None, problems
     return parse_estimates(text, name, compiled)
 
 
@@ -124,7 +118,7 @@ def parse_estimates(
     text: str, path: str, compiled: CompiledScheme
 ) -> tuple[list[Estimate] | None, list[Diagnostic]]:
     """Estimates from CSV text (see `read_estimates`)."""
-    reader = _Reader(compiled.scheme, path)
+    reader = MeasurementReader(compiled.scheme, path)
     measures = {indicator.key: indicator.measure for indicator in compiled.indicators()}
     found: dict[MeasurementKey, Estimate] = {}
     named: dict[MeasurementKey, int] = {}
@@ -162,11 +156,11 @@ def parse_estimates(
             key, _ = reader.target(record.get("goal", ""), record.get("indicator", ""),
                                    record.get("period", ""))
             if key in named:
-                raise _Problem("E609", f"a second row for {_describe(key)} (the first is on "
+                raise BadInput("E609", f"a second row for {key_name(key)} (the first is on "
                                f"line {named[key]})", "give each indicator one row")
             named[key] = start
             found[key] = _estimate(key, measures[key], record, start)
-        except _Problem as problem:
+        except BadInput as problem:
             error(problem.code, problem.message, start, problem.hint)
     if header is None:
         error("E601", "the estimates file is empty", 1,
@@ -174,7 +168,7 @@ def parse_estimates(
         return None, diagnostics
     for key in measures:
         if key not in named:
-            error("E611", f"no estimate for {_describe(key)}", line,
+            error("E611", f"no estimate for {key_name(key)}", line,
                   "add a row for it (an evidence goal can be given probability 0%)")
     if diagnostics:
         return None, diagnostics
@@ -194,28 +188,22 @@ def _header_problems(header: list[str]) -> list[tuple[str, str | None]]:
     return problems
 
 
-def _describe(key: MeasurementKey) -> str:
-    goal, path, period = key
-    text = ".".join((goal, *path))
-    return text if period == "year" else f"{text} {period}"
-
-
 def _estimate(key: MeasurementKey, measure: Measure, record: Mapping[str, str],
               line: int) -> Estimate:
-    name = _describe(key)
+    name = key_name(key)
     given = {column for column in COLUMNS[3:] if record.get(column)}
     counts = {"numerator", "denominator", "expected_denominator"} & given
     values = {"expected", "low", "high"} & given
     if counts and (values or "probability" in given):
-        raise _Problem("E607", f"{name} has both counts and a value", "give one or the other")
+        raise BadInput("E607", f"{name} has both counts and a value", "give one or the other")
     if counts:
         return _counts_estimate(key, measure, record, line, name)
     if measure == "evidence":
         if values - {"expected"}:
-            raise _Problem("E607", f"{name} is evidence: give a probability, or expected "
+            raise BadInput("E607", f"{name} is evidence: give a probability, or expected "
                            "achieved / not achieved, without low and high")
         if "probability" in given and "expected" in given:
-            raise _Problem("E607", f"{name} has both a probability and an expected outcome")
+            raise BadInput("E607", f"{name} has both a probability and an expected outcome")
         if "probability" in given:
             chance = _percent(record["probability"], name)
         elif "expected" in given:
@@ -223,26 +211,26 @@ def _estimate(key: MeasurementKey, measure: Measure, record: Mapping[str, str],
             assert isinstance(measured, Evidence)
             chance = Fraction(int(measured.achieved))
         else:
-            raise _Problem("E607", f"{name} has no estimate",
+            raise BadInput("E607", f"{name} has no estimate",
                            "give a probability such as 80%")
         return Estimate(key, line, "evidence", measure, probability=chance)
     if "probability" in given:
-        raise _Problem("E604", f"{name} is not evidence: a probability does not apply",
+        raise BadInput("E604", f"{name} is not evidence: a probability does not apply",
                        "give expected, low and high")
     if "expected" not in given:
-        raise _Problem("E607", f"{name} has no expected value",
+        raise BadInput("E607", f"{name} has no expected value",
                        "give expected (and low and high), or the counts")
     if ("low" in given) != ("high" in given):
-        raise _Problem("E607", f"{name} needs both low and high, or neither")
+        raise BadInput("E607", f"{name} needs both low and high, or neither")
     expected = _value(record["expected"], measure, name)
     low = _value(record["low"], measure, name) if "low" in given else expected
     high = _value(record["high"], measure, name) if "high" in given else expected
     if not low <= expected <= high:
-        raise _Problem("E605", f"{name}: low, expected and high must be in that order")
+        raise BadInput("E605", f"{name}: low, expected and high must be in that order")
     scale = BASIS_POINTS if measure == "percent" else _decimal_scale(
         [record.get(column, "") for column in ("expected", "low", "high")])
     if high * scale > MAX_SCALED_VALUE:
-        raise _Problem("E605", f"{name}: {record.get('high') or record['expected']} is too "
+        raise BadInput("E605", f"{name}: {record.get('high') or record['expected']} is too "
                        "large to forecast", "give the value in the units the rule uses")
     return Estimate(key, line, "value", measure, expected, low, high, scale)
 
@@ -250,23 +238,23 @@ def _estimate(key: MeasurementKey, measure: Measure, record: Mapping[str, str],
 def _counts_estimate(key: MeasurementKey, measure: Measure, record: Mapping[str, str],
                      line: int, name: str) -> Estimate:
     if measure != "percent":
-        raise _Problem("E604", f"{name} is measured as a {measure}, not a fraction")
+        raise BadInput("E604", f"{name} is measured as a {measure}, not a fraction")
     if not record.get("numerator") or not record.get("denominator"):
-        raise _Problem("E607", f"{name} needs both a numerator and a denominator so far")
-    numerator = _count(record["numerator"], "numerator", name)
-    denominator = _count(record["denominator"], "denominator", name)
-    year = _count(record["expected_denominator"], "expected denominator", name) \
+        raise BadInput("E607", f"{name} needs both a numerator and a denominator so far")
+    numerator = whole_count(record["numerator"], "numerator", name)
+    denominator = whole_count(record["denominator"], "denominator", name)
+    year = whole_count(record["expected_denominator"], "expected denominator", name) \
         if record.get("expected_denominator") else denominator
     if numerator < 0 or denominator < 0 or year < 0:
-        raise _Problem("E605", f"a negative count for {name}")
+        raise BadInput("E605", f"a negative count for {name}")
     if max(numerator, denominator, year) > MAX_COUNT:
-        raise _Problem("E605", f"a count above {MAX_COUNT:,} for {name} cannot be forecast",
+        raise BadInput("E605", f"a count above {MAX_COUNT:,} for {name} cannot be forecast",
                        "check the counts: they are the numbers of patients or events")
     if numerator > denominator:
-        raise _Problem("E606", f"the numerator {numerator} is above the denominator "
+        raise BadInput("E606", f"the numerator {numerator} is above the denominator "
                        f"{denominator} for {name}", "check the two counts are not swapped")
     if year < denominator or year == 0:
-        raise _Problem("E606", f"the expected denominator {year} for {name} is below the "
+        raise BadInput("E606", f"the expected denominator {year} for {name} is below the "
                        f"{denominator} counted so far" if year else
                        f"a zero expected denominator for {name}",
                        "give the count expected for the whole year")
@@ -277,7 +265,7 @@ def _counts_estimate(key: MeasurementKey, measure: Measure, record: Mapping[str,
 def _value(text: str, measure: Measure, name: str) -> Fraction:
     measured = measured_value(text, measure, name)
     if isinstance(measured, Evidence):
-        raise _Problem("E604", f"{name} needs a value, not {text!r}")
+        raise BadInput("E604", f"{name} needs a value, not {text!r}")
     return measured.value if not isinstance(measured, Ratio) else Fraction(
         measured.numerator, measured.denominator)
 
@@ -285,7 +273,7 @@ def _value(text: str, measure: Measure, name: str) -> Fraction:
 def _percent(text: str, name: str) -> Fraction:
     measured = measured_value(text, "percent", name)
     if isinstance(measured, Evidence):
-        raise _Problem("E603", f"the probability for {name} must be a percentage such as 80%")
+        raise BadInput("E603", f"the probability for {name} must be a percentage such as 80%")
     return measured.value if not isinstance(measured, Ratio) else Fraction(
         measured.numerator, measured.denominator)
 

@@ -31,7 +31,7 @@ from lark import Lark, Token, Tree
 
 from .diagnostics import Diagnostic, has_errors
 from .files import write_atomically
-from .parser import _grammar_text, _WordsWhole, decode, parse_tree, start_for
+from .parser import OPTIONS, WordsWhole, decode, grammar_text, parse_tree, start_for
 
 __all__ = [
     "Formatted",
@@ -59,21 +59,17 @@ def _collect_comment(token: Token) -> None:
 
 @cache
 def _layout_parser() -> Lark:
-    """The project's grammar and options, but keeping every token and reporting comments.
+    """The project's grammar and `parser.OPTIONS`, but keeping every token and reporting
+    comments.
 
     `cquin_rules.parser.get_parser()` drops keywords and punctuation from the tree and
     ignores comments silently; the formatter needs both, so it builds its own instance.
     """
     return Lark(
-        _grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        strict=True,
-        propagate_positions=True,
-        maybe_placeholders=False,
+        grammar_text(),
+        **OPTIONS,
         keep_all_tokens=True,
-        start=["rulebook", "framework_file"],
-        postlex=_WordsWhole(),
+        postlex=WordsWhole(),
         lexer_callbacks={"COMMENT": _collect_comment},
     )
 

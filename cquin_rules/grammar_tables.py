@@ -152,10 +152,10 @@ def render(tables: dict[str, Any]) -> str:
 
 def write(path: Path = TABLES) -> Path:
     """Builds the parser from the grammar and writes its tables to `path`."""
-    from .parser import _build, _grammar_text
+    from .parser import build_parser, grammar_text
 
-    grammar = _grammar_text()
-    path.write_text(render(encode(_build(grammar), grammar)), encoding="utf-8")
+    grammar = grammar_text()
+    path.write_text(render(encode(build_parser(grammar), grammar)), encoding="utf-8")
     return path
 
 

@@ -376,16 +376,14 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .parser import _accepts_before, _keyword
+    from .parser import keywords_at
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
     try:
-        accepts = _accepts_before(source, "rulebook", max(0, offset - shift))
+        return keywords_at(source, max(0, offset - shift))
     except Exception:  # the parser cannot say: offer every keyword
         return set(_STATIC_KEYWORDS.split()), True
-    keywords = {word for word in (_keyword(terminal) for terminal in accepts) if word}
-    return keywords, "NAME" in accepts
 
 
 def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:

@@ -131,18 +131,27 @@ class Measurements(Mapping[MeasurementKey, Measurement]):
         "GOAL.part.ind": Fraction(212)}`. Values are strings as in files, numbers (for
         `measure number`) or model measured values. A diagnostic's line is the entry's
         position in the mapping; None is returned when any entry is bad."""
-        reader = _Reader(_model(scheme), path)
+        reader = MeasurementReader(_model(scheme), path)
         for position, (name, raw) in enumerate(mapping.items(), start=1):
             span = Span(position, 0, position, 0)
-            if not isinstance(name, str) or not name.strip():
-                reader.error("E602", f"{name!r} is not the name of an indicator", span,
-                             "name an indicator as GOAL.indicator, with a period if it has one")
+            try:
+                goal, indicator, period = split_name(name)
+            except BadInput as problem:
+                reader.error(problem.code, problem.message, span, problem.hint)
                 continue
-            words = name.split()
-            target, period = words[0], " ".join(words[1:])
-            goal, _, indicator = target.partition(".")
             reader.row(goal, indicator, period, raw, None, None, span)
         return reader.finish()
+
+
+def split_name(name: object) -> tuple[str, str, str]:
+    """`"REC.plan Q2"` as (goal, indicator path, period text), as the API names an indicator
+    (`Measurements.from_mapping`, batch columns); BadInput (E602) when it is not a name."""
+    if not isinstance(name, str) or not name.strip():
+        raise BadInput("E602", f"{name!r} is not the name of an indicator",
+                       "name an indicator as GOAL.indicator, with a period if it has one")
+    words = name.split()
+    goal, _, indicator = words[0].partition(".")
+    return goal, indicator, " ".join(words[1:])
 
 
 def _model(scheme: Scheme | CompiledScheme) -> Scheme:
@@ -157,18 +166,28 @@ def read_measurements(
     `limits` (file size, rows, digits) default to the environment's: see limits.py."""
     name = os.fspath(path)
     chosen = current(limits)
-    data, too_large = read_limited(name, chosen, _line(1))
+    text, problems = read_data_file(name, chosen,
+                                    "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
+    if text is None:
+        return None, problems
+    return parse_measurements(text, name, scheme, limits=chosen)
+
+
+def read_data_file(
+    path: str, limits: Limits | None = None, hint: str = "save the file as UTF-8"
+) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a data file (a byte order mark dropped), or None with E003 when it is
+    larger than the limit, or E601 (with `hint`) at the line of the first byte that is not
+    UTF-8. OSError propagates."""
+    data, too_large = read_limited(path, limits, _line(1))
     if data is None:
         return None, too_large
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return None, [
-            Diagnostic("E601", f"the file is not UTF-8 text (byte {error.start})",
-                       _line(line), "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)", name)
-        ]
-    return parse_measurements(text, name, scheme, limits=chosen)
+        return None, [Diagnostic("E601", f"the file is not UTF-8 text (byte {error.start})",
+                                 _line(line), hint, path)]
 
 
 def parse_measurements(
@@ -188,7 +207,7 @@ def parse_measurements(
             form = "csv"
         else:
             form = "json" if text.lstrip().startswith("[") else "csv"
-    reader = _Reader(_model(scheme), path, chosen)
+    reader = MeasurementReader(_model(scheme), path, chosen)
     if not text.strip():
         reader.error("E601", "the measurements file is empty", _line(1),
                      "start with a header row: goal,indicator,period,value")
@@ -239,14 +258,14 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 CSV_HINT = "save the sheet as CSV UTF-8 (comma delimited)"
 
 
-def _read_csv(text: str, reader: _Reader) -> None:
+def _read_csv(text: str, reader: MeasurementReader) -> None:
     try:
         _read_csv_rows(text, reader)
     except CsvProblem as problem:
         reader.error("E601", problem.message, _line(problem.line), CSV_HINT)
 
 
-def _read_csv_rows(text: str, reader: _Reader) -> None:
+def _read_csv_rows(text: str, reader: MeasurementReader) -> None:
     header: list[str] | None = None
     for start, cells in csv_rows(text):
         if header is None:
@@ -285,7 +304,7 @@ def _cell(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
-def _header_ok(header: list[str], line: int, reader: _Reader) -> bool:
+def _header_ok(header: list[str], line: int, reader: MeasurementReader) -> bool:
     span = _line(line)
     if "goal" not in header and "indicator" not in header:
         reader.error("E601", "the first row is not a header naming the columns", span,
@@ -300,7 +319,7 @@ def _header_ok(header: list[str], line: int, reader: _Reader) -> bool:
         seen.add(column)
         if column not in COLUMNS and column not in IGNORED_COLUMNS:
             reader.error("E602", f"unknown column {column!r}", span,
-                         _did_you_mean(column, COLUMNS) or
+                         did_you_mean(column, COLUMNS) or
                          "columns are goal, indicator, period, value, numerator, "
                          "denominator (and note)")
             ok = False
@@ -318,7 +337,7 @@ def _header_ok(header: list[str], line: int, reader: _Reader) -> bool:
 # ---- JSON -----------------------------------------------------------------------------
 
 
-def _read_json(text: str, reader: _Reader) -> None:
+def _read_json(text: str, reader: MeasurementReader) -> None:
     decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
     lines = _LineCounter(text)
     position = _skip_space(text, 0)
@@ -394,7 +413,7 @@ def _json_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= 4000 else Decimal(text)
 
 
-def _json_row(element: object, line: int, reader: _Reader) -> None:
+def _json_row(element: object, line: int, reader: MeasurementReader) -> None:
     span = _line(line)
     if not isinstance(element, dict):
         reader.error("E601", "each measurement is a JSON object", span,
@@ -403,7 +422,7 @@ def _json_row(element: object, line: int, reader: _Reader) -> None:
     for key in element:
         if key not in COLUMNS and key not in IGNORED_COLUMNS:
             reader.error("E602", f"unknown key {key!r}", span,
-                         _did_you_mean(key, COLUMNS) or
+                         did_you_mean(key, COLUMNS) or
                          "keys are goal, indicator, period, value, numerator, denominator")
             return
     texts: dict[str, str] = {}
@@ -427,8 +446,9 @@ def _json_row(element: object, line: int, reader: _Reader) -> None:
 
 # ---- one row --------------------------------------------------------------------------
 
-class _Problem(Exception):
-    """A bad row, raised inside `_Reader.row` and turned into one diagnostic."""
+class BadInput(Exception):
+    """A bad row or value: raised while reading one (here, and by the batch columns and
+    forecast estimates readers, which share the checks) and turned into one diagnostic."""
 
     def __init__(self, code: str, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -437,8 +457,12 @@ class _Problem(Exception):
         self.hint = hint
 
 
-class _Reader:
-    """Checks rows against the scheme and collects measurements and diagnostics."""
+class MeasurementReader:
+    """Checks rows against the scheme and collects measurements and diagnostics.
+
+    Other readers of indicator data (batch columns, forecast estimates) use `target` so
+    that a goal, indicator and period are named, and misnamed, the same way everywhere.
+    """
 
     def __init__(self, scheme: Scheme, path: str, limits: Limits | None = None) -> None:
         self.path = path
@@ -484,11 +508,11 @@ class _Reader:
     ) -> None:
         try:
             key, measured = self._read(goal, indicator, period, value, numerator, denominator)
-        except _Problem as problem:
+        except BadInput as problem:
             self.error(problem.code, problem.message, span, problem.hint)
             return
         if key in self.lines:
-            self.error("E609", f"a second row for {_describe(key)} (the first is on line "
+            self.error("E609", f"a second row for {key_name(key)} (the first is on line "
                        f"{self.lines[key]})", span, "give each indicator and period one row")
             return
         self.lines[key] = span.line
@@ -497,16 +521,16 @@ class _Reader:
     def target(
         self, goal_code: str, indicator: str, period_text: str | None
     ) -> tuple[MeasurementKey, Indicator]:
-        """The indicator a row or example names, or a _Problem saying why it names none."""
+        """The indicator a row or example names, or a BadInput saying why it names none."""
         if not goal_code:
-            raise _Problem("E602", "no goal given")
+            raise BadInput("E602", "no goal given")
         if not indicator:
-            raise _Problem("E602", f"no indicator given for {goal_code}",
+            raise BadInput("E602", f"no indicator given for {goal_code}",
                            f"name it as {goal_code}.indicator")
         goal = self.goals.get(goal_code)
         if goal is None:
-            raise _Problem("E103", f"unknown goal {goal_code}",
-                           _did_you_mean(goal_code, list(self.goals))
+            raise BadInput("E103", f"unknown goal {goal_code}",
+                           did_you_mean(goal_code, list(self.goals))
                            or _listing("the goals", list(self.goals)))
         path = tuple(indicator.split("."))
         period = self._period(goal, (period_text or "").strip())
@@ -516,29 +540,29 @@ class _Reader:
             return key, found
         elsewhere = [p for (g, ip, p) in self.indicators if g == goal_code and ip == path]
         if elsewhere:
-            raise _Problem("E103", f"{goal_code}.{indicator} is not in period {period}",
+            raise BadInput("E103", f"{goal_code}.{indicator} is not in period {period}",
                            f"{goal_code}.{indicator} is assessed in {', '.join(elsewhere)}")
         names = sorted({".".join(ip) for (g, ip, _) in self.indicators if g == goal_code})
-        raise _Problem("E103", f"unknown indicator {goal_code}.{indicator}",
-                       _did_you_mean(indicator, names, prefix=f"{goal_code}.")
+        raise BadInput("E103", f"unknown indicator {goal_code}.{indicator}",
+                       did_you_mean(indicator, names, prefix=f"{goal_code}.")
                        or _listing(f"{goal_code}'s indicators", names))
 
     def _period(self, goal: Goal, text: str) -> str:
         blocks = [period.name for period in goal.periods]
         if not text:
             if blocks and "year" not in blocks:
-                raise _Problem("E608", f"{goal.code} is assessed by period: give the period",
+                raise BadInput("E608", f"{goal.code} is assessed by period: give the period",
                                f"its periods are {', '.join(blocks)}")
             return "year"
         period = _PERIODS.get(text.lower())
         if period is None:
-            raise _Problem("E608", f"unknown period {text!r}",
+            raise BadInput("E608", f"unknown period {text!r}",
                            "periods are Q1-Q4, H1, H2, M1-M12 or year")
         if blocks and period not in blocks:
-            raise _Problem("E608", f"{goal.code} has no period {period}",
+            raise BadInput("E608", f"{goal.code} has no period {period}",
                            f"its periods are {', '.join(blocks)}")
         if not blocks and period != "year":
-            raise _Problem("E608", f"{goal.code} is assessed on the year; it has no "
+            raise BadInput("E608", f"{goal.code} is assessed on the year; it has no "
                            f"period {period}", "leave the period empty")
         return period
 
@@ -552,32 +576,33 @@ class _Reader:
         denominator: object,
     ) -> tuple[MeasurementKey, MeasuredValue]:
         key, found = self.target(goal, indicator, period)
-        name = _describe(key)
+        name = key_name(key)
         for raw in (value, numerator, denominator):
             digits = digit_count(raw)
             if digits > self.limits.max_digits:
                 most = self.limits.max_digits
                 breached = exceeded("max_digits", self.limits, "", NOWHERE)
-                raise _Problem("E003", f"a number of {digits:,} digits for {name} is longer "
+                raise BadInput("E003", f"a number of {digits:,} digits for {name} is longer "
                                f"than {most:,} digits", breached.hint)
         measure = found.measure_kind
         has_value = value is not None and value != ""
         has_count = any(part is not None and part != "" for part in (numerator, denominator))
         if has_value and has_count:
-            raise _Problem("E607", f"{name} has both a value and a numerator/denominator",
+            raise BadInput("E607", f"{name} has both a value and a numerator/denominator",
                            "give one or the other")
         if not has_value and not has_count:
-            raise _Problem("E607", f"{name} has no value", "give a value, or a numerator and "
+            raise BadInput("E607", f"{name} has no value", "give a value, or a numerator and "
                            "a denominator")
         if has_count:
             if numerator is None or numerator == "" or denominator is None or denominator == "":
-                raise _Problem("E607", f"{name} needs both a numerator and a denominator")
-            return key, _ratio(_count(numerator, "numerator", name),
-                               _count(denominator, "denominator", name), measure, name)
+                raise BadInput("E607", f"{name} needs both a numerator and a denominator")
+            return key, _ratio(whole_count(numerator, "numerator", name),
+                               whole_count(denominator, "denominator", name), measure, name)
         return key, measured_value(value, measure, name)
 
 
-def _describe(key: MeasurementKey) -> str:
+def key_name(key: MeasurementKey) -> str:
+    """`GOAL.part.indicator`, then the period unless it is `year`: how messages name it."""
     goal, path, period = key
     name = ".".join((goal, *path))
     return name if period == "year" else f"{name} {period}"
@@ -589,7 +614,9 @@ def _listing(what: str, names: list[str]) -> str | None:
     return f"{what}: {', '.join(names)}"
 
 
-def _did_you_mean(name: str, candidates: Any, prefix: str = "") -> str | None:
+def did_you_mean(name: str, candidates: Any, prefix: str = "") -> str | None:
+    """`did you mean FLU?` for the candidate differing only in case, else the closest one;
+    None when none is close."""
     options = [str(c) for c in candidates]
     folded = [c for c in options if c.lower() == name.lower()]
     close = folded or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
@@ -600,7 +627,8 @@ def _did_you_mean(name: str, candidates: Any, prefix: str = "") -> str | None:
 
 
 def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
-    """Read one value for an indicator with `measure`, or raise _Problem saying why not."""
+    """Read one value for an indicator with `measure`, or raise BadInput saying
+    why not."""
     if isinstance(raw, (PercentValue, Ratio, NumberValue, Evidence)):
         return _checked(raw, measure, name)
     if isinstance(raw, bool):
@@ -608,10 +636,10 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
     if isinstance(raw, (int, Decimal, Fraction)):
         return _number(Fraction(raw), str(raw), measure, name)
     if not isinstance(raw, str):
-        raise _Problem("E603", f"{raw!r} is not a measurement for {name}")
+        raise BadInput("E603", f"{raw!r} is not a measurement for {name}")
     text = raw.strip()
     if text.startswith(("=", "@")):
-        raise _Problem("E603", f"{text!r} is a spreadsheet formula, not a value",
+        raise BadInput("E603", f"{text!r} is a spreadsheet formula, not a value",
                        "export the computed values (paste as values), not the formulas")
     words = " ".join(text.lower().split())
     if words in EVIDENCE_WORDS:
@@ -619,30 +647,30 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
     if text.endswith("%"):
         number = _decimal(text[:-1].strip())
         if number is None:
-            raise _Problem("E603", f"cannot read {text!r} as a percentage", PERCENT_HINT)
+            raise BadInput("E603", f"cannot read {text!r} as a percentage", PERCENT_HINT)
         percent = Fraction(number) / 100
         if percent < 0 or percent > 1:
-            raise _Problem("E605", f"{text} for {name} is outside 0%-100%")
+            raise BadInput("E605", f"{text} for {name} is outside 0%-100%")
         return _checked(PercentValue(percent), measure, name)
     if "/" in text:
         top, _, bottom = text.partition("/")
-        return _ratio(_count(top, "numerator", name), _count(bottom, "denominator", name),
+        return _ratio(whole_count(top, "numerator", name), whole_count(bottom, "denominator", name),
                       measure, name)
     number = _decimal(text)
     if number is None:
-        raise _Problem("E603", f"cannot read {text!r} as a measurement for {name}",
+        raise BadInput("E603", f"cannot read {text!r} as a measurement for {name}",
                        _kind_hint(measure))
     return _number(Fraction(number), text, measure, name)
 
 
 def _number(number: Fraction, text: str, measure: Measure, name: str) -> MeasuredValue:
     if measure == "percent":
-        raise _Problem("E603", f"a bare number {text} for the percentage {name}: is it "
+        raise BadInput("E603", f"a bare number {text} for the percentage {name}: is it "
                        f"{text}% or {exact_percent(number)}?", PERCENT_HINT)
     if measure == "evidence":
-        raise _Problem("E604", f"{name} is evidence, not a number", _kind_hint(measure))
+        raise BadInput("E604", f"{name} is evidence, not a number", _kind_hint(measure))
     if number < 0:
-        raise _Problem("E605", f"a negative number {text} for {name}",
+        raise BadInput("E605", f"a negative number {text} for {name}",
                        "counts and other numbers are never below 0")
     return NumberValue(number)
 
@@ -652,17 +680,17 @@ def _checked(measured: MeasuredValue, measure: Measure, name: str) -> MeasuredVa
     if isinstance(measured, Evidence):
         if measure != "evidence":
             word = "achieved" if measured.achieved else "not achieved"
-            raise _Problem("E604", f"{name} is measured as a {measure}, not {word!r}",
+            raise BadInput("E604", f"{name} is measured as a {measure}, not {word!r}",
                            _kind_hint(measure))
         return measured
     if isinstance(measured, Ratio):
         return _ratio(measured.numerator, measured.denominator, measure, name)
     if isinstance(measured, PercentValue):
         if measure != "percent":
-            raise _Problem("E604", f"{name} is measured as {_kind(measure)}, not a "
+            raise BadInput("E604", f"{name} is measured as {_kind(measure)}, not a "
                            f"percentage", _kind_hint(measure))
         if measured.value < 0 or measured.value > 1:
-            raise _Problem("E605", f"{exact_percent(measured.value)} for {name} is outside "
+            raise BadInput("E605", f"{exact_percent(measured.value)} for {name} is outside "
                            f"0%-100%")
         return measured
     return _number(measured.value, str(measured.value), measure, name)
@@ -670,32 +698,33 @@ def _checked(measured: MeasuredValue, measure: Measure, name: str) -> MeasuredVa
 
 def _ratio(numerator: int, denominator: int, measure: Measure, name: str) -> Ratio:
     if measure != "percent":
-        raise _Problem("E604", f"{name} is measured as {_kind(measure)}, not a fraction",
+        raise BadInput("E604", f"{name} is measured as {_kind(measure)}, not a fraction",
                        _kind_hint(measure))
     if numerator < 0 or denominator < 0:
-        raise _Problem("E605", f"a negative count in {numerator}/{denominator} for {name}")
+        raise BadInput("E605", f"a negative count in {numerator}/{denominator} for {name}")
     if denominator == 0:
-        raise _Problem("E606", f"a zero denominator for {name}",
+        raise BadInput("E606", f"a zero denominator for {name}",
                        "a percentage of nobody is not a measurement: leave the row out")
     if numerator > denominator:
-        raise _Problem("E606", f"the numerator {numerator} is above the denominator "
+        raise BadInput("E606", f"the numerator {numerator} is above the denominator "
                        f"{denominator} for {name}", "check the two counts are not swapped")
     return Ratio(numerator, denominator)
 
 
-def _count(raw: object, which: str, name: str) -> int:
+def whole_count(raw: object, which: str, name: str) -> int:
+    """A numerator or denominator (`which`) as a whole number, or BadInput."""
     if isinstance(raw, bool):
-        raise _Problem("E603", f"the {which} for {name} must be a whole number")
+        raise BadInput("E603", f"the {which} for {name} must be a whole number")
     if isinstance(raw, int):
         return raw
     text = str(raw).strip()
     if text.startswith(("=", "@")):
-        raise _Problem("E603", f"{text!r} is a spreadsheet formula, not a {which}",
+        raise BadInput("E603", f"{text!r} is a spreadsheet formula, not a {which}",
                        "export the computed values (paste as values), not the formulas")
     number = _decimal(text) if isinstance(raw, str) else (
         raw if isinstance(raw, Decimal) else None)
     if number is None or number != number.to_integral_value():
-        raise _Problem("E603", f"the {which} {text!r} for {name} is not a whole number",
+        raise BadInput("E603", f"the {which} {text!r} for {name} is not a whole number",
                        "numerators and denominators are counts of people or events")
     return int(number)
 
@@ -732,7 +761,7 @@ def measurements_from_inputs(
 ) -> tuple[Measurements | None, list[Diagnostic]]:
     """Measurements from (goal, path, period, value, span) entries, such as an example's
     inputs, checked exactly as file rows are (diagnostics keep each entry's span)."""
-    reader = _Reader(_model(scheme), path)
+    reader = MeasurementReader(_model(scheme), path)
     for goal, indicator_path, period, measured, span in inputs:
         reader.row(goal, ".".join(indicator_path), period or "", measured, None, None, span)
     return reader.finish()

@@ -33,7 +33,7 @@ __all__ = ["decode", "get_parser", "parse", "parse_tree"]
 BOM = "\ufeff"
 
 
-class _WordsWhole(PostLex):
+class WordsWhole(PostLex):
     """Lets NAME be lexed in every parser state, so a run of letters is read as one word
     before it is classed as a keyword (`weight20%` is one bad word, not `weight` `20%`)."""
 
@@ -43,7 +43,8 @@ class _WordsWhole(PostLex):
         return stream
 
 
-def _grammar_text() -> str:
+def grammar_text() -> str:
+    """The text of grammar/cquin.lark: shipped inside the package, or from the source tree."""
     resource = files("cquin_rules").joinpath("grammar").joinpath("cquin.lark")
     if resource.is_file():
         return resource.read_text(encoding="utf-8")
@@ -51,8 +52,9 @@ def _grammar_text() -> str:
     return source_tree.read_text(encoding="utf-8")
 
 
-#: How the parser is built. The shipped tables record them, and are used only when they match.
-_OPTIONS: dict[str, object] = {
+#: How the parser is built (the formatter's parser adds to them). The shipped tables record
+#: them, and are used only when they match.
+OPTIONS: dict[str, object] = {
     "parser": "lalr",
     "lexer": "contextual",
     "strict": True,
@@ -62,8 +64,9 @@ _OPTIONS: dict[str, object] = {
 }
 
 
-def _build(grammar: str) -> Lark:
-    return Lark(grammar, postlex=_WordsWhole(), **_OPTIONS)
+def build_parser(grammar: str) -> Lark:
+    """The parser built from `grammar` with `OPTIONS`, without the shipped tables (slow)."""
+    return Lark(grammar, postlex=WordsWhole(), **OPTIONS)
 
 
 @lru_cache(maxsize=1)
@@ -76,9 +79,9 @@ def get_parser() -> Lark:
     grammar or another Lark the parser is built from the grammar instead; after editing
     the grammar, `python -m cquin_rules.grammar_tables` regenerates them.
     """
-    grammar = _grammar_text()
-    loaded = grammar_tables.load(grammar, _OPTIONS, _WordsWhole())
-    return loaded if loaded is not None else _build(grammar)
+    grammar = grammar_text()
+    loaded = grammar_tables.load(grammar, OPTIONS, WordsWhole())
+    return loaded if loaded is not None else build_parser(grammar)
 
 
 # ---- bytes to text -------------------------------------------------------------------
@@ -398,6 +401,17 @@ def _accepts_before(text: str, start: str, offset: int) -> frozenset[str]:
     return frozenset(interactive.accepts())  # type: ignore[no-untyped-call]
 
 
+def keywords_at(text: str, offset: int, start: str = "rulebook") -> tuple[set[str], bool]:
+    """The keywords the grammar accepts just before `offset`, and whether a name is
+    accepted there: what an editor can offer to complete."""
+    accepts = _accepts_before(text, start, offset)
+    return _keywords(accepts), "NAME" in accepts
+
+
+def _keywords(terminals: Iterable[str]) -> set[str]:
+    return {word for word in (_keyword(terminal) for terminal in terminals) if word}
+
+
 def _syntax_error(error: UnexpectedInput, text: str, start: str) -> Diagnostic:
     """One E001 for Lark's error: what was expected in words, and what was found."""
     lines = _Lines(text)
@@ -457,7 +471,7 @@ def _literal_problem(text: str, offset: int) -> tuple[int, int, str, str | None]
 
 
 def _word_hint(word: str, accepts: Iterable[str]) -> str | None:
-    keywords = [k for k in (_keyword(t) for t in accepts) if k]
+    keywords = sorted(_keywords(accepts))
     for keyword in sorted(keywords, key=len, reverse=True):
         if word.startswith(keyword) and len(word) > len(keyword):
             return f"put a space after `{keyword}`"

@@ -35,15 +35,15 @@ from attrs import frozen
 
 from .compile import (
     CompiledGoal,
-    CompiledIndicator,
     CompiledItem,
     CompiledPart,
     CompiledPeriod,
     compile_scheme,
+    indicators_in,
 )
 from .diagnostics import Diagnostic
-from .evaluate import combine
-from .model import PERIOD_END_MONTH, Scheme
+from .evaluate import combine, gated
+from .model import PERIOD_END_MONTH, CombineMode, Scheme
 from .money import PENNY, decimal_places, money, pounds, round_half_up, split_largest_remainder
 from .result import GoalResult, IndicatorResult, Result
 
@@ -281,7 +281,7 @@ def _period(period: CompiledPeriod, found: dict[tuple[tuple[str, ...], str], Ind
     complete = all(
         (found_result := found.get((i.path, i.period))) is not None
         and found_result.measured is not None
-        for i in _indicators(period.items)
+        for i in indicators_in(period.items)
     )
     if not complete and month < MONTHS:
         return PeriodToDate(period.name, period.share, ends, "awaiting data", None)
@@ -289,14 +289,7 @@ def _period(period: CompiledPeriod, found: dict[tuple[tuple[str, ...], str], Ind
     return PeriodToDate(period.name, period.share, ends, "assessed", attainment)
 
 
-def _indicators(items: Sequence[CompiledItem]) -> list[CompiledIndicator]:
-    found: list[CompiledIndicator] = []
-    for item in items:
-        found.extend([item] if isinstance(item, CompiledIndicator) else _indicators(item.items))
-    return found
-
-
-def _attainment(items: Sequence[CompiledItem], mode: Any, at_least: int | None,
+def _attainment(items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None,
                 found: dict[tuple[tuple[str, ...], str], IndicatorResult]) -> Fraction:
     """Combine items exactly as `evaluate` does, from the indicators' results."""
     scored: list[tuple[CompiledItem, Fraction]] = []
@@ -306,10 +299,8 @@ def _attainment(items: Sequence[CompiledItem], mode: Any, at_least: int | None,
         else:
             result = found.get((item.path, item.period))
             scored.append((item, result.attainment if result is not None else Fraction(0)))
-    attainment = combine(mode, at_least, [(i.weight, a) for i, a in scored if not i.is_gate])
-    if any(a < 1 for i, a in scored if i.is_gate):
-        return Fraction(0)
-    return attainment
+    combined = combine(mode, at_least, [(i.weight, a) for i, a in scored if not i.is_gate])
+    return gated(combined, (a for i, a in scored if i.is_gate))
 
 
 def schedule_terms(

@@ -94,7 +94,8 @@ def _collection_paused() -> Iterator[None]:
     to a parse tree as large, and each automatic collection of the oldest generation walks
     all of them: for a 10,000-indicator rulebook that was half the time of this stage. No
     cycles are made here, so nothing is left for the collector; it is switched back on
-    (if it was on) as soon as the model is built.
+    (if it was on) as soon as the model is built. The switch is process-wide, so other
+    threads' automatic collections wait for that time too.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -161,8 +162,8 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     Each method takes `(meta, children)` and is called by `transform` below, not through
     Lark's `v_args(meta=True)`, whose wrapper is rebuilt (with `functools.update_wrapper`)
-    at every call and cost a third of the time of a large rulebook. A subclass may still
-    decorate its own methods with `v_args`.
+    at every call, a large share of this stage's own work. A subclass may still decorate
+    its own methods with `v_args`.
     """
 
     def __init__(self) -> None:

@@ -54,7 +54,7 @@ BROKEN = {
 @pytest.fixture(scope="module")
 def built() -> Lark:
     """A parser built from the grammar text, not read from the tables."""
-    return parser_module._build(parser_module._grammar_text())
+    return parser_module.build_parser(parser_module.grammar_text())
 
 
 def shipped() -> dict[str, Any]:
@@ -69,7 +69,7 @@ def test_tables_match_the_grammar() -> None:
     assert shipped()["grammar_sha256"] == grammar_tables.grammar_hash(grammar), (
         "grammar/cquin.lark changed: run `python -m cquin_rules.grammar_tables`"
     )
-    assert parser_module._grammar_text() == grammar
+    assert parser_module.grammar_text() == grammar
 
 
 def test_tables_are_what_the_grammar_builds(built: Lark) -> None:
@@ -78,7 +78,7 @@ def test_tables_are_what_the_grammar_builds(built: Lark) -> None:
     recorded = shipped()["lark_version"]
     if recorded != lark.__version__:
         pytest.skip(f"tables written by Lark {recorded}, Lark {lark.__version__} installed")
-    grammar = parser_module._grammar_text()
+    grammar = parser_module.grammar_text()
     expected = grammar_tables.render(grammar_tables.encode(built, grammar))
     assert grammar_tables.TABLES.read_text("utf-8") == expected
 
@@ -92,7 +92,7 @@ def test_get_parser_reads_the_tables() -> None:
 
 def test_decoder_restores_lark_serialisation(built: Lark) -> None:
     """JSON and the decoder give back exactly what Lark serialised: integer keys, tuples."""
-    encoded = grammar_tables.encode(built, parser_module._grammar_text())
+    encoded = grammar_tables.encode(built, parser_module.grammar_text())
     read = json.loads(grammar_tables.render(encoded))
     data, memo = grammar_tables.decode(read["data"], read["memo"])
     assert data == encoded["data"]
@@ -154,9 +154,9 @@ def test_same_syntax_errors(text: str, built: Lark, monkeypatch: pytest.MonkeyPa
 
 def test_other_grammar_is_not_read_from_the_tables() -> None:
     """An edited grammar, another Lark or other options make load() refuse the tables."""
-    grammar = parser_module._grammar_text()
-    options = parser_module._OPTIONS
-    postlex = parser_module._WordsWhole()
+    grammar = parser_module.grammar_text()
+    options = parser_module.OPTIONS
+    postlex = parser_module.WordsWhole()
     assert grammar_tables.load(grammar, options, postlex) is not None
     assert grammar_tables.load(grammar + "\n// edited\n", options, postlex) is None
     assert grammar_tables.load(grammar, {**options, "propagate_positions": False}, postlex) is None
@@ -164,9 +164,9 @@ def test_other_grammar_is_not_read_from_the_tables() -> None:
 
 def test_stale_or_broken_file_is_not_read(tmp_path: Path) -> None:
     """A file from another Lark, a truncated file or a missing one gives None."""
-    grammar = parser_module._grammar_text()
-    options = parser_module._OPTIONS
-    postlex = parser_module._WordsWhole()
+    grammar = parser_module.grammar_text()
+    options = parser_module.OPTIONS
+    postlex = parser_module.WordsWhole()
     other_lark = tmp_path / "other.json"
     other_lark.write_text(json.dumps({**shipped(), "lark_version": "0.0.1"}), "utf-8")
     truncated = tmp_path / "truncated.json"
