@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from .model import (
     Achieved,
@@ -124,6 +124,7 @@ class CompiledGoal:
     items: tuple[CompiledItem, ...]
     periods: tuple[CompiledPeriod, ...]
     node: Goal = field(eq=False, repr=False)
+    rule_text: str = ""
 
     def indicators(self) -> list[CompiledIndicator]:
         """Every indicator of the goal, in source order (period by period)."""
@@ -209,7 +210,7 @@ def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
     combine, at_least = _mode(goal.combine)
     periods = tuple(_compile_period(goal.code, period, available) for period in goal.periods)
     items = () if goal.periods else _compile_items(goal.code, goal.items, (), "year", available)
-    return CompiledGoal(
+    compiled = CompiledGoal(
         code=goal.code,
         title=goal.title,
         scope=goal.scope_kind,
@@ -221,6 +222,7 @@ def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
         periods=periods,
         node=goal,
     )
+    return evolve(compiled, rule_text=goal_rule_text(compiled))
 
 
 def _compile_period(code: str, period: Period, goal_money: Fraction) -> CompiledPeriod:
@@ -303,6 +305,82 @@ def _is_gate(item: Indicator | Part) -> bool:
 
 
 # ---- the rule in words, as written (for reports) --------------------------------------
+
+
+def goal_rule_text(goal: CompiledGoal) -> str:
+    """How a goal's indicators make its attainment, in one short sentence a commissioner
+    reads: `weighted: inpatient 40%, community 30%, early 30%`, `all of: x, y`,
+    `the weakest of: x, y`, `at least 2 of: a, b, c`, `by period: Q2 50% (plan), Q4 50%
+    (plan)`, with gates (`; unlocked by: audit`) and parts (`clinical (all of: a, b)`)."""
+    if goal.periods:
+        named = [
+            (period.name, period.share,
+             _combined_text(period.items, period.combine, period.at_least))
+            for period in goal.periods
+        ]
+        if goal.combine == "weighted":
+            return "by period: " + ", ".join(
+                f"{name} {_percent(share)} ({inside})" for name, share, inside in named
+            )
+        names = ", ".join(f"{name} ({inside})" for name, _, inside in named)
+        return f"by period, {_mode_text(goal.combine, goal.at_least)}: {names}"
+    if not goal.items:
+        return "no indicators"
+    text = _combined_text(goal.items, goal.combine, goal.at_least)
+    weighed = [item for item in goal.items if not item.is_gate]
+    return f"paid on {text}" if _lone(weighed, goal.combine) else text
+
+
+def _combined_text(items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
+                   ) -> str:
+    """Items combined by `mode`, then their gates; a lone item is just named."""
+    weighed = [item for item in items if not item.is_gate]
+    gates = [_item_text(item) for item in items if item.is_gate]
+    names = [_item_text(item) for item in weighed]
+    if not weighed:
+        text = "in full" if gates else "nothing"
+    elif _lone(weighed, mode):
+        text = names[0]
+    elif mode == "weighted":
+        weights = {item.weight for item in weighed}
+        if len(weights) == 1:
+            text = "weighted equally: " + ", ".join(names)
+        else:
+            text = "weighted: " + ", ".join(
+                _item_text(item, _percent(item.weight)) for item in weighed
+            )
+    else:
+        text = f"{_mode_text(mode, at_least)}: " + ", ".join(names)
+    return f"{text}; unlocked by: {', '.join(gates)}" if gates else text
+
+
+def _lone(weighed: Sequence[CompiledItem], mode: CombineMode) -> bool:
+    """One item that decides alone, so naming it says everything."""
+    if len(weighed) != 1:
+        return False
+    return mode in ("minimum", "all") or (mode == "weighted" and weighed[0].weight == 1)
+
+
+def _item_text(item: CompiledItem, share: str = "") -> str:
+    """An indicator's name, or a part's name with how its own items combine."""
+    name = f"{item.path[-1]} {share}" if share else item.path[-1]
+    if isinstance(item, CompiledIndicator):
+        return name
+    return f"{name} ({_combined_text(item.items, item.combine, item.at_least)})"
+
+
+def _mode_text(mode: CombineMode, at_least: int | None) -> str:
+    if mode == "minimum":
+        return "the weakest of"
+    if mode == "all":
+        return "all of"
+    if mode == "at least":
+        return f"at least {at_least or 0} of"
+    return "weighted"
+
+
+def _percent(share: Fraction) -> str:
+    return f"{exact_decimal(share * 100, 2)}%"
 
 
 def rule_text(pay: PayRule | None) -> str:

@@ -76,6 +76,7 @@ def evaluate(
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         goals=goals,
+        commissioners=tuple(c.value for c in compiled.scheme.header.commissioners),
     )
 
 
@@ -249,4 +250,5 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         status=_status(attainment) if reported else "not reported",
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
+        rule=goal.rule_text,
     )

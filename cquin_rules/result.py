@@ -91,6 +91,8 @@ class GoalResult:
     status: Status
     indicators: tuple[IndicatorResult, ...]
     periods: tuple[tuple[str, Status], ...] = ()
+    rule: str = ""
+    """How the indicators make the goal's attainment, in words (`compile.goal_rule_text`)."""
 
     def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
         return next(
@@ -114,6 +116,7 @@ class GoalResult:
         if self.periods:
             document["periods"] = dict(self.periods)
         document["indicators"] = [indicator.to_dict() for indicator in self.indicators]
+        document["rule"] = self.rule
         return document
 
 
@@ -127,6 +130,7 @@ class Result:
     cquin_value: Fraction
     goals: tuple[GoalResult, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    commissioners: tuple[str, ...] = ()
 
     @property
     def available(self) -> Fraction:
@@ -160,7 +164,7 @@ class Result:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """The section 12 document, keys in a fixed order."""
+        """The section 12 document, keys in a fixed order (keys added since come last)."""
         return {
             "scheme": self.scheme,
             "provider": self.provider,
@@ -178,6 +182,7 @@ class Result:
             },
             "goals": [goal.to_dict() for goal in self.goals],
             "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
+            "commissioners": list(self.commissioners),
         }
 
     def to_json(self) -> str:

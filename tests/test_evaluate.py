@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cquin_rules.compile import compile_scheme, rule_text
+from cquin_rules.compile import compile_scheme, goal_rule_text, rule_text
 from cquin_rules.diagnostics import CquinError
 from cquin_rules.evaluate import evaluate
 from cquin_rules.measurements import Measurements, parse_measurements, read_measurements
@@ -446,7 +446,8 @@ def test_section_12_document_shape() -> None:
     """The JSON document has section 12's keys, order and FLU line exactly."""
     document = json.loads(spec_example_result().to_json())
     assert list(document) == ["scheme", "provider", "year", "cquin_value", "earned",
-                              "earned_percent", "national", "local", "goals", "diagnostics"]
+                              "earned_percent", "national", "local", "goals", "diagnostics",
+                              "commissioners"]
     assert document["goals"][0] == {
         "code": "FLU",
         "title": "Improving the uptake of flu vaccinations by frontline clinical staff",
@@ -459,12 +460,14 @@ def test_section_12_document_shape() -> None:
         "indicators": [{"name": "uptake", "period": "year", "value": "0.68", "measured": "68%",
                         "attainment": "0.533333", "status": "partially met",
                         "rule": "linear from 60% to 75%", "line": 17}],
+        "rule": "paid on uptake",
     }
     assert (document["scheme"], document["provider"], document["year"]) == (
         "Northshire Health and Care CQUIN 2018/19", "Northshire Health and Care NHS Trust",
         "2018/19")
     assert document["national"] == {"available": "600000.00", "earned": "320000.00"}
     assert document["diagnostics"] == []
+    assert document["commissioners"] == ["NHS Northshire CCG"]
 
 
 def test_section_12_rules_values_and_periods() -> None:
@@ -495,3 +498,96 @@ def test_json_is_deterministic() -> None:
     texts = {evaluate(parsed, forwards).to_json(), evaluate(parsed, forwards).to_json(),
              evaluate(compile_scheme(parsed), backwards).to_json()}
     assert len(texts) == 1
+
+
+# ---- each goal's rule in words ---------------------------------------------------------
+
+SENTENCE_HEADER = """scheme "Sentences" {
+  provider "P"
+  commissioner "NHS North CCG"
+  commissioner "NHS South CCG"
+  year 2018/19
+  contract value £10,000,000
+  cquin value £100,000
+}
+"""
+
+LINEAR = "{ pay linear from 50% to 90% }"
+GATE = "{ gate measure evidence pay 100% when achieved }"
+
+
+def goal_sentence(body: str) -> str:
+    """The rule sentence of a single goal (weight 100%) whose statements are `body`."""
+    text = f'{SENTENCE_HEADER}goal G "A goal" {{\n domain safety\n weight 100%\n{body}\n}}\n'
+    parsed, diagnostics = parse(text)
+    assert parsed is not None, diagnostics
+    (goal,) = compile_scheme(parsed).goals
+    assert goal.rule_text == goal_rule_text(goal)
+    return goal.rule_text
+
+
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        (f"indicator uptake {LINEAR}", "paid on uptake"),
+        ("indicator a { weight 40% pay linear from 0% to 1% } indicator b { weight 60% "
+         "pay linear from 0% to 1% }", "weighted: a 40%, b 60%"),
+        (f"indicator a {LINEAR} indicator b {LINEAR} indicator c {LINEAR}",
+         "weighted equally: a, b, c"),
+        (f"combine minimum indicator x {LINEAR} indicator y {LINEAR}",
+         "the weakest of: x, y"),
+        (f"combine all indicator x {LINEAR} indicator y {LINEAR}", "all of: x, y"),
+        (f"combine at least 2 indicator a {LINEAR} indicator b {LINEAR} indicator c {LINEAR}",
+         "at least 2 of: a, b, c"),
+        (f"indicator ulcers {LINEAR} indicator training {GATE}",
+         "paid on ulcers; unlocked by: training"),
+        (f"combine all indicator x {LINEAR} indicator audit {GATE} indicator y {LINEAR}",
+         "all of: x, y; unlocked by: audit"),
+        (f"indicator audit {GATE}", "in full; unlocked by: audit"),
+        (f"part clinical {{ weight 80% combine all indicator a {LINEAR} indicator b {LINEAR} }}"
+         f" indicator survey {{ weight 20% pay linear from 0% to 1% }}",
+         "weighted: clinical 80% (all of: a, b), survey 20%"),
+        (f"part p {{ indicator a {LINEAR} indicator g {GATE} }} part q {{ combine minimum "
+         f"indicator a {LINEAR} indicator b {LINEAR} }}",
+         "weighted equally: p (a; unlocked by: g), q (the weakest of: a, b)"),
+        ("period Q2 50% { indicator plan { measure evidence pay 100% when achieved } }"
+         " period Q4 50% { indicator plan { measure evidence pay 100% when achieved } }",
+         "by period: Q2 50% (plan), Q4 50% (plan)"),
+        (f"period H1 25% {{ indicator a {LINEAR} }} period H2 75% {{ combine all "
+         f"indicator a {LINEAR} indicator b {LINEAR} }}",
+         "by period: H1 25% (a), H2 75% (all of: a, b)"),
+        (f"combine all period Q1 50% {{ indicator a {LINEAR} }} period Q3 50% {{ "
+         f"indicator a {LINEAR} indicator g {GATE} }}",
+         "by period, all of: Q1 (a), Q3 (a; unlocked by: g)"),
+        (f"combine at least 1 period Q1 50% {{ indicator a {LINEAR} }} period Q2 50% {{ "
+         f"indicator a {LINEAR} }}",
+         "by period, at least 1 of: Q1 (a), Q2 (a)"),
+    ],
+    ids=["single", "weighted", "equal", "minimum", "all", "at-least", "gate", "all-gate",
+         "gate-only", "part", "parts-nested", "periods", "period-combine", "periods-all",
+         "periods-at-least"],
+)
+def test_goal_rule_in_words(body: str, sentence: str) -> None:
+    """Each combine form, gates, parts and periods read as one short sentence."""
+    assert goal_sentence(body) == sentence
+
+
+def test_goal_rule_value_weights_are_percentages() -> None:
+    """Items weighted by `value £X` show their share of the parent's money (to 2 places)."""
+    body = ("indicator a { value £33,333.33 pay linear from 0% to 1% } "
+            "indicator b { value £66,666.67 pay linear from 0% to 1% }")
+    assert goal_sentence(body) == "weighted: a 33.33%, b 66.67%"
+
+
+def test_result_document_carries_goal_rules_and_commissioners() -> None:
+    """`to_dict()` gives each goal its sentence (after its indicators) and the commissioners."""
+    text = f'{SENTENCE_HEADER}goal G "A goal" {{ domain safety weight 100% combine minimum ' \
+           f"indicator x {LINEAR} indicator y {LINEAR} }}\n"
+    parsed, diagnostics = parse(text)
+    assert parsed is not None, diagnostics
+    document = evaluate(parsed, {"G.x": "70%", "G.y": "90%"}).to_dict()
+    assert document["commissioners"] == ["NHS North CCG", "NHS South CCG"]
+    (goal,) = document["goals"]
+    assert list(goal)[-2:] == ["indicators", "rule"]
+    assert goal["rule"] == "the weakest of: x, y"
+    assert [i["rule"] for i in goal["indicators"]] == ["linear from 50% to 90%"] * 2

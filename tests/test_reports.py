@@ -334,6 +334,60 @@ def test_html_states_each_rule_in_words() -> None:
     assert "Pays in full when achieved; otherwise nothing." in page
 
 
+def test_html_states_each_goal_rule_above_its_indicators() -> None:
+    """Each goal's sentence comes before its indicators' rules, in that goal's section."""
+    page = html.render(document_for(NORTHSHIRE))
+    cma = page[page.index('id="goal-CMA"'):page.index('id="goal-AED"')]
+    sentence = "How it pays:</strong> weighted: inpatient 40%, community 30%, early 30%</p>"
+    assert sentence in cma
+    assert cma.index(sentence) < cma.index("<code>")
+    rec = page[page.index('id="goal-REC"'):]
+    assert "How it pays:</strong> by period: Q2 50% (plan), Q4 50% (courses)</p>" in rec
+
+
+def test_html_header_names_the_commissioners_in_order() -> None:
+    """The header lists every commissioner line, in order, escaped."""
+    document = document_for(NORTHSHIRE)
+    document["commissioners"] = ["NHS Northshire CCG", HOSTILE_TEXT]
+    page = html.render(document)
+    header = page[page.index("<header>"):page.index("</header>")]
+    assert f"Commissioned by NHS Northshire CCG · {html.e(HOSTILE_TEXT)}</p>" in header
+
+
+def test_html_escapes_goal_rules() -> None:
+    """A goal sentence is text: markup in it is escaped."""
+    document = document_for(NORTHSHIRE)
+    document["goals"][0]["rule"] = HOSTILE_TEXT
+    page = html.render(document)
+    assert f"How it pays:</strong> {html.e(HOSTILE_TEXT)}</p>" in page
+    assert "<script" not in page
+
+
+def test_html_and_markdown_read_documents_without_the_new_keys() -> None:
+    """A document written before goal rules and commissioners still renders, without them."""
+    document = document_for(NORTHSHIRE)
+    del document["commissioners"]
+    for goal in document["goals"]:
+        del goal["rule"]
+    page = html.render(document)
+    assert "How it pays" not in page and "Commissioned by" not in page
+    assert "How each goal pays" not in markdown.render(document)
+
+
+def test_markdown_says_how_each_goal_pays() -> None:
+    """Below the tables, one line per goal gives its rule in words, pipes escaped."""
+    document = document_for(NORTHSHIRE)
+    document["goals"][1]["rule"] = "a | b"
+    text = markdown.render(document)
+    section = text.split("## How each goal pays\n\n", 1)[1]
+    assert section.splitlines() == [
+        "- **FLU**: paid on uptake",
+        "- **CMA**: a \\| b",
+        "- **AED**: paid on attendances",
+        "- **REC**: by period: Q2 50% (plan), Q4 50% (courses)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("rule", "words"),
     [

@@ -2,10 +2,11 @@
 
 The page holds the scheme's header, the totals with the national and local split, a bar
 chart of available against earned money per goal (inline SVG), a quarterly status grid
-in the style Trusts publish (goals down, Q1–Q4 across), and each goal's indicators with
-their rules in words. Everything is inline: no scripts, no fonts, no network, so the file
-can be mailed, archived and opened years later. Status cells carry the word and a border
-style besides colour, so the page survives printing in black and white.
+in the style Trusts publish (goals down, Q1–Q4 across), and each goal's rule in words (how
+its indicators combine) above its indicators' rules. Everything is inline: no scripts, no
+fonts, no network, so the file can be mailed, archived and opened years later. Status cells
+carry the word and a border style besides colour, so the page survives printing in black
+and white.
 
 Every string from the rulebook or the document passes through `html.escape` (`e()`), so
 a title such as `<script>…</script>` is shown as text, never run.
@@ -144,6 +145,12 @@ def _percent_of(earned: str, available: str) -> str:
 def _header(document: dict[str, Any]) -> str:
     parties = [part for part in (document.get("provider"), document.get("year")) if part]
     line = f'<p class="parties">{" · ".join(e(part) for part in parties)}</p>' if parties else ""
+    commissioners = document.get("commissioners") or []
+    if commissioners:
+        line += (
+            f'\n<p class="parties commissioners">Commissioned by '
+            f'{" · ".join(e(name) for name in commissioners)}</p>'
+        )
     return (
         f'<header>\n<p class="kicker">CQUIN results</p>\n<h1>{e(document["scheme"])}</h1>\n'
         f"{line}\n</header>"
@@ -349,12 +356,16 @@ def _goal(goal: dict[str, Any]) -> str:
         )
     body = "\n".join(rows)
     domains = ", ".join(goal["domains"])
+    how = (
+        f'<p class="goal-rule"><strong>How it pays:</strong> {e(goal["rule"])}</p>\n'
+        if goal.get("rule") else ""
+    )
     return f"""<article class="goal" id="goal-{e(goal["code"])}">
 <h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
 <p class="facts">{e(goal["scope"].capitalize())} goal · {e(domains)} ·
 available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 (attainment {e(goal["attainment"])}) · {status_cell(goal["status"], tag="span")}</p>
-<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
+{how}<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
 <table class="indicators">
 {head("Indicator", "Period", "Rule", "Measured", "Attainment", "Status")}
 <tbody>

@@ -2,7 +2,8 @@
 
 Quality accounts and board papers are often drafted in Markdown (or pasted from it), so
 the table uses GitHub-flavoured pipes with the money columns right-aligned. Every number
-is the document's own string, so the table agrees with every other report.
+is the document's own string, so the table agrees with every other report. Below the tables,
+one line per goal says how it pays (the goal's rule in words).
 """
 
 from __future__ import annotations
@@ -62,4 +63,8 @@ def render(document: dict[str, Any]) -> str:
     )
     lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
               f"({document['earned_percent']}%)."]
+    rules = [(goal["code"], goal["rule"]) for goal in document["goals"] if goal.get("rule")]
+    if rules:
+        lines += ["", "## How each goal pays", ""]
+        lines += [f"- **{cell(code)}**: {cell(rule)}" for code, rule in rules]
     return "\n".join(lines) + "\n"
