@@ -23,7 +23,6 @@ import os
 import re
 from contextvars import ContextVar
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 from attrs import define
@@ -31,6 +30,7 @@ from lark import Lark, Token, Tree
 
 from .diagnostics import Diagnostic, has_errors
 from .files import write_atomically
+from .limits import read_limited
 from .parser import OPTIONS, WordsWhole, decode, grammar_text, parse_tree, start_for
 
 __all__ = [
@@ -431,7 +431,9 @@ def format_file(
     CRLF line endings keeps them. OSError (an unreadable file) propagates.
     """
     name = os.fspath(path)
-    data = Path(name).read_bytes()
+    data, too_large = read_limited(name)
+    if data is None:
+        return Formatted(False, None, too_large)
     original, diagnostics = decode(data, name)
     if original is None:
         return Formatted(False, None, diagnostics)

@@ -79,7 +79,7 @@ T = TypeVar("T")
 
 def transform(tree: Tree[Token]) -> tuple[Scheme, list[Diagnostic]]:
     """The model of a `rulebook` parse tree and the problems found in its words."""
-    builder = _ModelBuilder()
+    builder = ModelBuilder()
     with _collection_paused():
         scheme = builder.transform(tree)
     assert isinstance(scheme, Scheme)
@@ -109,13 +109,15 @@ def _collection_paused() -> Iterator[None]:
 # ---- small helpers -----------------------------------------------------------------
 
 
-def _meta_span(meta: Meta) -> Span:
+def meta_span(meta: Meta) -> Span:
+    """The span of a tree node (Lark's meta), as the model keeps it."""
     if meta.empty:
         return Span(1, 1, 1, 1)
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
-def _token_span(token: Token) -> Span:
+def token_span(token: Token) -> Span:
+    """The span of one token."""
     line = token.line or 1
     column = token.column or 1
     return Span(line, column, token.end_line or line, token.end_column or column + 1)
@@ -125,12 +127,13 @@ def _join_spans(first: Span, last: Span) -> Span:
     return Span(first.line, first.column, last.end_line, last.end_column)
 
 
-def _unquote(token: Token) -> str:
+def unquote(token: Token) -> str:
+    """A string literal's text, its `\\"` and `\\\\` escapes undone."""
     return re.sub(r'\\(["\\])', r"\1", str(token)[1:-1])
 
 
 @frozen
-class _Statement:
+class Statement:
     """One statement of a block, before the block is assembled.
 
     `key` is the model field it fills; two statements with one key are E104 (`national`
@@ -157,8 +160,10 @@ _SCALE = {"k": 1000, "m": 1_000_000}
 _PERIOD_CHOICES = "`Q1`–`Q4`, `H1`, `H2`, `M1`–`M12` or `year`"
 
 
-class _ModelBuilder(Transformer[Token, Any]):
+class ModelBuilder(Transformer[Token, Any]):
     """Builds model nodes bottom-up; every method gets the node's meta for its span.
+
+    Framework files subclass it (frameworks.py), so they get the same messages.
 
     Each method takes `(meta, children)` and is called by `transform` below, not through
     Lark's `v_args(meta=True)`, whose wrapper is rebuilt (with `functools.update_wrapper`)
@@ -202,7 +207,7 @@ class _ModelBuilder(Transformer[Token, Any]):
         close = close or get_close_matches(word, list(allowed), n=1)
         hint = f"did you mean `{close[0]}`?" if close else None
         choices = choices or "one of " + ", ".join(f"`{a}`" for a in allowed)
-        self._error(f"`{word}` is not {what}; use {choices}", _token_span(token), hint)
+        self._error(f"`{word}` is not {what}; use {choices}", token_span(token), hint)
         return False
 
     # ---- literals ---------------------------------------------------------------
@@ -217,7 +222,7 @@ class _ModelBuilder(Transformer[Token, Any]):
         if not well_formed:
             self._error(
                 f"`{token}` is not a well-formed number",
-                _token_span(token),
+                token_span(token),
                 "an underscore may only stand between two digits, as in `1_000`",
             )
         value = Fraction(text.replace("_", "").rstrip(".") or "0")
@@ -235,7 +240,7 @@ class _ModelBuilder(Transformer[Token, Any]):
             kind, value = "points", self._number(token, "pp", 100)
         else:
             kind, value = "number", self._number(token)
-        return Quantity(value, kind, _token_span(token))
+        return Quantity(value, kind, token_span(token))
 
     def _percent(self, token: Token) -> Fraction:
         return self._number(token, "%", 100)
@@ -244,11 +249,11 @@ class _ModelBuilder(Transformer[Token, Any]):
         """A whole number such as a minimum denominator, checked against its range."""
         value = self._number(token)
         if value.denominator != 1:
-            self._error(f"{what} must be a whole number, not `{token}`", _token_span(token))
+            self._error(f"{what} must be a whole number, not `{token}`", token_span(token))
         whole = int(value)
         if whole < low or (high is not None and whole > high):
             limits = f"from {low} to {high}" if high is not None else f"at least {low}"
-            self._error(f"{what} must be {limits}, not `{token}`", _token_span(token))
+            self._error(f"{what} must be {limits}, not `{token}`", token_span(token))
         return whole
 
     def _money(self, token: Token) -> Fraction:
@@ -264,7 +269,7 @@ class _ModelBuilder(Transformer[Token, Any]):
             hint = f"`{text}` is not a whole number of pence"
         else:
             hint = _money_hint(text)
-        self._error(f"`{text}` is not an amount of money", _token_span(token), hint)
+        self._error(f"`{text}` is not an amount of money", token_span(token), hint)
         digits = re.sub(r"[^0-9.]", "", text)
         try:
             return Fraction(digits) * _SCALE.get(text[-1], 1)
@@ -277,26 +282,26 @@ class _ModelBuilder(Transformer[Token, Any]):
         header = children[0]
         goals = tuple(c for c in children[1:] if isinstance(c, Goal))
         examples = tuple(c for c in children[1:] if isinstance(c, Example))
-        return Scheme(header, goals, examples, _meta_span(meta))
+        return Scheme(header, goals, examples, meta_span(meta))
 
     def scheme(self, meta: Meta, children: list[Any]) -> Header:
-        title = _unquote(children[0])
-        statements = [c for c in children[1:] if isinstance(c, _Statement)]
+        title = unquote(children[0])
+        statements = [c for c in children[1:] if isinstance(c, Statement)]
         fields = self._assemble(statements, "the scheme header", repeatable={"commissioners"})
         commissioners = fields.pop("commissioners", ())
         return Header(
             title,
             commissioners=tuple(cast(list[Located[str]], commissioners)),
-            span=_meta_span(meta),
+            span=meta_span(meta),
             **fields,
         )
 
     def _assemble(
-        self, statements: list[_Statement], owner: str, repeatable: set[str] | None = None
+        self, statements: list[Statement], owner: str, repeatable: set[str] | None = None
     ) -> dict[str, Any]:
         """Statements into model fields: the first of each kind is kept, a repeat is E104."""
         fields: dict[str, Any] = {}
-        first: dict[str, _Statement] = {}
+        first: dict[str, Statement] = {}
         for statement in statements:
             if repeatable and statement.key in repeatable:
                 fields.setdefault(statement.key, []).append(statement.value)
@@ -320,132 +325,132 @@ class _ModelBuilder(Transformer[Token, Any]):
             )
         return fields
 
-    def _located(self, key: str, words: str, meta: Meta, value: T) -> _Statement:
-        span = _meta_span(meta)
-        return _Statement(key, Located(value, span), span, words)
+    def _located(self, key: str, words: str, meta: Meta, value: T) -> Statement:
+        span = meta_span(meta)
+        return Statement(key, Located(value, span), span, words)
 
-    def provider(self, meta: Meta, children: list[Token]) -> _Statement:
-        return self._located("provider", "`provider`", meta, _unquote(children[0]))
+    def provider(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located("provider", "`provider`", meta, unquote(children[0]))
 
-    def commissioner(self, meta: Meta, children: list[Token]) -> _Statement:
-        return self._located("commissioners", "`commissioner`", meta, _unquote(children[0]))
+    def commissioner(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located("commissioners", "`commissioner`", meta, unquote(children[0]))
 
-    def year(self, meta: Meta, children: list[Token]) -> _Statement:
+    def year(self, meta: Meta, children: list[Token]) -> Statement:
         token = children[0]
         start, end = (int(part) for part in str(token).split("/"))
         if end != (start + 1) % 100:
             following = f"{start}/{(start + 1) % 100:02d}"
             self._error(
                 f"`{token}` is not a financial year: the second part must follow the first",
-                _token_span(token),
+                token_span(token),
                 f"did you mean `{following}`?",
             )
         return self._located("year", "`year`", meta, FinancialYear(start, start + 1))
 
-    def framework_ref(self, meta: Meta, children: list[Token]) -> _Statement:
+    def framework_ref(self, meta: Meta, children: list[Token]) -> Statement:
         token = children[0]
-        span = _meta_span(meta)
+        span = meta_span(meta)
         if token.type == "STRING":
-            reference = FrameworkRef(_unquote(token), True, span)
+            reference = FrameworkRef(unquote(token), True, span)
         else:
             reference = FrameworkRef(str(token), False, span)
-        return _Statement("framework", reference, span, "`framework`")
+        return Statement("framework", reference, span, "`framework`")
 
-    def contract_value(self, meta: Meta, children: list[Token]) -> _Statement:
+    def contract_value(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("contract_value", "`contract value`", meta, self._money(children[0]))
 
-    def outturn_value(self, meta: Meta, children: list[Token]) -> _Statement:
+    def outturn_value(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("outturn_value", "`outturn value`", meta, self._money(children[0]))
 
-    def cquin_value(self, meta: Meta, children: list[Amount]) -> _Statement:
+    def cquin_value(self, meta: Meta, children: list[Amount]) -> Statement:
         return self._located("cquin_value", "`cquin value`", meta, children[0])
 
-    def national_value(self, meta: Meta, children: list[Amount]) -> _Statement:
+    def national_value(self, meta: Meta, children: list[Amount]) -> Statement:
         return self._located("national_value", "`national value`", meta, children[0])
 
-    def payment_on_account(self, meta: Meta, children: list[Token]) -> _Statement:
+    def payment_on_account(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located(
             "payment_on_account", "`payment on account`", meta, self._percent(children[0])
         )
 
-    def reconcile(self, meta: Meta, children: list[Token]) -> _Statement:
+    def reconcile(self, meta: Meta, children: list[Token]) -> Statement:
         months = tuple(self._count(t, "a reconciliation month", 1, 12) for t in children)
         return self._located("reconcile_months", "`reconcile at months`", meta, months)
 
     def share_of_contract(self, meta: Meta, children: list[Token]) -> ShareOfContract:
-        return ShareOfContract(self._percent(children[0]), _meta_span(meta))
+        return ShareOfContract(self._percent(children[0]), meta_span(meta))
 
     def money(self, meta: Meta, children: list[Token]) -> Pounds:
-        return Pounds(self._money(children[0]), _meta_span(meta))
+        return Pounds(self._money(children[0]), meta_span(meta))
 
     # ---- goals, parts and periods ------------------------------------------------
 
     def goal(self, meta: Meta, children: list[Any]) -> Goal:
-        code, title = str(children[0]), _unquote(children[1])
+        code, title = str(children[0]), unquote(children[1])
         statements, items, periods = _split(children[2:])
         fields = self._assemble(statements, f"goal `{code}`")
-        return Goal(code, title, items=items, periods=periods, span=_meta_span(meta), **fields)
+        return Goal(code, title, items=items, periods=periods, span=meta_span(meta), **fields)
 
-    def scope_national(self, meta: Meta, children: list[Token]) -> _Statement:
+    def scope_national(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("scope", "`national`", meta, "national")
 
-    def scope_local(self, meta: Meta, children: list[Token]) -> _Statement:
+    def scope_local(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("scope", "`local`", meta, "local")
 
-    def domains(self, meta: Meta, children: list[Token]) -> _Statement:
+    def domains(self, meta: Meta, children: list[Token]) -> Statement:
         names = tuple(str(t) for t in children if self._check_word(t, DOMAINS, "a domain"))
         return self._located("domains", "`domain`", meta, names)
 
-    def lead(self, meta: Meta, children: list[Token]) -> _Statement:
-        return _Statement("lead", _unquote(children[0]), _meta_span(meta), "`lead`")
+    def lead(self, meta: Meta, children: list[Token]) -> Statement:
+        return Statement("lead", unquote(children[0]), meta_span(meta), "`lead`")
 
-    def rationale(self, meta: Meta, children: list[Token]) -> _Statement:
-        return _Statement("rationale", _unquote(children[0]), _meta_span(meta), "`rationale`")
+    def rationale(self, meta: Meta, children: list[Token]) -> Statement:
+        return Statement("rationale", unquote(children[0]), meta_span(meta), "`rationale`")
 
-    def negotiation_status(self, meta: Meta, children: list[Token]) -> _Statement:
+    def negotiation_status(self, meta: Meta, children: list[Token]) -> Statement:
         token = children[0]
         known = self._check_word(token, NEGOTIATION_STATUSES, "a negotiation status")
-        return _Statement("status", str(token) if known else None, _meta_span(meta), "`status`")
+        return Statement("status", str(token) if known else None, meta_span(meta), "`status`")
 
-    def weight(self, meta: Meta, children: list[Token]) -> _Statement:
+    def weight(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("weight", "`weight`", meta, self._percent(children[0]))
 
-    def value(self, meta: Meta, children: list[Token]) -> _Statement:
+    def value(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("value", "`value`", meta, self._money(children[0]))
 
-    def _combine(self, combine: Combine) -> _Statement:
-        return _Statement("combine", combine, combine.span, "`combine`")
+    def _combine(self, combine: Combine) -> Statement:
+        return Statement("combine", combine, combine.span, "`combine`")
 
-    def combine_weighted(self, meta: Meta, children: list[Token]) -> _Statement:
-        return self._combine(Combine("weighted", span=_meta_span(meta)))
+    def combine_weighted(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._combine(Combine("weighted", span=meta_span(meta)))
 
-    def combine_minimum(self, meta: Meta, children: list[Token]) -> _Statement:
-        return self._combine(Combine("minimum", span=_meta_span(meta)))
+    def combine_minimum(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._combine(Combine("minimum", span=meta_span(meta)))
 
-    def combine_all(self, meta: Meta, children: list[Token]) -> _Statement:
-        return self._combine(Combine("all", span=_meta_span(meta)))
+    def combine_all(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._combine(Combine("all", span=meta_span(meta)))
 
-    def combine_at_least(self, meta: Meta, children: list[Token]) -> _Statement:
+    def combine_at_least(self, meta: Meta, children: list[Token]) -> Statement:
         count = self._count(children[0], "the count after `combine at least`")
-        return self._combine(Combine("at least", count, _meta_span(meta)))
+        return self._combine(Combine("at least", count, meta_span(meta)))
 
     def part(self, meta: Meta, children: list[Any]) -> Part:
         name = str(children[0])
         rest = children[1:]
         title = None
         if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
-            title, rest = _unquote(rest[0]), rest[1:]
+            title, rest = unquote(rest[0]), rest[1:]
         statements, items, _ = _split(rest)
         fields = self._assemble(statements, f"part `{name}`")
-        return Part(name, title, items=items, span=_meta_span(meta), **fields)
+        return Part(name, title, items=items, span=meta_span(meta), **fields)
 
     def period(self, meta: Meta, children: list[Any]) -> Period:
         name_token, share_token = children[0], children[1]
         self._check_word(name_token, PERIOD_NAMES, "a period", _PERIOD_CHOICES)
-        share = Located(self._percent(share_token), _token_span(share_token))
+        share = Located(self._percent(share_token), token_span(share_token))
         statements, items, _ = _split(children[2:])
         fields = self._assemble(statements, f"period `{name_token}`")
-        return Period(str(name_token), share, items=items, span=_meta_span(meta), **fields)
+        return Period(str(name_token), share, items=items, span=meta_span(meta), **fields)
 
     # ---- indicators -----------------------------------------------------------------
 
@@ -454,119 +459,119 @@ class _ModelBuilder(Transformer[Token, Any]):
         rest = children[1:]
         title = None
         if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
-            title, rest = _unquote(rest[0]), rest[1:]
-        statements = [c for c in rest if isinstance(c, _Statement)]
+            title, rest = unquote(rest[0]), rest[1:]
+        statements = [c for c in rest if isinstance(c, Statement)]
         fields = self._assemble(statements, f"indicator `{name}`")
-        return Indicator(name, title, span=_meta_span(meta), **fields)
+        return Indicator(name, title, span=meta_span(meta), **fields)
 
-    def measure_percent(self, meta: Meta, children: list[Token]) -> _Statement:
+    def measure_percent(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("measure", "`measure percent`", meta, "percent")
 
-    def measure_number(self, meta: Meta, children: list[Token]) -> _Statement:
+    def measure_number(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("measure", "`measure number`", meta, "number")
 
-    def measure_evidence(self, meta: Meta, children: list[Token]) -> _Statement:
+    def measure_evidence(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("measure", "`measure evidence`", meta, "evidence")
 
-    def higher_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
+    def higher_is_better(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("direction", "`higher is better`", meta, "higher")
 
-    def lower_is_better(self, meta: Meta, children: list[Token]) -> _Statement:
+    def lower_is_better(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("direction", "`lower is better`", meta, "lower")
 
-    def gate(self, meta: Meta, children: list[Token]) -> _Statement:
+    def gate(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("gate", "`gate`", meta, True)
 
-    def baseline(self, meta: Meta, children: list[Token]) -> _Statement:
+    def baseline(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("baseline", "`baseline`", meta, self._quantity(children[0]))
 
-    def minimum_denominator(self, meta: Meta, children: list[Token]) -> _Statement:
+    def minimum_denominator(self, meta: Meta, children: list[Token]) -> Statement:
         count = self._count(children[0], "a minimum denominator")
         return self._located("minimum_denominator", "`minimum denominator`", meta, count)
 
-    def _text(self, key: str, meta: Meta, token: Token) -> _Statement:
-        return _Statement(key, _unquote(token), _meta_span(meta), f"`{key}`")
+    def _text(self, key: str, meta: Meta, token: Token) -> Statement:
+        return Statement(key, unquote(token), meta_span(meta), f"`{key}`")
 
-    def source(self, meta: Meta, children: list[Token]) -> _Statement:
+    def source(self, meta: Meta, children: list[Token]) -> Statement:
         return self._text("source", meta, children[0])
 
-    def definition(self, meta: Meta, children: list[Token]) -> _Statement:
+    def definition(self, meta: Meta, children: list[Token]) -> Statement:
         return self._text("definition", meta, children[0])
 
-    def exclusions(self, meta: Meta, children: list[Token]) -> _Statement:
+    def exclusions(self, meta: Meta, children: list[Token]) -> Statement:
         return self._text("exclusions", meta, children[0])
 
-    def reported(self, meta: Meta, children: list[Token]) -> _Statement:
+    def reported(self, meta: Meta, children: list[Token]) -> Statement:
         token = children[0]
         known = self._check_word(token, REPORTING_FREQUENCIES, "a reporting frequency")
-        return _Statement("reported", str(token) if known else None, _meta_span(meta), "`reported`")
+        return Statement("reported", str(token) if known else None, meta_span(meta), "`reported`")
 
     # ---- pay rules --------------------------------------------------------------------
 
-    def _pay(self, form: str, rows: tuple[Row, ...], meta: Meta) -> _Statement:
-        rule = PayRule(cast(Any, form), rows, _meta_span(meta))
-        return _Statement("pay", rule, rule.span, "`pay`")
+    def _pay(self, form: str, rows: tuple[Row, ...], meta: Meta) -> Statement:
+        rule = PayRule(cast(Any, form), rows, meta_span(meta))
+        return Statement("pay", rule, rule.span, "`pay`")
 
-    def pay_linear(self, meta: Meta, children: list[Threshold]) -> _Statement:
-        span = _meta_span(meta)
+    def pay_linear(self, meta: Meta, children: list[Threshold]) -> Statement:
+        span = meta_span(meta)
         row = Row(LinearPay(children[0], children[1], span), None, span)
         return self._pay("linear", (row,), meta)
 
-    def pay_when(self, meta: Meta, children: list[Any]) -> _Statement:
-        span = _meta_span(meta)
-        share = FixedPay(self._percent(children[0]), _token_span(children[0]))
+    def pay_when(self, meta: Meta, children: list[Any]) -> Statement:
+        span = meta_span(meta)
+        share = FixedPay(self._percent(children[0]), token_span(children[0]))
         rows = (Row(share, children[1], span), Row(FixedPay(Fraction(0), span), None, span))
         return self._pay("when", rows, meta)
 
-    def pay_table(self, meta: Meta, children: list[Row]) -> _Statement:
+    def pay_table(self, meta: Meta, children: list[Row]) -> Statement:
         return self._pay("table", tuple(children), meta)
 
     def row_when(self, meta: Meta, children: list[Any]) -> Row:
-        return Row(children[0], children[1], _meta_span(meta))
+        return Row(children[0], children[1], meta_span(meta))
 
     def row_otherwise(self, meta: Meta, children: list[Payout]) -> Row:
-        return Row(children[0], None, _meta_span(meta))
+        return Row(children[0], None, meta_span(meta))
 
     def payout_fixed(self, meta: Meta, children: list[Token]) -> FixedPay:
-        return FixedPay(self._percent(children[0]), _meta_span(meta))
+        return FixedPay(self._percent(children[0]), meta_span(meta))
 
     def payout_linear(self, meta: Meta, children: list[Threshold]) -> LinearPay:
-        return LinearPay(children[0], children[1], _meta_span(meta))
+        return LinearPay(children[0], children[1], meta_span(meta))
 
     def cond_value(self, meta: Meta, children: list[Any]) -> Condition:
         comparison = cast(Comparison, str(children[0]))
-        return ValueIs(comparison, children[1], _meta_span(meta))
+        return ValueIs(comparison, children[1], meta_span(meta))
 
     def cond_denominator(self, meta: Meta, children: list[Token]) -> Condition:
         limit = self._count(children[0], "the number in `denominator <`")
-        return DenominatorBelow(limit, _meta_span(meta))
+        return DenominatorBelow(limit, meta_span(meta))
 
     def cond_achieved(self, meta: Meta, children: list[Token]) -> Condition:
-        return Achieved(False, _meta_span(meta))
+        return Achieved(False, meta_span(meta))
 
     def cond_not_achieved(self, meta: Meta, children: list[Token]) -> Condition:
-        return Achieved(True, _meta_span(meta))
+        return Achieved(True, meta_span(meta))
 
     def cond_reported(self, meta: Meta, children: list[Token]) -> Condition:
-        return Reported(_meta_span(meta))
+        return Reported(meta_span(meta))
 
     def t_percent(self, meta: Meta, children: list[Token]) -> Threshold:
-        return Fixed(self._quantity(children[0]), _meta_span(meta))
+        return Fixed(self._quantity(children[0]), meta_span(meta))
 
     def t_number(self, meta: Meta, children: list[Token]) -> Threshold:
-        return Fixed(self._quantity(children[0]), _meta_span(meta))
+        return Fixed(self._quantity(children[0]), meta_span(meta))
 
     def t_baseline(self, meta: Meta, children: list[Token]) -> Threshold:
-        return Baseline("", None, _meta_span(meta))
+        return Baseline("", None, meta_span(meta))
 
     def t_plus(self, meta: Meta, children: list[Quantity]) -> Threshold:
-        return Baseline("+", children[0], _meta_span(meta))
+        return Baseline("+", children[0], meta_span(meta))
 
     def t_minus(self, meta: Meta, children: list[Quantity]) -> Threshold:
-        return Baseline("-", children[0], _meta_span(meta))
+        return Baseline("-", children[0], meta_span(meta))
 
     def t_times(self, meta: Meta, children: list[Token]) -> Threshold:
-        return Baseline("*", self._quantity(children[0]), _meta_span(meta))
+        return Baseline("*", self._quantity(children[0]), meta_span(meta))
 
     def d_points(self, meta: Meta, children: list[Token]) -> Quantity:
         return self._quantity(children[0])
@@ -577,19 +582,19 @@ class _ModelBuilder(Transformer[Token, Any]):
     # ---- examples ------------------------------------------------------------------
 
     def example(self, meta: Meta, children: list[Any]) -> Example:
-        name = _unquote(children[0])
+        name = unquote(children[0])
         inputs = tuple(c for c in children[1:] if isinstance(c, ExampleInput))
         expectations = tuple(c for c in children[1:] if isinstance(c, ExpectMoney | ExpectStatus))
-        return Example(name, inputs, expectations, _meta_span(meta))
+        return Example(name, inputs, expectations, meta_span(meta))
 
     def path(self, meta: Meta, children: list[Token]) -> _Path:
-        return _Path(tuple(str(t) for t in children), _meta_span(meta))
+        return _Path(tuple(str(t) for t in children), meta_span(meta))
 
     def _target(self, path: _Path, period: Token | None) -> Target:
         span = path.span
         name = None
         if period is not None:
-            span = _join_spans(span, _token_span(period))
+            span = _join_spans(span, token_span(period))
             if self._check_word(period, PERIOD_NAMES, "a period", _PERIOD_CHOICES):
                 name = str(period)
         return Target(path.names[0], path.names[1:], name, span)
@@ -600,10 +605,10 @@ class _ModelBuilder(Transformer[Token, Any]):
         return self._target(children[0], period)
 
     def example_input(self, meta: Meta, children: list[Any]) -> ExampleInput:
-        return ExampleInput(self._target_of(children), children[-1], _meta_span(meta))
+        return ExampleInput(self._target_of(children), children[-1], meta_span(meta))
 
     def _expect_total(self, total: Total, meta: Meta, token: Token) -> ExpectMoney:
-        return ExpectMoney(total, self._money(token), _meta_span(meta))
+        return ExpectMoney(total, self._money(token), meta_span(meta))
 
     def expect_total(self, meta: Meta, children: list[Token]) -> ExpectMoney:
         return self._expect_total("total", meta, children[0])
@@ -616,10 +621,10 @@ class _ModelBuilder(Transformer[Token, Any]):
 
     def expect_money(self, meta: Meta, children: list[Any]) -> ExpectMoney:
         target = self._target_of(children)
-        return ExpectMoney(target, self._money(children[-1]), _meta_span(meta))
+        return ExpectMoney(target, self._money(children[-1]), meta_span(meta))
 
     def expect_status(self, meta: Meta, children: list[Any]) -> ExpectStatus:
-        return ExpectStatus(self._target_of(children), children[-1], _meta_span(meta))
+        return ExpectStatus(self._target_of(children), children[-1], meta_span(meta))
 
     def m_percent(self, meta: Meta, children: list[Token]) -> MeasuredValue:
         return PercentValue(self._percent(children[0]))
@@ -628,10 +633,10 @@ class _ModelBuilder(Transformer[Token, Any]):
         token = children[0]
         numerator, denominator = (int(part) for part in str(token).split("/"))
         if denominator == 0:
-            self._error(f"`{token}` has a zero denominator", _token_span(token))
+            self._error(f"`{token}` has a zero denominator", token_span(token))
             return Ratio(numerator, 1)
         if numerator > denominator:
-            self._error(f"`{token}` has a numerator above its denominator", _token_span(token))
+            self._error(f"`{token}` has a numerator above its denominator", token_span(token))
         return Ratio(numerator, denominator)
 
     def m_number(self, meta: Meta, children: list[Token]) -> MeasuredValue:
@@ -658,8 +663,8 @@ class _ModelBuilder(Transformer[Token, Any]):
 
 def _split(
     children: list[Any],
-) -> tuple[list[_Statement], tuple[Item, ...], tuple[Period, ...]]:
-    statements = [c for c in children if isinstance(c, _Statement)]
+) -> tuple[list[Statement], tuple[Item, ...], tuple[Period, ...]]:
+    statements = [c for c in children if isinstance(c, Statement)]
     items = tuple(c for c in children if isinstance(c, Indicator | Part))
     periods = tuple(c for c in children if isinstance(c, Period))
     return statements, items, periods

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cquin_rules.cli import main
@@ -109,3 +110,17 @@ def test_check_reads_a_framework_file_as_a_framework(tmp_path: Path) -> None:
     code, out, _ = invoke("check", str(bad))
     assert code == 1
     assert f"{bad}:3:15: E001" in out and "did you mean `nothing`?" in out
+
+
+def test_fmt_refuses_an_oversized_file_before_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fmt checks the size limit first: E003, exit 1, the file untouched."""
+    monkeypatch.setenv("CQUIN_MAX_FILE_SIZE", "100")
+    path = tmp_path / "big.cquin"
+    path.write_text('scheme "x" {\n' + "  # padding\n" * 20 + "}\n")
+    before = path.read_bytes()
+    code, _, err = invoke("fmt", str(path))
+    assert code == 1
+    assert "E003" in err and "left untouched" in err
+    assert path.read_bytes() == before

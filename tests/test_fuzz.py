@@ -327,6 +327,23 @@ def test_every_command_answers_mutated_files(
         assert not {name for name in written if name.endswith(".tmp")}, written
 
 
+ESTIMATES = (NORTHSHIRE / "estimates.csv").read_text(encoding="utf-8")
+
+
+@SOME
+@given(mutated_bytes([ESTIMATES]))
+def test_forecast_answers_mutated_estimates(estimates: bytes) -> None:
+    """`cquin forecast` on a mutated estimates file: a forecast or row diagnostics, exit 0,
+    1 or 2, never a traceback or an internal error."""
+    with tempfile.TemporaryDirectory() as scratch, within(60):
+        path = Path(scratch) / "estimates.csv"
+        path.write_bytes(estimates)
+        code, _ = invoke("forecast", str(NORTHSHIRE / "rulebook.cquin"), str(path),
+                         "--scenarios", "200", "--seed", "1", "--format", "json")
+        event(f"forecast exit {code}")
+        assert code in (0, 1)
+
+
 @FEW
 @given(st.lists(
     st.tuples(st.integers(1, 3), st.integers(1, 40), st.integers(1, 12),
