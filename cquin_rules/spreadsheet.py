@@ -1346,9 +1346,11 @@ def _consistency(scheme: Scheme, carried: dict[str, list[_Row]],
             continue
         cells = [r for c, _, _, r in indicators if c == goal.code]
         value = _goal_cell(cells, "goal_value") if cells else None
-        if value is not None and _money(value) != available[goal.code]:
+        stated = _stated_money(value, builder.path, found)
+        if stated is not None and stated != available[goal.code]:
+            assert value is not None
             found.append(_at("E709", value.origin,
-                             f"says {printer.money(_money(value))}, but goal {goal.code}'s "
+                             f"says {printer.money(stated)}, but goal {goal.code}'s "
                              f"weighting gives {printer.money(available[goal.code])}",
                              "clear one of the two, or make them agree", builder.path))
     given = builder.scheme_cells
@@ -1359,12 +1361,25 @@ def _consistency(scheme: Scheme, carried: dict[str, list[_Row]],
         cell = given.get(key)
         if cell is None or share_key not in given or exact is None:
             continue
-        if _money(cell) != round_half_up(exact):
+        stated = _stated_money(cell, builder.path, found)
+        if stated is not None and stated != round_half_up(exact):
             found.append(_at("E709", cell.origin,
-                             f"says {printer.money(_money(cell))}, but the percentage of the "
+                             f"says {printer.money(stated)}, but the percentage of the "
                              f"contract gives {printer.money(round_half_up(exact))}",
                              "clear one of the two, or make them agree", builder.path))
     return found
+
+
+def _stated_money(cell: _Read | None, path: str, found: list[Diagnostic]) -> Fraction | None:
+    """The money a cell states, for comparing with what the rulebook gives; a cell that
+    is not money is reported (the first reading may have had no need of it)."""
+    if cell is None:
+        return None
+    try:
+        return _money(cell)
+    except ImportError_ as error:
+        found.append(error.diagnostic.at(path))
+        return None
 
 
 def _compare_row(want: dict[str, Cell], row: _Row, path: str, *, skip: Sequence[str] = (),

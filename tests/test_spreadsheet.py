@@ -326,3 +326,26 @@ def test_cli_round_trip_of_northshire(tmp_path: Path) -> None:
     outcome = runner.invoke(main, ["eval", str(cquin), str(NORTHSHIRE / "data.csv"),
                                    "--format", "json"])
     assert json.loads(outcome.stdout)["earned"] == "1700000.00"
+
+
+def test_a_bad_money_cell_read_only_when_comparing_is_reported(tmp_path: Path) -> None:
+    """The scheme's CQUIN value in pounds is read only to compare with the percentage; when
+    it is not money that is E704 at the cell, exit 1, not an internal error (found by
+    fuzzing: Scheme!B8 set to `{`)."""
+    from click.testing import CliRunner
+
+    from cquin_rules.cli import main
+
+    workbook = tmp_path / "book.xlsx"
+    rulebook = Path(__file__).parents[1] / "rulebooks" / "northshire-2018-19" / "rulebook.cquin"
+    runner = CliRunner()
+    assert runner.invoke(main, ["export-xlsx", str(rulebook), str(workbook)]).exit_code == 0
+    book = openpyxl.load_workbook(workbook)
+    book.worksheets[1].cell(row=8, column=2).value = "{"
+    book.save(workbook)
+    out = tmp_path / "rulebook.cquin"
+    result = runner.invoke(main, ["import-xlsx", str(workbook), str(out)])
+    assert result.exit_code == 1, result.output
+    assert "E704" in result.stderr and "is not an amount of money" in result.stderr
+    assert "internal error" not in result.stderr
+    assert not out.exists()
