@@ -59,7 +59,7 @@ from .measurements import (
     split_name,
 )
 from .model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope, Span
-from .rules import CompiledRow, Linear
+from .rules import COMPARE, CompiledRow, Linear
 
 Array: TypeAlias = npt.NDArray[Any]
 Ints: TypeAlias = "int | Array"
@@ -271,27 +271,16 @@ def _compare(value: _Value, comparison: str, threshold: Fraction) -> Mask:
     bound = value.top * max(abs(p), q)
     n, m = _widen(bound, value.num, value.den)
     left = n * q if q != 1 else n
-    right = p * m
-    if comparison == ">=":
-        return left >= right
-    if comparison == ">":
-        return left > right
-    if comparison == "<=":
-        return left <= right
-    return left < right
+    mask: Mask = COMPARE[comparison](left, p * m)
+    return mask
 
 
 def _compare_whole(value: _Value, comparison: str, limit: Fraction) -> Mask:
     """n OP limit for whole numbers n: n >= t is n >= ceil(t), n > t is n > floor(t)."""
     low, high = floor(limit), ceil(limit)
     (n,) = _widen(max(abs(low), abs(high), value.top), value.num)
-    if comparison == ">=":
-        return n >= high
-    if comparison == ">":
-        return n > low
-    if comparison == "<=":
-        return n <= low
-    return n < high
+    mask: Mask = COMPARE[comparison](n, high if comparison in (">=", "<") else low)
+    return mask
 
 
 def _linear(value: _Value, line: Linear) -> _Q:

@@ -38,8 +38,8 @@ from .model import (
     Threshold,
     ValueIs,
 )
-from .money import exact_decimal
-from .rules import CompiledRule, Linear, Observation, compile_rule, resolve
+from .money import exact_decimal, percent_text
+from .rules import COMPARE, CompiledRule, Linear, Observation, compile_rule, resolve
 
 ONE = Fraction(1)
 ZERO = Fraction(0)
@@ -50,7 +50,7 @@ ZERO = Fraction(0)
 
 def percent(share: Fraction) -> str:
     """`62.5%` for 5/8."""
-    return f"{exact_decimal(share * 100, 4)}%"
+    return percent_text(share, 4)
 
 
 def measured(value: Fraction, measure: Measure) -> str:
@@ -621,12 +621,7 @@ class _Scaled:
 
         def at(value: int) -> _Step:
             for index, comparison, threshold, pay in live:
-                if comparison is None or (
-                    value >= threshold if comparison == ">="
-                    else value > threshold if comparison == ">"
-                    else value <= threshold if comparison == "<="
-                    else value < threshold
-                ):
+                if comparison is None or COMPARE[comparison](value, threshold):
                     num, den = _pay(pay, value)
                     return (value, "at", num, den, index)
             return (value, "at", 0, 1, fallback)

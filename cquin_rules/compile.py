@@ -49,6 +49,7 @@ from .money import (
     cquin_value_exact,
     exact_decimal,
     national_value_exact,
+    percent_text,
     round_half_up,
     split_largest_remainder,
 )
@@ -320,7 +321,7 @@ def goal_rule_text(goal: CompiledGoal) -> str:
         ]
         if goal.combine == "weighted":
             return "by period: " + ", ".join(
-                f"{name} {_percent(share)} ({inside})" for name, share, inside in named
+                f"{name} {percent_text(share, 2)} ({inside})" for name, share, inside in named
             )
         names = ", ".join(f"{name} ({inside})" for name, _, inside in named)
         return f"by period, {_mode_text(goal.combine, goal.at_least)}: {names}"
@@ -347,7 +348,7 @@ def _combined_text(items: Sequence[CompiledItem], mode: CombineMode, at_least: i
             text = "weighted equally: " + ", ".join(names)
         else:
             text = "weighted: " + ", ".join(
-                _item_text(item, _percent(item.weight)) for item in weighed
+                _item_text(item, percent_text(item.weight, 2)) for item in weighed
             )
     else:
         text = f"{_mode_text(mode, at_least)}: " + ", ".join(names)
@@ -379,10 +380,6 @@ def _mode_text(mode: CombineMode, at_least: int | None) -> str:
     return "weighted"
 
 
-def _percent(share: Fraction) -> str:
-    return f"{exact_decimal(share * 100, 2)}%"
-
-
 def rule_text(pay: PayRule | None) -> str:
     """`linear from 60% to 75%`, `100% when value >= 90%`, or a table's rows joined by `; `."""
     if pay is None or not pay.rows:
@@ -412,7 +409,7 @@ def _row_text(row: Row) -> str:
 def _payout_text(row: Row) -> str:
     payout = row.payout
     if isinstance(payout, FixedPay):
-        return f"{exact_decimal(payout.share * 100)}%"
+        return percent_text(payout.share)
     return f"linear from {threshold_text(payout.start)} to {threshold_text(payout.end)}"
 
 
@@ -427,7 +424,7 @@ def threshold_text(threshold: Threshold) -> str:
 
 def quantity_text(quantity: Quantity) -> str:
     if quantity.kind == "percent":
-        return f"{exact_decimal(quantity.value * 100)}%"
+        return percent_text(quantity.value)
     if quantity.kind == "points":
         return f"{exact_decimal(quantity.value * 100)}pp"
     return exact_decimal(quantity.value)

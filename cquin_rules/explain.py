@@ -55,6 +55,7 @@ from .money import (
     earned_percent,
     exact_decimal,
     money,
+    percent_text,
     pounds,
     round_half_up,
 )
@@ -89,7 +90,7 @@ def _about(value: Fraction) -> str:
 def _share(value: Fraction) -> str:
     """A weight or share as people write it: `40%`, or `1/3` when the percent has no end."""
     if _terminates(value * 100):
-        return f"{exact_decimal(value * 100)}%"
+        return percent_text(value)
     return fraction(value)
 
 

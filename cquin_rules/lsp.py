@@ -41,6 +41,7 @@ from .model import (
     Threshold,
     ValueIs,
 )
+from .money import percent_text
 
 if TYPE_CHECKING:
     from lsprotocol import types
@@ -189,7 +190,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
     if item is None:
         lines = [f"**goal {goal.code}**: {goal.title}", ""]
         share = (
-            f"weight {_percent(goal.weight.value)}" if goal.weight is not None
+            f"weight {percent_text(goal.weight.value)}" if goal.weight is not None
             else f"value {_pounds(goal.value.value)}" if goal.value is not None else ""
         )
         domains = ", ".join(goal.domains.value) if goal.domains else ""
@@ -213,7 +214,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
         if item.is_gate:
             facts.append("gate")
     if item.weight is not None:
-        facts.append(f"weight {_percent(item.weight.value)}")
+        facts.append(f"weight {percent_text(item.weight.value)}")
     elif item.value is not None:
         facts.append(f"value {_pounds(item.value.value)}")
     facts.append(f"in goal {goal.code}: {goal.title}")
@@ -255,7 +256,7 @@ def rule_in_words(indicator: Indicator) -> str:
 
 def _row_in_words(row: Row, indicator: Indicator, single: bool) -> str:
     if isinstance(row.payout, FixedPay):
-        pays = f"pays {_percent(row.payout.share)}"
+        pays = f"pays {percent_text(row.payout.share)}"
     else:
         assert isinstance(row.payout, LinearPay)
         start = _threshold_words(row.payout.start, indicator)
@@ -288,7 +289,7 @@ def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
     value = resolve(threshold, baseline)
     if value is None or not written.startswith("baseline"):
         return written
-    number = _percent(value) if indicator.measure_kind == "percent" else _decimal(value)
+    number = percent_text(value) if indicator.measure_kind == "percent" else _decimal(value)
     return f"{written} ({number})"
 
 
@@ -319,10 +320,6 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
     return money
 
 
-def _percent(value: Fraction) -> str:
-    from .money import exact_decimal
-
-    return f"{exact_decimal(value * 100)}%"
 
 
 def _decimal(value: Fraction) -> str:

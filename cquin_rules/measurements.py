@@ -68,7 +68,7 @@ from .model import (
     Span,
     goal_indicators,
 )
-from .money import exact_decimal
+from .money import percent_text
 
 if TYPE_CHECKING:
     from .compile import CompiledScheme
@@ -666,7 +666,7 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
 def _number(number: Fraction, text: str, measure: Measure, name: str) -> MeasuredValue:
     if measure == "percent":
         raise BadInput("E603", f"a bare number {text} for the percentage {name}: is it "
-                       f"{text}% or {exact_percent(number)}?", PERCENT_HINT)
+                       f"{text}% or {percent_text(number)}?", PERCENT_HINT)
     if measure == "evidence":
         raise BadInput("E604", f"{name} is evidence, not a number", _kind_hint(measure))
     if number < 0:
@@ -690,7 +690,7 @@ def _checked(measured: MeasuredValue, measure: Measure, name: str) -> MeasuredVa
             raise BadInput("E604", f"{name} is measured as {_kind(measure)}, not a "
                            f"percentage", _kind_hint(measure))
         if measured.value < 0 or measured.value > 1:
-            raise BadInput("E605", f"{exact_percent(measured.value)} for {name} is outside "
+            raise BadInput("E605", f"{percent_text(measured.value)} for {name} is outside "
                            f"0%-100%")
         return measured
     return _number(measured.value, str(measured.value), measure, name)
@@ -750,8 +750,6 @@ def _kind_hint(measure: Measure) -> str:
     return "write achieved or not achieved (or yes / no)"
 
 
-def exact_percent(value: Fraction) -> str:
-    return f"{exact_decimal(value * 100)}%"
 
 
 def measurements_from_inputs(

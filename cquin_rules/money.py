@@ -95,6 +95,11 @@ def exact_decimal(value: Fraction, max_places: int = 6) -> str:
     return decimal_places(value, max_places)
 
 
+def percent_text(share: Fraction, max_places: int = 6) -> str:
+    """A fraction of one as people write a percent: 5/8 is `62.5%` (see exact_decimal)."""
+    return f"{exact_decimal(share * 100, max_places)}%"
+
+
 def earned_percent(earned: Fraction, available: Fraction) -> str:
     """Earned as a percentage of available, one decimal place, half up (`56.7`)."""
     if available == 0:

@@ -16,7 +16,7 @@ from attrs import frozen
 
 from .diagnostics import Diagnostic
 from .model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
-from .money import decimal_places, earned_percent, exact_decimal, money
+from .money import decimal_places, earned_percent, exact_decimal, money, percent_text
 
 
 def status_of(attainment: Fraction) -> Status:
@@ -59,7 +59,7 @@ class IndicatorResult:
         """The measurement as a person writes it: `68%`, `140/200`, `212`, `achieved`."""
         measured = self.measured
         if isinstance(measured, PercentValue):
-            return exact_decimal(measured.value * 100) + "%"
+            return percent_text(measured.value)
         if isinstance(measured, Ratio):
             return f"{measured.numerator}/{measured.denominator}"
         return self.value_text

@@ -6,7 +6,10 @@ Both the checker (which reasons over every possible measurement) and the evaluat
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from attrs import frozen
 
@@ -126,14 +129,15 @@ class CompiledRow:
         return self.pays if isinstance(self.pays, Fraction) else self.pays.at(value)
 
 
+#: The operator that decides each comparison of the language; it works alike on exact
+#: numbers (the evaluator, the checker) and on numpy columns (the batch evaluator).
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}
+
+
 def _compare(value: Fraction, comparison: Comparison, threshold: Fraction) -> bool:
-    if comparison == ">=":
-        return value >= threshold
-    if comparison == ">":
-        return value > threshold
-    if comparison == "<=":
-        return value <= threshold
-    return value < threshold
+    return bool(COMPARE[comparison](value, threshold))
 
 
 @frozen
