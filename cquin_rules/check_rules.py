@@ -23,6 +23,7 @@ from typing import Literal
 
 from attrs import frozen
 
+from .compile import quantity_text, threshold_text
 from .diagnostics import Diagnostic
 from .model import (
     NOWHERE,
@@ -56,24 +57,6 @@ def percent(share: Fraction) -> str:
 def measured(value: Fraction, measure: Measure) -> str:
     """A measurement as a commissioner writes it: `90%` for a percent, `250` for a number."""
     return percent(value) if measure == "percent" else exact_decimal(value, 4)
-
-
-def written(threshold: Threshold) -> str:
-    """A threshold expression as it was written."""
-    if isinstance(threshold, Fixed):
-        return _quantity(threshold.quantity.value, threshold.quantity.kind)
-    if threshold.operand is None or threshold.operator == "":
-        return "baseline"
-    operand = _quantity(threshold.operand.value, threshold.operand.kind)
-    return f"baseline {threshold.operator} {operand}"
-
-
-def _quantity(value: Fraction, kind: str) -> str:
-    if kind == "percent":
-        return percent(value)
-    if kind == "points":
-        return f"{exact_decimal(value * 100, 4)}pp"
-    return exact_decimal(value, 4)
 
 
 # ---- shape: does the rule fit its measure? -----------------------------------------
@@ -163,7 +146,7 @@ def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> l
             ))
         elif not _in_range(quantity.value, measure):
             found.append(Diagnostic(
-                "E402", f"the baseline of {label}, {_quantity(quantity.value, quantity.kind)}, "
+                "E402", f"the baseline of {label}, {quantity_text(quantity)}, "
                 f"is outside the range of {_a(measure)} measure", baseline.span,
             ))
     return found
@@ -228,10 +211,11 @@ def _check_threshold(
             )]
         if measure == "number" and kind != "number":
             return [Diagnostic(
-                "E408", f"{written(threshold)} is a percentage, but {label} measures a number",
+                "E408",
+                f"{threshold_text(threshold)} is a percentage, but {label} measures a number",
                 threshold.span,
                 "write a plain number, or give a baseline and write `baseline * "
-                f"{written(threshold)}`",
+                f"{threshold_text(threshold)}`",
             )]
     else:
         found = _check_baseline_arithmetic(indicator, threshold, label, measure)
@@ -246,7 +230,10 @@ def _check_threshold(
     if measure == "number":
         where = "below 0"
     said = measured(resolved, measure)
-    comes = said if isinstance(threshold, Fixed) else f"{written(threshold)}, which comes to {said}"
+    comes = (
+        said if isinstance(threshold, Fixed)
+        else f"{threshold_text(threshold)}, which comes to {said}"
+    )
     return [Diagnostic(
         "E402", f"the threshold {comes}, is {where}: no measurement of {label} can be there",
         threshold.span,
@@ -258,7 +245,7 @@ def _check_baseline_arithmetic(
 ) -> list[Diagnostic]:
     if indicator.baseline is None:
         return [Diagnostic(
-            "E407", f"{written(threshold)} uses the baseline, but {label} has none",
+            "E407", f"{threshold_text(threshold)} uses the baseline, but {label} has none",
             threshold.span, "add a `baseline` statement to the indicator",
         )]
     operand = threshold.operand
@@ -267,7 +254,7 @@ def _check_baseline_arithmetic(
     sign, shown = threshold.operator, exact_decimal(operand.value * 100, 4)
     if measure == "percent" and operand.kind == "percent":
         return [Diagnostic(
-            "E406", f"`{written(threshold)}` is ambiguous: {shown} percentage points, or "
+            "E406", f"`{threshold_text(threshold)}` is ambiguous: {shown} percentage points, or "
             f"{shown}% of the baseline?", threshold.span,
             f"write `baseline {sign} {shown}pp` for points, or `baseline * "
             f"{_relative(sign, operand.value)}` for a relative change",
@@ -275,14 +262,15 @@ def _check_baseline_arithmetic(
     if measure == "percent" and operand.kind == "number":
         number = exact_decimal(operand.value, 4)
         return [Diagnostic(
-            "E406", f"`{written(threshold)}` mixes a plain number with a percentage baseline",
+            "E406",
+            f"`{threshold_text(threshold)}` mixes a plain number with a percentage baseline",
             threshold.span,
             f"write `baseline {sign} {number}pp` for percentage points, or `baseline * …%` "
             "for a relative change",
         )]
     if measure == "number" and operand.kind == "percent":
         return [Diagnostic(
-            "E406", f"`{written(threshold)}` is ambiguous for a number measure: "
+            "E406", f"`{threshold_text(threshold)}` is ambiguous for a number measure: "
             f"{exact_decimal(operand.value, 4)}, or {shown}% of the baseline?", threshold.span,
             f"write a number (`baseline {sign} 12`), or `baseline * "
             f"{_relative(sign, operand.value)}`",
