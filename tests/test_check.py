@@ -714,3 +714,10 @@ def test_exact_analysis_agrees_with_brute_force(indicator: Indicator, direction:
     assert set(analysis.reached) == reached
     assert (analysis.best == 1) == full
     assert set(analysis.perverse) == perverse
+
+
+def test_a_threshold_is_quoted_exactly_as_written() -> None:
+    """Messages quote a threshold as written, every decimal place kept (not rounded)."""
+    (found,) = diagnose(one_indicator("measure number  pay 100% when value >= 62.12345%"))
+    assert found.code == "E408"
+    assert "62.12345%" in found.message
