@@ -20,6 +20,28 @@ import pytest
 CASES = Path(__file__).parent / "conformance"
 CASE_DIRS = sorted(path for path in CASES.iterdir() if (path / "expect.json").exists())
 
+# Cases whose feature has not landed yet, with the issue that builds it and the commands
+# that fail until then. The mark is strict: once the feature works, the xfail fails and
+# the entry goes.
+PENDING = {
+    "22-goal-combine-periods": ("issue 10: a goal's combine inside its periods", {"eval"}),
+    "23-E405-percent-default": ("issue 10: E405 when a percent pays more lower", {"check"}),
+    "24-deemed-achieved": ("issue 18: deemed achieved", {"check", "eval"}),
+    "25-scheme-gate": ("issue 18: scheme gates", {"check", "eval"}),
+    "26-commissioners": ("issue 18: money per commissioner", {"check", "eval"}),
+    "27-as-of": ("issue 13: evaluation as of a month", {"eval"}),
+}
+
+
+def cases(paths: list[Path], command: str) -> list[Any]:
+    """Parameters for pytest: a pending case carries a strict xfail naming its issue."""
+    params = []
+    for path in paths:
+        reason, commands = PENDING.get(path.name, ("", set()))
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if command in commands else []
+        params.append(pytest.param(path, id=path.name, marks=marks))
+    return params
+
 
 def cquin_command() -> list[str]:
     """The installed `cquin` script beside this Python, else `python -m cquin_rules`."""
@@ -47,7 +69,7 @@ def no_traceback(process: subprocess.CompletedProcess[str]) -> None:
     assert "internal error" not in process.stderr
 
 
-@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda path: path.name)
+@pytest.mark.parametrize("case", cases(CASE_DIRS, "check"))
 def test_check(case: Path) -> None:
     """`cquin check --format json` reports exactly the expected [code, line] pairs and exit."""
     expected = expectations(case).get("check")
@@ -63,7 +85,7 @@ def test_check(case: Path) -> None:
         assert found == sorted(expected["diagnostics"]), process.stdout
 
 
-@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda path: path.name)
+@pytest.mark.parametrize("case", cases(CASE_DIRS, "check"))
 def test_check_text(case: Path) -> None:
     """The text form names every expected diagnostic as path:line:column: CODE, with a caret."""
     expected = expectations(case).get("check")
@@ -83,6 +105,7 @@ def _eval_cases(key: str) -> list[Path]:
 
 
 def _check_eval(case: Path, expected: dict[str, Any], *extra: str) -> None:
+    extra = (*expectations(case).get("eval_args", []), *extra)
     process = run(case, "eval", "rulebook.cquin", "data.csv", "--format", "json", *extra)
     no_traceback(process)
     assert process.returncode == expected["exit"], process.stdout + process.stderr
@@ -106,6 +129,10 @@ def _check_eval(case: Path, expected: dict[str, Any], *extra: str) -> None:
     assert sum(int(goal["earned"].replace(".", "")) for goal in goals.values()) == int(
         document["earned"].replace(".", "")
     ), "goal lines add up to the total"
+    if "to_date" in expected:
+        assert document["to_date"] == expected["to_date"]
+    if "by_commissioner" in expected:
+        assert document["by_commissioner"] == expected["by_commissioner"]
     if "not_reported" in expected:
         found = sorted(
             [goal["code"], indicator["name"], indicator["period"]]
@@ -116,19 +143,19 @@ def _check_eval(case: Path, expected: dict[str, Any], *extra: str) -> None:
         assert found == sorted(expected["not_reported"])
 
 
-@pytest.mark.parametrize("case", _eval_cases("eval"), ids=lambda path: path.name)
+@pytest.mark.parametrize("case", cases(_eval_cases("eval"), "eval"))
 def test_eval(case: Path) -> None:
     """`cquin eval --format json` gives the hand-worked money, statuses and exit status."""
     _check_eval(case, expectations(case)["eval"])
 
 
-@pytest.mark.parametrize("case", _eval_cases("eval_strict"), ids=lambda path: path.name)
+@pytest.mark.parametrize("case", cases(_eval_cases("eval_strict"), "eval"))
 def test_eval_strict(case: Path) -> None:
     """`cquin eval --strict` treats missing measurements as errors."""
     _check_eval(case, expectations(case)["eval_strict"], "--strict")
 
 
-@pytest.mark.parametrize("case", _eval_cases("test"), ids=lambda path: path.name)
+@pytest.mark.parametrize("case", cases(_eval_cases("test"), "test"))
 def test_examples(case: Path) -> None:
     """`cquin test` passes or fails as expected, showing the expect's line, expected and actual."""
     expected = expectations(case)["test"]
