@@ -197,7 +197,7 @@ def stress_text(goals: int) -> str:
 def columns(compiled: Any, size: int, rng: np.random.Generator) -> dict[Any, Any]:
     """Random measurements for every indicator: basis points for percentages, whole
     numbers around the baseline for numbers, coin flips for evidence."""
-    from cquin_rules.batch import Scaled
+    from cquin_rules.engine.batch import Scaled
 
     found: dict[Any, Any] = {}
     for indicator in compiled.indicators():

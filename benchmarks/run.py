@@ -122,7 +122,7 @@ def cold_check(folder: Path, runs: int) -> None:
 def child_stress(goals: int, what: str) -> None:
     """In a child process: time Lark's parse alone, or the whole parse + check."""
     from cquin_rules.api import loads
-    from cquin_rules.parser import get_parser
+    from cquin_rules.syntax.parser import get_parser
 
     text = generate.stress_text(goals)
     parser = get_parser()
@@ -161,8 +161,8 @@ def stress(sizes: list[int]) -> None:
 
 def reference_measurements() -> tuple[Any, Any, dict[str, Any]]:
     import cquin_rules
-    from cquin_rules.compile import compile_scheme
-    from cquin_rules.measurements import Measurements
+    from cquin_rules.engine.measurements import Measurements
+    from cquin_rules.semantics.compile import compile_scheme
 
     rulebook = cquin_rules.loads(generate.reference_text(), "reference.cquin")
     compiled = compile_scheme(rulebook.scheme)
@@ -179,7 +179,7 @@ def reference_measurements() -> tuple[Any, Any, dict[str, Any]]:
 
 
 def scalar() -> None:
-    from cquin_rules.evaluate import evaluate
+    from cquin_rules.engine.evaluate import evaluate
 
     print("\n3. Scalar evaluation of one measurement set (compiled once)")
     compiled, measurements, by_name = reference_measurements()
@@ -200,9 +200,9 @@ def batch(size: int) -> None:
     import numpy as np
 
     import cquin_rules
-    from cquin_rules.batch import Scaled, evaluate_many
-    from cquin_rules.compile import compile_scheme
-    from cquin_rules.evaluate import evaluate
+    from cquin_rules.engine.batch import Scaled, evaluate_many
+    from cquin_rules.engine.evaluate import evaluate
+    from cquin_rules.semantics.compile import compile_scheme
 
     print(f"\n4. Batch evaluation of {size:,} measurement sets")
     compiled, _, _ = reference_measurements()
@@ -241,8 +241,8 @@ def batch(size: int) -> None:
 def _scalar_value(column: Any, row: int) -> Any:
     from fractions import Fraction
 
-    from cquin_rules.batch import Scaled
-    from cquin_rules.model import Evidence, NumberValue, PercentValue
+    from cquin_rules.engine.batch import Scaled
+    from cquin_rules.syntax.model import Evidence, NumberValue, PercentValue
 
     if isinstance(column, Scaled):
         return PercentValue(Fraction(int(column.values[row]), column.scale))
@@ -252,7 +252,7 @@ def _scalar_value(column: Any, row: int) -> Any:
 
 
 def _measurements(compiled: Any, one: dict[Any, list[Any]]) -> Any:
-    from cquin_rules.measurements import Measurement, Measurements
+    from cquin_rules.engine.measurements import Measurement, Measurements
 
     del compiled
     return Measurements(tuple((key, Measurement(values[0])) for key, values in one.items()))
@@ -264,7 +264,7 @@ def _measurements(compiled: Any, one: dict[Any, list[Any]]) -> Any:
 def forecasts(folder: Path, scenarios: int, large: int) -> None:
     import numpy as np
 
-    from cquin_rules.forecast import forecast, parse_estimates
+    from cquin_rules.tools.forecast import forecast, parse_estimates
 
     print(f"\n5. Forecast of the reference example ({scenarios:,} scenarios in-process; "
           f"{large:,} in a fresh process)")

@@ -8,6 +8,6 @@
 """
 
 from .api import Rulebook, load, loads, read_measurements
-from .diagnostics import CquinError, Diagnostic
+from .base.diagnostics import CquinError, Diagnostic
 
 __all__ = ["CquinError", "Diagnostic", "Rulebook", "load", "loads", "read_measurements"]

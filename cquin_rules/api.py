@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
-from .limits import Limits
-from .model import Scheme
+from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .base.limits import Limits
+from .syntax.model import Scheme
 
 if TYPE_CHECKING:
-    from .batch import BatchResult
-    from .examples import ExampleOutcome
-    from .explain import Explanation
-    from .frameworks import Framework
-    from .measurements import Measurements
-    from .result import Result
+    from .engine.batch import BatchResult
+    from .engine.measurements import Measurements
+    from .engine.result import Result
+    from .frameworks.framework import Framework
+    from .tools.examples import ExampleOutcome
+    from .tools.explain import Explanation
 
 
 
@@ -40,8 +40,8 @@ def read_source(
 ) -> tuple[Source | None, list[Diagnostic]]:
     """Read and decode a file (None and E003 when it is larger than the limit); OSError
     propagates (the CLI makes it exit 2)."""
-    from .limits import read_limited
-    from .parser import decode
+    from .base.limits import read_limited
+    from .syntax.parser import decode
 
     name = os.fspath(path)
     data, diagnostics = read_limited(name, limits)
@@ -83,8 +83,8 @@ class Rulebook:
         names, as `cquin check --framework` does: the command line wins. The model is
         frozen, so each answer is worked out once and kept (evaluating checks first).
         """
-        from .check import check
-        from .frameworks import check_against_framework
+        from .check.scheme import check
+        from .frameworks.framework import check_against_framework
 
         if framework not in self._checked:
             found = list(self.parse_diagnostics)
@@ -97,7 +97,7 @@ class Rulebook:
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""
-        from .frameworks import check_against_framework
+        from .frameworks.framework import check_against_framework
 
         if self.scheme.header.framework is None:
             return None
@@ -114,7 +114,7 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
-        from .evaluate import evaluate
+        from .engine.evaluate import evaluate
 
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
@@ -130,8 +130,8 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or a column does.
         """
-        from .batch import evaluate_many
-        from .compile import compile_scheme
+        from .engine.batch import evaluate_many
+        from .semantics.compile import compile_scheme
 
         self._require_clean()
         return evaluate_many(compile_scheme(self.scheme), columns, size=size)
@@ -143,7 +143,7 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
-        from .explain import explain
+        from .tools.explain import explain
 
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
@@ -152,7 +152,7 @@ class Rulebook:
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
-        from .examples import run_examples
+        from .tools.examples import run_examples
 
         self._require_clean()
         return run_examples(self.scheme, self.path)
@@ -167,7 +167,7 @@ def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> R
     """Parse rulebook text. Raises CquinError on syntax errors or a breached limit (E003;
     `limits` defaults to the environment's, see docs/limits.md); call `check()` for the
     rest."""
-    from .parser import parse
+    from .syntax.parser import parse
 
     scheme, diagnostics = parse(text, path, limits)
     if scheme is None or any(d.code in ("E001", "E002", "E003") for d in diagnostics):
@@ -184,10 +184,10 @@ def diagnose(
     server publishes them, so an editor and the command line never disagree. `framework`
     overrides the header's, as `--framework` does. A framework file is checked as one.
     """
-    from .parser import start_for
+    from .syntax.parser import start_for
 
     if start_for(text) == "framework_file":
-        from .frameworks import parse_framework
+        from .frameworks.framework import parse_framework
 
         return sorted(parse_framework(text, path)[1], key=sort_key)
     try:
@@ -219,7 +219,7 @@ def read_measurements(
 ) -> Measurements:
     """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row,
     or the limit (file size, rows, digits) the file breaks (E003)."""
-    from .measurements import read_measurements as read
+    from .engine.measurements import read_measurements as read
 
     measurements, diagnostics = read(os.fspath(path), rulebook.scheme,
                                      limits=limits or rulebook.limits)

@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,7 +123,7 @@ def _evaluated(book: Any, measurements: str, *, strict: bool = False) -> Any:
 @click.version_option(package_name="cquin-rules")
 def main() -> None:
     """CQUIN rulebooks: check them, evaluate them against measurements, run their examples."""
-    from .limits import Limits
+    from .base.limits import Limits
 
     try:
         Limits.from_environment()
@@ -178,7 +178,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
 
 def _text_of(path: str) -> str | None:
     """The text of a file a diagnostic is about (a framework file), for its caret line."""
-    from .limits import Limits
+    from .base.limits import Limits
 
     try:
         if os.path.getsize(path) > Limits.from_environment().max_file_size:
@@ -193,7 +193,7 @@ def _text_of(path: str) -> str | None:
 @guarded
 def frameworks() -> None:
     """List the built-in frameworks with their key figures."""
-    from .frameworks import frameworks_table
+    from .frameworks.framework import frameworks_table
 
     click.echo(frameworks_table(), nl=False)
 
@@ -209,7 +209,7 @@ def frameworks() -> None:
 @guarded
 def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
-    from .formatter import format_file
+    from .syntax.formatter import format_file
 
     would_change: list[str] = []
     broken = False
@@ -257,7 +257,7 @@ def evaluate(
     result = _evaluated(_load_clean(rulebook), measurements, strict=strict)
     text = render(result, output_format)
     if output:
-        from .files import write_atomically
+        from .base.files import write_atomically
 
         try:
             write_atomically(output, text)
@@ -305,7 +305,7 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
     """The payment schedule: money on account, earned to date and the balancing payment."""
     from pathlib import Path
 
-    from .schedule import payment_schedule, render_table, schedule_terms
+    from .tools.schedule import payment_schedule, render_table, schedule_terms
 
     book = _load_clean(rulebook)
     on_account, months, found = schedule_terms(book.scheme, Path(book.path).parent, book.path)
@@ -385,14 +385,14 @@ def export_xlsx(rulebook: str, out: str) -> None:
         IllegalCharacterError,
     )
 
-    from .files import write_atomically
-    from .spreadsheet import export_workbook, workbook_bytes
+    from .base.files import write_atomically
+    from .tools.spreadsheet import export_workbook, workbook_bytes
 
     book = _load_clean(rulebook)
     try:
         workbook, warnings = export_workbook(book.scheme, book.source.text)
     except IllegalCharacterError as error:
-        from .parser import character_name
+        from .syntax.parser import character_name
 
         found = next((c for c in str(error) if ord(c) < 32 and c not in "\t\n\r"), "\x00")
         raise InputError(f"cquin: cannot export {rulebook}: a text in it holds "
@@ -414,8 +414,8 @@ def import_xlsx(workbook: str, out: str) -> None:
     """Read the CQUIN spreadsheet template back into a rulebook (checked before it is written)."""
     from pathlib import Path
 
-    from .files import write_atomically
-    from .spreadsheet import import_workbook
+    from .base.files import write_atomically
+    from .tools.spreadsheet import import_workbook
 
     try:
         text, found = import_workbook(workbook, base_dir=Path(out).resolve().parent)
@@ -452,9 +452,9 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     import secrets
     import time
 
-    from .compile import compile_scheme
-    from .forecast import forecast as run_forecast
-    from .forecast import read_estimates
+    from .semantics.compile import compile_scheme
+    from .tools.forecast import forecast as run_forecast
+    from .tools.forecast import read_estimates
 
     book = _load_clean(rulebook)
     compiled = compile_scheme(book.scheme)

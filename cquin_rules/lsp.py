@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from .diagnostics import CquinError, Diagnostic, has_errors
-from .model import (
+from .base.diagnostics import CquinError, Diagnostic, has_errors
+from .base.span import Span
+from .semantics.money import percent_text
+from .syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     PERIOD_NAMES,
@@ -37,11 +39,9 @@ from .model import (
     Reported,
     Row,
     Scheme,
-    Span,
     Threshold,
     ValueIs,
 )
-from .money import percent_text
 
 if TYPE_CHECKING:
     from lsprotocol import types
@@ -222,7 +222,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
     if money is not None:
         lines += ["", f"Available: **{_pounds(money)}**"]
     if isinstance(item, Indicator) and item.pay is not None:
-        from .compile import rule_text
+        from .semantics.compile import rule_text
 
         lines += ["", f"Rule (line {item.pay.span.line}): `{rule_text(item.pay)}`", "",
                   rule_in_words(item)]
@@ -230,7 +230,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
 
 
 def _rule_summary(indicator: Indicator) -> str:
-    from .compile import rule_text
+    from .semantics.compile import rule_text
 
     return f"`{rule_text(indicator.pay)}`" if indicator.pay else "no rule"
 
@@ -281,8 +281,8 @@ def _row_in_words(row: Row, indicator: Indicator, single: bool) -> str:
 
 
 def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
-    from .compile import threshold_text
-    from .rules import resolve
+    from .semantics.compile import threshold_text
+    from .semantics.rules import resolve
 
     written = threshold_text(threshold)
     baseline = indicator.baseline.value if indicator.baseline else None
@@ -295,7 +295,7 @@ def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
 
 def _money(scheme: Scheme, target: Target) -> Fraction | None:
     """The goal's available money, or the share of it an item carries."""
-    from .compile import CompiledItem, CompiledPart, compile_scheme
+    from .semantics.compile import CompiledItem, CompiledPart, compile_scheme
 
     compiled = compile_scheme(scheme).goal(target.goal.code)
     if compiled is None:
@@ -323,13 +323,13 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
 
 
 def _decimal(value: Fraction) -> str:
-    from .money import exact_decimal
+    from .semantics.money import exact_decimal
 
     return exact_decimal(value)
 
 
 def _pounds(value: Fraction) -> str:
-    from .money import pounds
+    from .semantics.money import pounds
 
     return pounds(value)
 
@@ -373,7 +373,7 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .parser import keywords_at
+    from .syntax.parser import keywords_at
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
@@ -402,7 +402,7 @@ def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:
 
 
 def _frameworks() -> list[Suggestion]:
-    from .frameworks import builtin_frameworks
+    from .frameworks.framework import builtin_frameworks
 
     return [Suggestion(f.name, "framework", f.title) for f in builtin_frameworks()]
 
@@ -429,7 +429,7 @@ class Analysis:
 
 def formatted(text: str, path: str) -> str | None:
     """The document as `cquin fmt` writes it; None when it does not parse."""
-    from .formatter import format_text, start_for
+    from .syntax.formatter import format_text, start_for
 
     result, _ = format_text(text, path, start=start_for(text))
     if result is not None and "\r\n" in text:

@@ -17,8 +17,8 @@ except ImportError:
 
 with instrumented:
     from cquin_rules.api import load
-    from cquin_rules.evaluate import evaluate
-    from cquin_rules.measurements import parse_measurements
+    from cquin_rules.engine.evaluate import evaluate
+    from cquin_rules.engine.measurements import parse_measurements
     from cquin_rules.reports import render
 
 SCHEME = load(_harness.ROOT / "rulebooks" / "northshire-2018-19" / "rulebook.cquin").scheme

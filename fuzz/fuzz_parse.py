@@ -16,9 +16,9 @@ except ImportError:  # _harness.run says how to install it
 
 with instrumented:
     from cquin_rules.api import diagnose
-    from cquin_rules.formatter import format_text
-    from cquin_rules.frameworks import parse_framework
-    from cquin_rules.parser import decode
+    from cquin_rules.frameworks.framework import parse_framework
+    from cquin_rules.syntax.formatter import format_text
+    from cquin_rules.syntax.parser import decode
 
 
 def test_one(data: bytes) -> None:
@@ -34,4 +34,4 @@ def test_one(data: bytes) -> None:
 
 if __name__ == "__main__":
     _harness.run(test_one, ("rulebooks/*/*.cquin", "tests/conformance/*/rulebook.cquin",
-                            "cquin_rules/builtin_frameworks/*.cquin"))
+                            "cquin_rules/frameworks/builtin/*.cquin"))

@@ -21,7 +21,7 @@ except ImportError:
 
 with instrumented:
     from cquin_rules.api import load
-    from cquin_rules.spreadsheet import export_workbook, import_workbook, workbook_bytes
+    from cquin_rules.tools.spreadsheet import export_workbook, import_workbook, workbook_bytes
 
 
 def test_one(data: bytes) -> None:

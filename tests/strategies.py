@@ -14,7 +14,8 @@ from typing import Literal, TypeVar
 
 from hypothesis import strategies as st
 
-from cquin_rules.model import (
+from cquin_rules.semantics.rules import Linear, compile_rule
+from cquin_rules.syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     REPORTING_FREQUENCIES,
@@ -61,7 +62,6 @@ from cquin_rules.model import (
     ValueIs,
     goal_indicators,
 )
-from cquin_rules.rules import Linear, compile_rule
 
 T = TypeVar("T")
 Key = tuple[str, tuple[str, ...], str]

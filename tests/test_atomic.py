@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cquin_rules.base.files import write_atomically
 from cquin_rules.cli import main
-from cquin_rules.files import write_atomically
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"
@@ -51,7 +51,7 @@ def test_a_killed_writer_leaves_the_old_file_whole(tmp_path: Path) -> None:
     child = textwrap.dedent(
         """
         import io, os, sys, time
-        from cquin_rules import files
+        from cquin_rules.base import files
 
         real_fdopen = os.fdopen
 

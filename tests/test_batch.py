@@ -10,18 +10,26 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import case_params, evaluated_cases
 from hypothesis import given, note
 from hypothesis import strategies as st
 from strategies import Key, indicator_keys, measurements_for, schemes
 
 import cquin_rules
-from cquin_rules.batch import Counts, Scaled, evaluate_many
-from cquin_rules.compile import CompiledScheme, compile_scheme
-from cquin_rules.diagnostics import CquinError
-from cquin_rules.evaluate import evaluate
-from cquin_rules.measurements import Measurement, Measurements, read_measurements
-from cquin_rules.model import Evidence, MeasuredValue, NumberValue, PercentValue, Ratio, Scheme
-from cquin_rules.printer import print_scheme
+from cquin_rules.base.diagnostics import CquinError
+from cquin_rules.engine.batch import Counts, Scaled, evaluate_many
+from cquin_rules.engine.evaluate import evaluate
+from cquin_rules.engine.measurements import Measurement, Measurements, read_measurements
+from cquin_rules.semantics.compile import CompiledScheme, compile_scheme
+from cquin_rules.syntax.model import (
+    Evidence,
+    MeasuredValue,
+    NumberValue,
+    PercentValue,
+    Ratio,
+    Scheme,
+)
+from cquin_rules.syntax.printer import print_scheme
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -183,14 +191,7 @@ def test_missing_column_pays_nothing() -> None:
     assert list(batch.goal("CMA")) == [0, 0]
 
 
-EVAL_CASES = sorted(
-    path for path in CONFORMANCE.iterdir()
-    if (path / "data.csv").exists()
-    and json.loads((path / "expect.json").read_text("utf-8")).get("eval", {}).get("exit") == 0
-)
-
-
-@pytest.mark.parametrize("case", EVAL_CASES, ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_params(evaluated_cases(), "batch"))
 def test_conformance_cases_through_batch(case: Path) -> None:
     """Every conformance case that evaluates gives its expected goal money and total when
     its measurements go through the batch evaluator as a one-set column each."""
@@ -285,7 +286,7 @@ fractions = st.fractions(min_value=0, max_value=1, max_denominator=10**6)
 @given(st.lists(st.tuples(fractions, fractions), max_size=6))
 def test_weighted_sum_is_the_fraction_sum(weighed: list[tuple[Fraction, Fraction]]) -> None:
     """evaluate's integer weighted sum equals Σ weight × attainment in Fractions."""
-    from cquin_rules.evaluate import _weighted_sum
+    from cquin_rules.engine.evaluate import _weighted_sum
 
     assert _weighted_sum(weighed) == sum((w * a for w, a in weighed), Fraction(0))
 
@@ -293,7 +294,7 @@ def test_weighted_sum_is_the_fraction_sum(weighed: list[tuple[Fraction, Fraction
 @given(fractions, st.integers(0, 10**12).map(lambda p: Fraction(p, 100)))
 def test_earned_is_round_half_up(attainment: Fraction, available: Fraction) -> None:
     """evaluate's integer rounding of attainment × available is money.round_half_up."""
-    from cquin_rules.evaluate import _earned
-    from cquin_rules.money import round_half_up
+    from cquin_rules.engine.evaluate import _earned
+    from cquin_rules.semantics.money import round_half_up
 
     assert _earned(attainment, available) == round_half_up(attainment * available)

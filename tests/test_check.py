@@ -8,13 +8,15 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from helpers import case_params, conformance_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cquin_rules.check import check
-from cquin_rules.check_rules import analyse
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.model import (
+from cquin_rules.base.diagnostics import Diagnostic
+from cquin_rules.check.pay_rules import analyse
+from cquin_rules.check.scheme import check
+from cquin_rules.semantics.rules import CompiledRule, Observation, compile_rule
+from cquin_rules.syntax.model import (
     DenominatorBelow,
     Direction,
     Fixed,
@@ -30,8 +32,7 @@ from cquin_rules.model import (
     Row,
     ValueIs,
 )
-from cquin_rules.parser import parse
-from cquin_rules.rules import CompiledRule, Observation, compile_rule
+from cquin_rules.syntax.parser import parse
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 
@@ -79,11 +80,7 @@ goal A "Only" {{
 # ---- conformance and the spec example -------------------------------------------------
 
 
-def conformance_cases() -> list[Path]:
-    return sorted(p for p in CONFORMANCE.iterdir() if (p / "expect.json").exists())
-
-
-@pytest.mark.parametrize("case", conformance_cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_params(conformance_cases(), "check"))
 def test_conformance_check(case: Path) -> None:
     """Each conformance case that needs no framework gives exactly its [code, line] list."""
     expected = json.loads((case / "expect.json").read_text(encoding="utf-8"))

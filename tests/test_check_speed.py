@@ -7,11 +7,11 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cquin_rules.check import check
-from cquin_rules.check_rules import analyse, reference_analysis
-from cquin_rules.model import Comparison, Direction, Measure
-from cquin_rules.parser import parse
-from cquin_rules.rules import CompiledRow, CompiledRule, Linear
+from cquin_rules.check.pay_rules import analyse, reference_analysis
+from cquin_rules.check.scheme import check
+from cquin_rules.semantics.rules import CompiledRow, CompiledRule, Linear
+from cquin_rules.syntax.model import Comparison, Direction, Measure
+from cquin_rules.syntax.parser import parse
 
 #: Thresholds and line ends with awkward denominators, some outside every range.
 VALUES = st.sampled_from([

@@ -16,32 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import CONFORMANCE, SHARED, case_params, conformance_cases, expectations
 
-CASES = Path(__file__).parent / "conformance"
-CASE_DIRS = sorted(path for path in CASES.iterdir() if (path / "expect.json").exists())
-
-# Cases whose feature has not landed yet, with the issue that builds it and the commands
-# that fail until then. The mark is strict: once the feature works, the xfail fails and
-# the entry goes.
-PENDING = {
-    "22-goal-combine-periods": ("issue 10: a goal's combine inside its periods", {"eval"}),
-    "23-E405-percent-default": ("issue 10: E405 when a percent pays more lower", {"check"}),
-    "24-deemed-achieved": ("issue 18: deemed achieved", {"check", "eval"}),
-    "25-scheme-gate": ("issue 18: scheme gates", {"check", "eval"}),
-    "26-commissioners": ("issue 18: money per commissioner", {"check", "eval"}),
-    "27-as-of": ("issue 13: evaluation as of a month", {"eval"}),
-}
-
-
-def cases(paths: list[Path], command: str) -> list[Any]:
-    """Parameters for pytest: a pending case carries a strict xfail naming its issue."""
-    params = []
-    for path in paths:
-        reason, commands = PENDING.get(path.name, ("", set()))
-        marks = [pytest.mark.xfail(reason=reason, strict=True)] if command in commands else []
-        params.append(pytest.param(path, id=path.name, marks=marks))
-    return params
-
+CASES = CONFORMANCE
+CASE_DIRS = conformance_cases()
 
 def cquin_command() -> list[str]:
     """The installed `cquin` script beside this Python, else `python -m cquin_rules`."""
@@ -60,16 +38,13 @@ def run(case: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def expectations(case: Path) -> dict[str, Any]:
-    return dict(json.loads((case / "expect.json").read_text(encoding="utf-8")))
-
 
 def no_traceback(process: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in process.stderr + process.stdout
     assert "internal error" not in process.stderr
 
 
-@pytest.mark.parametrize("case", cases(CASE_DIRS, "check"))
+@pytest.mark.parametrize("case", case_params(CASE_DIRS, "conformance.check"))
 def test_check(case: Path) -> None:
     """`cquin check --format json` reports exactly the expected [code, line] pairs and exit."""
     expected = expectations(case).get("check")
@@ -85,7 +60,7 @@ def test_check(case: Path) -> None:
         assert found == sorted(expected["diagnostics"]), process.stdout
 
 
-@pytest.mark.parametrize("case", cases(CASE_DIRS, "check"))
+@pytest.mark.parametrize("case", case_params(CASE_DIRS, "conformance.check"))
 def test_check_text(case: Path) -> None:
     """The text form names every expected diagnostic as path:line:column: CODE, with a caret."""
     expected = expectations(case).get("check")
@@ -143,19 +118,19 @@ def _check_eval(case: Path, expected: dict[str, Any], *extra: str) -> None:
         assert found == sorted(expected["not_reported"])
 
 
-@pytest.mark.parametrize("case", cases(_eval_cases("eval"), "eval"))
+@pytest.mark.parametrize("case", case_params(_eval_cases("eval"), "conformance.eval"))
 def test_eval(case: Path) -> None:
     """`cquin eval --format json` gives the hand-worked money, statuses and exit status."""
     _check_eval(case, expectations(case)["eval"])
 
 
-@pytest.mark.parametrize("case", cases(_eval_cases("eval_strict"), "eval"))
+@pytest.mark.parametrize("case", case_params(_eval_cases("eval_strict"), "conformance.eval"))
 def test_eval_strict(case: Path) -> None:
     """`cquin eval --strict` treats missing measurements as errors."""
     _check_eval(case, expectations(case)["eval_strict"], "--strict")
 
 
-@pytest.mark.parametrize("case", cases(_eval_cases("test"), "test"))
+@pytest.mark.parametrize("case", case_params(_eval_cases("test"), "conformance.test"))
 def test_examples(case: Path) -> None:
     """`cquin test` passes or fails as expected, showing the expect's line, expected and actual."""
     expected = expectations(case)["test"]
@@ -171,7 +146,7 @@ def test_examples(case: Path) -> None:
 
 def test_copy_follows_shared_set() -> None:
     """The project's copy of the conformance cases holds every shared case, unchanged."""
-    shared = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+    shared = SHARED / "conformance"
     if not shared.is_dir():
         pytest.skip("../shared/conformance is not beside this checkout")
     for path in shared.rglob("*"):

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import CONFORMANCE, case_params, evaluated_cases
 
-from cquin_rules.compile import compile_scheme, goal_rule_text, rule_text
-from cquin_rules.diagnostics import CquinError
-from cquin_rules.evaluate import evaluate
-from cquin_rules.measurements import Measurements, parse_measurements, read_measurements
-from cquin_rules.model import (
+from cquin_rules.base.diagnostics import CquinError
+from cquin_rules.engine.evaluate import evaluate
+from cquin_rules.engine.measurements import Measurements, parse_measurements, read_measurements
+from cquin_rules.engine.result import Result
+from cquin_rules.semantics.compile import compile_scheme, goal_rule_text, rule_text
+from cquin_rules.syntax.model import (
     Achieved,
     Baseline,
     Combine,
@@ -35,16 +37,7 @@ from cquin_rules.model import (
     ShareOfContract,
     ValueIs,
 )
-from cquin_rules.parser import parse
-from cquin_rules.result import Result
-
-CASES = Path(__file__).parent / "conformance"
-MONEY_CASES = sorted(
-    path for path in CASES.iterdir() if (path / "data.csv").exists()
-    and json.loads((path / "expect.json").read_text(encoding="utf-8")).get("eval", {})
-    .get("exit") == 0
-)
-
+from cquin_rules.syntax.parser import parse
 
 # ---- building models directly ----------------------------------------------------------
 
@@ -123,7 +116,7 @@ def evaluate_case(case: Path, *, strict: bool = False) -> Result:
     return evaluate(parsed, data, strict=strict)
 
 
-@pytest.mark.parametrize("case", MONEY_CASES, ids=lambda path: path.name)
+@pytest.mark.parametrize("case", case_params(evaluated_cases(), "evaluate"))
 def test_conformance_money_from_text(case: Path) -> None:
     """Every conformance case with data gives exactly its hand-worked money and statuses."""
     expected = json.loads((case / "expect.json").read_text(encoding="utf-8"))["eval"]
@@ -143,7 +136,7 @@ def test_conformance_money_from_text(case: Path) -> None:
 def test_case_04_strict_names_the_missing_measurement() -> None:
     """With strict, case 04's missing SOC.shared Q3 is E610 'no measurement for SOC.shared Q3'."""
     with pytest.raises(CquinError) as raised:
-        evaluate_case(CASES / "04-quarterly-milestones", strict=True)
+        evaluate_case(CONFORMANCE / "04-quarterly-milestones", strict=True)
     assert [(d.code, d.message) for d in raised.value.diagnostics] == [
         ("E610", "no measurement for SOC.shared Q3")
     ]
@@ -152,7 +145,7 @@ def test_case_04_strict_names_the_missing_measurement() -> None:
 
 def test_case_04_period_statuses() -> None:
     """A goal with period blocks reports each period's status, Q3 not reported."""
-    result = evaluate_case(CASES / "04-quarterly-milestones")
+    result = evaluate_case(CONFORMANCE / "04-quarterly-milestones")
     soc = result.to_dict()["goals"][0]
     assert soc["periods"] == {"Q1": "met", "Q2": "partially met", "Q3": "not reported",
                               "Q4": "partially met"}
@@ -431,7 +424,7 @@ def test_evaluate_accepts_a_mapping_and_a_compiled_scheme() -> None:
 
 def spec_example_result() -> Result:
     """The section 1 example as the spec numbers it (the first line is the scheme line)."""
-    case = CASES / "01-spec-example"
+    case = CONFORMANCE / "01-spec-example"
     text = (case / "rulebook.cquin").read_text(encoding="utf-8")
     assert text.startswith("# ")
     text = text.split("\n", 1)[1]
@@ -488,7 +481,7 @@ def test_section_12_rules_values_and_periods() -> None:
 
 def test_json_is_deterministic() -> None:
     """The same inputs, in any row order, give byte-identical JSON."""
-    case = CASES / "01-spec-example"
+    case = CONFORMANCE / "01-spec-example"
     parsed, _ = parse((case / "rulebook.cquin").read_text(encoding="utf-8"))
     assert parsed is not None
     rows = (case / "data.csv").read_text(encoding="utf-8").splitlines()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cquin_rules.examples import ExampleOutcome, run_examples
-from cquin_rules.parser import parse
+from cquin_rules.syntax.parser import parse
+from cquin_rules.tools.examples import ExampleOutcome, run_examples
 
 CASES = Path(__file__).parent / "conformance"
 

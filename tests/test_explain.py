@@ -10,22 +10,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import case_params, evaluated_cases
 
 import cquin_rules
 from cquin_rules.api import Rulebook
+from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.cli import main
-from cquin_rules.diagnostics import CquinError
-from cquin_rules.explain import Explanation, GoalTrace, explain
+from cquin_rules.tools.explain import Explanation, GoalTrace, explain
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = sorted(path.parent for path in (ROOT / "rulebooks").glob("*/rulebook.cquin"))
-CASES = sorted(
-    path.parent
-    for path in (ROOT / "tests" / "conformance").glob("*/data.csv")
-    if json.loads((path.parent / "expect.json").read_text()).get("eval", {}).get("exit") == 0
+ALL = [pytest.param(folder, id=f"rulebooks/{folder.name}") for folder in FOLDERS] + case_params(
+    evaluated_cases(), "explain"
 )
-ALL = FOLDERS + CASES
-IDS = [f"{folder.parent.name}/{folder.name}" for folder in ALL]
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"
 
 
@@ -49,7 +46,7 @@ def small_rulebook(body: str, header: str = "cquin value £1,000,000") -> Rulebo
     )
 
 
-@pytest.mark.parametrize("folder", ALL, ids=IDS)
+@pytest.mark.parametrize("folder", ALL)
 def test_trace_money_equals_evaluation(folder: Path) -> None:
     """Every goal's attainment and earned money in the trace are evaluate()'s exactly."""
     rulebook, trace = loaded(folder)
@@ -106,7 +103,7 @@ def recompute_items(items: list[dict[str, Any]], combine: dict[str, Any]) -> Non
             assert Fraction(item["attainment"]) == 0 and item["status"] == "not reported"
 
 
-@pytest.mark.parametrize("folder", ALL, ids=IDS)
+@pytest.mark.parametrize("folder", ALL)
 def test_json_trace_recomputes_to_the_penny(folder: Path) -> None:
     """Redoing the arithmetic from the numbers printed in the JSON trace gives the same pennies."""
     process = CliRunner().invoke(

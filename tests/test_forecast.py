@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import cquin_rules
 from cquin_rules.cli import main
-from cquin_rules.compile import CompiledScheme, compile_scheme
-from cquin_rules.forecast import (
+from cquin_rules.semantics.compile import CompiledScheme, compile_scheme
+from cquin_rules.tools.forecast import (
     Estimate,
     _sample,
     _Tally,

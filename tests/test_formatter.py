@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from lark import Token, Tree
 from strategies import schemes
 
-from cquin_rules.formatter import (
+from cquin_rules.syntax.formatter import (
     format_file,
     format_text,
     layout_tree,
@@ -26,8 +26,8 @@ from cquin_rules.formatter import (
     unified_diff,
     write_atomically,
 )
-from cquin_rules.parser import parse, parse_tree
-from cquin_rules.printer import print_scheme
+from cquin_rules.syntax.parser import parse, parse_tree
+from cquin_rules.syntax.printer import print_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from cquin_rules.check import check
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.framework_check import ALL_OR_NOTHING_HINT
-from cquin_rules.frameworks import (
+from cquin_rules.base.diagnostics import Diagnostic
+from cquin_rules.check.scheme import check
+from cquin_rules.frameworks.compliance import ALL_OR_NOTHING_HINT
+from cquin_rules.frameworks.framework import (
     Framework,
     builtin_frameworks,
     check_against_framework,
@@ -28,9 +28,9 @@ from cquin_rules.frameworks import (
     parse_framework,
     percent,
 )
-from cquin_rules.model import Scheme
-from cquin_rules.money import pounds
-from cquin_rules.parser import parse
+from cquin_rules.semantics.money import pounds
+from cquin_rules.syntax.model import Scheme
+from cquin_rules.syntax.parser import parse
 
 HERE = Path(__file__).parent
 CASES = HERE / "framework_cases"
@@ -147,7 +147,7 @@ def test_framework_case_through_the_command(case: Path) -> None:
 
 def test_builtins_are_package_data_one_per_year() -> None:
     """Each built-in is a .cquin file in the package, named as its file, citing its source."""
-    folder = files("cquin_rules").joinpath("builtin_frameworks")
+    folder = files("cquin_rules").joinpath("frameworks").joinpath("builtin")
     shipped = sorted(r.name for r in folder.iterdir() if r.name.endswith(".cquin"))
     assert shipped == [f"{name}.cquin" for name in BUILTIN_NAMES]
     assert [f.name for f in builtin_frameworks()] == BUILTIN_NAMES

@@ -26,14 +26,14 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from cquin_rules.api import diagnose, loads
+from cquin_rules.base.diagnostics import CquinError, Diagnostic, has_errors
 from cquin_rules.cli import main
-from cquin_rules.diagnostics import CquinError, Diagnostic, has_errors
-from cquin_rules.evaluate import evaluate
-from cquin_rules.formatter import format_text
-from cquin_rules.frameworks import parse_framework
-from cquin_rules.measurements import parse_measurements
-from cquin_rules.parser import decode
+from cquin_rules.engine.evaluate import evaluate
+from cquin_rules.engine.measurements import parse_measurements
+from cquin_rules.frameworks.framework import parse_framework
 from cquin_rules.reports import render
+from cquin_rules.syntax.formatter import format_text
+from cquin_rules.syntax.parser import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"

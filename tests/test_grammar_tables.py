@@ -13,9 +13,9 @@ import lark
 import pytest
 from lark import Lark, Token, Tree
 
-import cquin_rules.parser as parser_module
-from cquin_rules import grammar_tables
-from cquin_rules.parser import get_parser, parse_tree, start_for
+import cquin_rules.syntax.parser as parser_module
+from cquin_rules.syntax import grammar_tables
+from cquin_rules.syntax.parser import get_parser, parse_tree, start_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cquin_rules"
@@ -64,10 +64,10 @@ def shipped() -> dict[str, Any]:
 
 def test_tables_match_the_grammar() -> None:
     """The tables were built from grammar/cquin.lark as it is now: after editing the
-    grammar, run `python -m cquin_rules.grammar_tables`."""
+    grammar, run `python -m cquin_rules.syntax.grammar_tables`."""
     grammar = GRAMMAR.read_text("utf-8")
     assert shipped()["grammar_sha256"] == grammar_tables.grammar_hash(grammar), (
-        "grammar/cquin.lark changed: run `python -m cquin_rules.grammar_tables`"
+        "grammar/cquin.lark changed: run `python -m cquin_rules.syntax.grammar_tables`"
     )
     assert parser_module.grammar_text() == grammar
 

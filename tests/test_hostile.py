@@ -23,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 
 from cquin_rules.api import diagnose, load, loads
+from cquin_rules.base.diagnostics import CquinError, Diagnostic
+from cquin_rules.base.limits import ENVIRONMENT, Limits, digit_count
 from cquin_rules.cli import main
-from cquin_rules.diagnostics import CquinError, Diagnostic
-from cquin_rules.limits import ENVIRONMENT, Limits, digit_count
-from cquin_rules.measurements import parse_measurements
+from cquin_rules.engine.measurements import parse_measurements
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"

@@ -20,8 +20,8 @@ import pytest
 
 from cquin_rules import lsp
 from cquin_rules.api import diagnose, loads
-from cquin_rules.formatter import format_text
-from cquin_rules.model import Indicator
+from cquin_rules.syntax.formatter import format_text
+from cquin_rules.syntax.model import Indicator
 
 ROOT = Path(__file__).resolve().parent.parent
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19" / "rulebook.cquin"
@@ -338,8 +338,8 @@ def test_check_command_and_server_share_one_diagnose(monkeypatch: pytest.MonkeyP
     from click.testing import CliRunner
 
     from cquin_rules import api
+    from cquin_rules.base.diagnostics import Diagnostic
     from cquin_rules.cli import main
-    from cquin_rules.diagnostics import Diagnostic
 
     marker = Diagnostic("W599", "from diagnose", path=str(tmp_path / "r.cquin"))
     monkeypatch.setattr(api, "diagnose", lambda *args, **kwargs: [marker])
@@ -354,8 +354,8 @@ def test_ranges_severities_and_other_files() -> None:
     from lsprotocol import types
     from pygls.workspace import TextDocument
 
-    from cquin_rules.diagnostics import Diagnostic
-    from cquin_rules.model import Span
+    from cquin_rules.base.diagnostics import Diagnostic
+    from cquin_rules.base.span import Span
 
     document = TextDocument("file:///r.cquin", "ab £ cd\nsecond line\n")
     warning = lsp.to_lsp(Diagnostic("W501", "w", Span(1, 4, 1, 8), path="r.cquin"), document,

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.measurements import (
+from cquin_rules.base.diagnostics import Diagnostic
+from cquin_rules.engine.measurements import (
     Measurement,
     Measurements,
     Origin,
     parse_measurements,
     read_measurements,
 )
-from cquin_rules.model import Evidence, NumberValue, PercentValue, Ratio, Scheme
-from cquin_rules.parser import parse
+from cquin_rules.syntax.model import Evidence, NumberValue, PercentValue, Ratio, Scheme
+from cquin_rules.syntax.parser import parse
 
 CASES = Path(__file__).parent / "conformance"
 

@@ -7,17 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import CONFORMANCE, case_params, conformance_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.parser import decode, get_parser, parse, parse_tree
+from cquin_rules.base.diagnostics import Diagnostic
+from cquin_rules.syntax.parser import decode, get_parser, parse, parse_tree
 
 HERE = Path(__file__).parent
-CONFORMANCE = HERE / "conformance"
-if not CONFORMANCE.is_dir():
-    CONFORMANCE = Path("/work/shared/conformance")
-CASES = sorted(CONFORMANCE.glob("*/rulebook.cquin"))
+CASES = case_params(conformance_cases(), "parse")
 SPEC_EXAMPLE = (CONFORMANCE / "01-spec-example" / "rulebook.cquin").read_text("utf-8")
 
 HEADER = 'scheme "S" {\n  cquin value £500,000\n}\n'
@@ -48,11 +46,12 @@ def test_parser_is_built_once() -> None:
     assert get_parser() is get_parser()
 
 
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.parent.name)
-def test_conformance_rulebooks_parse(path: Path) -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_conformance_rulebooks_parse(case: Path) -> None:
     """Every conformance rulebook parses; only the syntax case reports a syntax error."""
+    path = case / "rulebook.cquin"
     text = path.read_text("utf-8")
-    expected = json.loads((path.parent / "expect.json").read_text("utf-8"))
+    expected = json.loads((case / "expect.json").read_text("utf-8"))
     syntax = [
         (code, line)
         for code, line in expected.get("check", {}).get("diagnostics", [])

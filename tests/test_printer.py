@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cquin_rules.model import (
+from cquin_rules.syntax.model import (
     Baseline,
     DenominatorBelow,
     Fixed,
@@ -26,7 +26,7 @@ from cquin_rules.model import (
     Scheme,
     ValueIs,
 )
-from cquin_rules.printer import (
+from cquin_rules.syntax.printer import (
     decimal,
     measured,
     money,
@@ -37,7 +37,7 @@ from cquin_rules.printer import (
     string,
 )
 
-parser = pytest.importorskip("cquin_rules.parser")
+parser = pytest.importorskip("cquin_rules.syntax.parser")
 
 SHARED = Path("/work/shared")
 SPEC = SHARED / "spec" / "LANGUAGE.md"

@@ -18,14 +18,14 @@ from strategies import (
     schemes,
 )
 
-from cquin_rules.model import MeasuredValue, Scheme
-from cquin_rules.money import cquin_value_exact, round_half_up
-from cquin_rules.printer import print_scheme
+from cquin_rules.semantics.money import cquin_value_exact, round_half_up
+from cquin_rules.syntax.model import MeasuredValue, Scheme
+from cquin_rules.syntax.printer import print_scheme
 
-parser = pytest.importorskip("cquin_rules.parser")
-checker = pytest.importorskip("cquin_rules.check")
-evaluator = pytest.importorskip("cquin_rules.evaluate")
-measurements_module = pytest.importorskip("cquin_rules.measurements")
+parser = pytest.importorskip("cquin_rules.syntax.parser")
+checker = pytest.importorskip("cquin_rules.check.scheme")
+evaluator = pytest.importorskip("cquin_rules.engine.evaluate")
+measurements_module = pytest.importorskip("cquin_rules.engine.measurements")
 
 PENNY = Fraction(1, 100)
 

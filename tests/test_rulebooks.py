@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from cquin_rules import check, examples, frameworks, measurements, parser
-from cquin_rules.evaluate import evaluate
-from cquin_rules.model import Scheme
-from cquin_rules.money import PENNY, money, pounds
+from cquin_rules.check import scheme as check
+from cquin_rules.engine import measurements
+from cquin_rules.engine.evaluate import evaluate
+from cquin_rules.frameworks import framework as frameworks
+from cquin_rules.semantics.money import PENNY, money, pounds
+from cquin_rules.syntax import parser
+from cquin_rules.syntax.model import Scheme
+from cquin_rules.tools import examples
 
 ROOT = Path(__file__).resolve().parent.parent
 RULEBOOKS = ROOT / "rulebooks"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cquin_rules import api
 from cquin_rules.cli import main
-from cquin_rules.schedule import Schedule, instalments, payment_schedule, schedule_terms
+from cquin_rules.tools.schedule import Schedule, instalments, payment_schedule, schedule_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"

@@ -11,11 +11,12 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import case_params, conformance_cases
 
 from cquin_rules import api
+from cquin_rules.base.diagnostics import Diagnostic
 from cquin_rules.cli import main
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.spreadsheet import (
+from cquin_rules.tools.spreadsheet import (
     COLUMNS,
     MONEY_FORMAT,
     PERCENT_FORMAT,
@@ -27,10 +28,13 @@ from cquin_rules.spreadsheet import (
 
 ROOT = Path(__file__).resolve().parent.parent
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"
-ROUND_TRIP = sorted(
-    [path.parent for path in (ROOT / "rulebooks").glob("*/rulebook.cquin")]
-    + [path.parent for path in (ROOT / "tests" / "conformance").glob("*/data.csv")
-       if "bad-measurements" not in path.parent.name]
+ROUND_TRIP = [
+    pytest.param(path.parent, id=path.parent.name)
+    for path in sorted((ROOT / "rulebooks").glob("*/rulebook.cquin"))
+] + case_params(
+    [case for case in conformance_cases() if (case / "data.csv").exists()
+     and "bad-measurements" not in case.name],
+    "spreadsheet",
 )
 
 
@@ -85,7 +89,7 @@ def test_export_reports_what_the_columns_cannot_say(tmp_path: Path) -> None:
     assert [d.code for d in warnings].count("W702") == 1
 
 
-@pytest.mark.parametrize("folder", ROUND_TRIP, ids=[f.name for f in ROUND_TRIP])
+@pytest.mark.parametrize("folder", ROUND_TRIP)
 def test_round_trip_gives_the_same_money(folder: Path, tmp_path: Path) -> None:
     """Export then import evaluates to the same money per goal with the folder's data."""
     path, _ = export(folder, tmp_path)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cquin_rules.diagnostics import Diagnostic
-from cquin_rules.model import (
+from cquin_rules.base.diagnostics import Diagnostic
+from cquin_rules.syntax.model import (
     Achieved,
     Baseline,
     DenominatorBelow,
@@ -36,7 +36,7 @@ from cquin_rules.model import (
     Target,
     ValueIs,
 )
-from cquin_rules.parser import parse
+from cquin_rules.syntax.parser import parse
 
 SPEC = Path(__file__).parent.parent / "docs" / "LANGUAGE.md"
 SPEC_TEXT = Path("/work/shared/spec/LANGUAGE.md")

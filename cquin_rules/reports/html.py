@@ -20,7 +20,7 @@ from fractions import Fraction
 from html import escape
 from typing import Any
 
-from ..money import decimal_places, earned_percent
+from ..semantics.money import decimal_places, earned_percent
 from .table import pounds
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")

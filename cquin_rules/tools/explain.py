@@ -21,7 +21,12 @@ from typing import Any
 
 from attrs import frozen
 
-from .compile import (
+from ..base.diagnostics import CquinError, Diagnostic
+from ..base.span import NOWHERE
+from ..engine.evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
+from ..engine.measurements import Measurements, did_you_mean
+from ..engine.result import GoalResult, Result
+from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
     CompiledItem,
@@ -31,11 +36,19 @@ from .compile import (
     rule_text,
     threshold_text,
 )
-from .diagnostics import CquinError, Diagnostic
-from .evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
-from .measurements import Measurements, did_you_mean
-from .model import (
-    NOWHERE,
+from ..semantics.money import (
+    PENNY,
+    cquin_value_exact,
+    decimal_places,
+    earned_percent,
+    exact_decimal,
+    money,
+    percent_text,
+    pounds,
+    round_half_up,
+)
+from ..semantics.rules import CompiledRow, Linear, Observation
+from ..syntax.model import (
     Baseline,
     CombineMode,
     LinearPay,
@@ -48,19 +61,6 @@ from .model import (
     Threshold,
     ValueIs,
 )
-from .money import (
-    PENNY,
-    cquin_value_exact,
-    decimal_places,
-    earned_percent,
-    exact_decimal,
-    money,
-    percent_text,
-    pounds,
-    round_half_up,
-)
-from .result import GoalResult, Result
-from .rules import CompiledRow, Linear, Observation
 
 ZERO = Fraction(0)
 ONE = Fraction(1)

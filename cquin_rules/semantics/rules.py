@@ -13,7 +13,8 @@ from typing import Any
 
 from attrs import frozen
 
-from .model import (
+from ..base.span import Span
+from ..syntax.model import (
     Achieved,
     Baseline,
     Comparison,
@@ -30,7 +31,6 @@ from .model import (
     Ratio,
     Reported,
     Row,
-    Span,
     Threshold,
     ValueIs,
 )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from .compile import CompiledScheme, compile_scheme
-from .diagnostics import Diagnostic
-from .evaluate import evaluate
-from .measurements import measurements_from_inputs
-from .model import Example, Expectation, ExpectMoney, ExpectStatus, Scheme, Span, Target
-from .money import money, pounds
-from .result import Result
+from ..base.diagnostics import Diagnostic
+from ..base.span import Span
+from ..engine.evaluate import evaluate
+from ..engine.measurements import measurements_from_inputs
+from ..engine.result import Result
+from ..semantics.compile import CompiledScheme, compile_scheme
+from ..semantics.money import money, pounds
+from ..syntax.model import Example, Expectation, ExpectMoney, ExpectStatus, Scheme, Target
 
 
 @frozen

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from attrs import evolve, field, frozen
 
-from .model import (
+from ..syntax.model import (
     Achieved,
     Baseline,
     Combine,

@@ -28,9 +28,9 @@ from typing import NamedTuple
 from attrs import define
 from lark import Lark, Token, Tree
 
-from .diagnostics import Diagnostic, has_errors
-from .files import write_atomically
-from .limits import read_limited
+from ..base.diagnostics import Diagnostic, has_errors
+from ..base.files import write_atomically
+from ..base.limits import read_limited
 from .parser import OPTIONS, WordsWhole, decode, grammar_text, parse_tree, start_for
 
 __all__ = [
@@ -62,7 +62,7 @@ def _layout_parser() -> Lark:
     """The project's grammar and `parser.OPTIONS`, but keeping every token and reporting
     comments.
 
-    `cquin_rules.parser.get_parser()` drops keywords and punctuation from the tree and
+    `cquin_rules.syntax.parser.get_parser()` drops keywords and punctuation from the tree and
     ignores comments silently; the formatter needs both, so it builds its own instance.
     """
     return Lark(

@@ -13,9 +13,10 @@ from fractions import Fraction
 
 from attrs import frozen
 
-from .diagnostics import Diagnostic
-from .frameworks import Framework, percent
-from .model import (
+from ..base.diagnostics import Diagnostic
+from ..base.span import Span
+from ..semantics.money import contract_base, pounds
+from ..syntax.model import (
     DOMAINS,
     FixedPay,
     Goal,
@@ -23,10 +24,9 @@ from .model import (
     Indicator,
     Pounds,
     Scheme,
-    Span,
     goal_indicators,
 )
-from .money import contract_base, pounds
+from .framework import Framework, percent
 
 ALL_OR_NOTHING_HINT = (
     "DH §69: agree in advance how intermediate achievement is recognised, to avoid an "

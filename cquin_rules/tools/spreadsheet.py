@@ -36,10 +36,12 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from . import printer
-from .compile import compile_scheme
-from .diagnostics import Diagnostic, has_errors
-from .model import (
+from ..base.diagnostics import Diagnostic, has_errors
+from ..base.span import Span
+from ..semantics.compile import compile_scheme
+from ..semantics.money import cquin_value_exact, national_value_exact, round_half_up
+from ..syntax import printer
+from ..syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     PERIOD_NAMES,
@@ -56,12 +58,10 @@ from .model import (
     Reported,
     Scheme,
     ShareOfContract,
-    Span,
     Threshold,
     ValueIs,
     goal_indicators,
 )
-from .money import cquin_value_exact, national_value_exact, round_half_up
 
 PERCENT_FORMAT = "0.0%"
 MONEY_FORMAT = "£#,##0.00"
@@ -765,10 +765,10 @@ def import_workbook(
     framework, as `cquin check` will. OSError propagates (the file could not be read); a
     file that is not a workbook raises ValueError.
     """
-    from .check import check
-    from .frameworks import check_against_framework
-    from .limits import workbook_problem
-    from .parser import parse
+    from ..base.limits import workbook_problem
+    from ..check.scheme import check
+    from ..frameworks.framework import check_against_framework
+    from ..syntax.parser import parse
 
     too_large = workbook_problem(path)
     if too_large is not None:
@@ -1265,7 +1265,7 @@ def _inferred_measure(rule: list[str] | None) -> str | None:
 
 def _carried_goal(code: str, cell: _Read, builder: _Builder) -> None:
     """A goal given whole as rulebook text: it must parse alone as exactly that one goal."""
-    from .parser import parse
+    from ..syntax.parser import parse
 
     text = str(cell.value).replace("\r\n", "\n").strip("\n")
     wrapped = f'scheme "-" {{}}\n{text}\n'
@@ -1289,7 +1289,7 @@ def _carried_goal(code: str, cell: _Read, builder: _Builder) -> None:
 
 
 def _read_examples(sheet: Any, builder: _Builder) -> None:
-    from .parser import parse
+    from ..syntax.parser import parse
 
     for row in sheet.iter_rows(min_row=2, max_col=1):
         cell = row[0]

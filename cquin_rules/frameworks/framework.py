@@ -23,10 +23,11 @@ from attrs import field, frozen
 from lark import Token, v_args
 from lark.tree import Meta
 
-from .diagnostics import CquinError, Diagnostic, has_errors
-from .model import DOMAINS, NOWHERE, FinancialYear, Located, Scheme, Span
-from .money import pounds
-from .transform import ModelBuilder, Statement, meta_span, token_span, unquote
+from ..base.diagnostics import CquinError, Diagnostic, has_errors
+from ..base.span import NOWHERE, Span
+from ..semantics.money import pounds
+from ..syntax.model import DOMAINS, FinancialYear, Located, Scheme
+from ..syntax.transform import ModelBuilder, Statement, meta_span, token_span, unquote
 
 __all__ = [
     "DEFAULT_PAYMENT_ON_ACCOUNT",
@@ -245,7 +246,7 @@ def _citation(text: str) -> str | None:
 
 def parse_framework(text: str, path: str = "<text>") -> tuple[Framework | None, list[Diagnostic]]:
     """A framework file's model and every problem in it; None when it has errors."""
-    from .parser import parse_tree
+    from ..syntax.parser import parse_tree
 
     tree, diagnostics = parse_tree(text, "framework_file", path)
     if tree is None:
@@ -270,7 +271,7 @@ def _with_origin(framework: Framework, origin: str, source: str | None) -> Frame
 
 @lru_cache(maxsize=1)
 def _builtins() -> tuple[Framework, ...]:
-    folder = files("cquin_rules").joinpath("builtin_frameworks")
+    folder = files("cquin_rules").joinpath("frameworks").joinpath("builtin")
     found = []
     for resource in folder.iterdir():
         if not resource.name.endswith(".cquin"):
@@ -338,7 +339,7 @@ def load_framework(
                 origin,
             )
         ]
-    from .parser import decode
+    from ..syntax.parser import decode
 
     text, diagnostics = decode(data, shown)
     if text is None:
@@ -417,7 +418,7 @@ def check_framework(
 
     Diagnostics carry no path: the caller says which rulebook with `Diagnostic.at`.
     """
-    from .framework_check import check_framework as check
+    from .compliance import check_framework as check
 
     return check(scheme, framework, from_command_line=from_command_line)
 

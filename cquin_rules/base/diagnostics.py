@@ -10,7 +10,7 @@ from typing import Literal
 
 from attrs import field, frozen
 
-from .model import NOWHERE, Span
+from .span import NOWHERE, Span
 
 Severity = Literal["error", "warning"]
 

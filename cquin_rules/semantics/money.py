@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .model import Header, Pounds, ShareOfContract
+from ..syntax.model import Header, Pounds, ShareOfContract
 
 PENNY = Fraction(1, 100)
 

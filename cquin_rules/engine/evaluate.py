@@ -28,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
-from .compile import (
+from ..base.diagnostics import CquinError, Diagnostic
+from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
     CompiledItem,
@@ -36,12 +37,11 @@ from .compile import (
     CompiledScheme,
     compile_scheme,
 )
-from .diagnostics import CquinError, Diagnostic
+from ..semantics.money import round_half_up
+from ..semantics.rules import Observation
+from ..syntax.model import CombineMode, Scheme, Status
 from .measurements import Measurements, key_name
-from .model import CombineMode, Scheme, Status
-from .money import round_half_up
 from .result import GoalResult, IndicatorResult, Result
-from .rules import Observation
 
 ONE = Fraction(1)
 ZERO = Fraction(0)

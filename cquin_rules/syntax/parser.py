@@ -21,11 +21,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.lark import PostLex
 from lark.lexer import PatternStr
 
+from ..base.diagnostics import Diagnostic
+from ..base.limits import Limits, exceeded, file_size_problem, text_size, tree_problems
+from ..base.limits import current as current_limits
+from ..base.span import Span
 from . import grammar_tables
-from .diagnostics import Diagnostic
-from .limits import Limits, exceeded, file_size_problem, text_size, tree_problems
-from .limits import current as current_limits
-from .model import Scheme, Span
+from .model import Scheme
 from .transform import transform
 
 __all__ = ["decode", "get_parser", "parse", "parse_tree"]
@@ -48,7 +49,7 @@ def grammar_text() -> str:
     resource = files("cquin_rules").joinpath("grammar").joinpath("cquin.lark")
     if resource.is_file():
         return resource.read_text(encoding="utf-8")
-    source_tree = Path(__file__).resolve().parent.parent / "grammar" / "cquin.lark"
+    source_tree = Path(__file__).resolve().parents[2] / "grammar" / "cquin.lark"
     return source_tree.read_text(encoding="utf-8")
 
 
@@ -77,7 +78,7 @@ def get_parser() -> Lark:
     are shipped ready-built in cquin_rules/grammar_tables.json (plain JSON, see
     grammar_tables.py) and read in a few milliseconds. When they were built from another
     grammar or another Lark the parser is built from the grammar instead; after editing
-    the grammar, `python -m cquin_rules.grammar_tables` regenerates them.
+    the grammar, `python -m cquin_rules.syntax.grammar_tables` regenerates them.
     """
     grammar = grammar_text()
     loaded = grammar_tables.load(grammar, OPTIONS, WordsWhole())

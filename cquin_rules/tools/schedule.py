@@ -33,7 +33,10 @@ from typing import Any, Literal
 
 from attrs import frozen
 
-from .compile import (
+from ..base.diagnostics import Diagnostic
+from ..engine.evaluate import combine, gated
+from ..engine.result import GoalResult, IndicatorResult, Result
+from ..semantics.compile import (
     CompiledGoal,
     CompiledItem,
     CompiledPart,
@@ -41,11 +44,15 @@ from .compile import (
     compile_scheme,
     indicators_in,
 )
-from .diagnostics import Diagnostic
-from .evaluate import combine, gated
-from .model import PERIOD_END_MONTH, CombineMode, Scheme
-from .money import PENNY, decimal_places, money, pounds, round_half_up, split_largest_remainder
-from .result import GoalResult, IndicatorResult, Result
+from ..semantics.money import (
+    PENNY,
+    decimal_places,
+    money,
+    pounds,
+    round_half_up,
+    split_largest_remainder,
+)
+from ..syntax.model import PERIOD_END_MONTH, CombineMode, Scheme
 
 MONTHS = 12
 #: Contract months, April first (the NHS financial year).
@@ -312,7 +319,11 @@ def schedule_terms(
     The framework is read only when the scheme leaves one of them to it; when it cannot
     be read its diagnostics are returned (with the defaults, which the caller must not use).
     """
-    from .frameworks import effective_payment_on_account, effective_reconcile_months, load_framework
+    from ..frameworks.framework import (
+        effective_payment_on_account,
+        effective_reconcile_months,
+        load_framework,
+    )
 
     header = scheme.header
     framework = None

@@ -14,9 +14,9 @@ from typing import Any
 
 from attrs import frozen
 
-from .diagnostics import Diagnostic
-from .model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
-from .money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from ..base.diagnostics import Diagnostic
+from ..semantics.money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 
 
 def status_of(attainment: Fraction) -> Status:

@@ -14,20 +14,9 @@ from typing import Generic, Literal, TypeVar
 
 from attrs import field, frozen
 
+from ..base.span import NOWHERE, Span
+
 T = TypeVar("T")
-
-
-@frozen
-class Span:
-    """Where a node starts and ends in its source: 1-based lines and columns."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-NOWHERE = Span(1, 1, 1, 1)
 
 
 def _span() -> Span:

@@ -23,10 +23,12 @@ from typing import Literal
 
 from attrs import frozen
 
-from .compile import quantity_text, threshold_text
-from .diagnostics import Diagnostic
-from .model import (
-    NOWHERE,
+from ..base.diagnostics import Diagnostic
+from ..base.span import NOWHERE
+from ..semantics.compile import quantity_text, threshold_text
+from ..semantics.money import exact_decimal, percent_text
+from ..semantics.rules import COMPARE, CompiledRule, Linear, Observation, compile_rule, resolve
+from ..syntax.model import (
     Achieved,
     Baseline,
     DenominatorBelow,
@@ -39,8 +41,6 @@ from .model import (
     Threshold,
     ValueIs,
 )
-from .money import exact_decimal, percent_text
-from .rules import COMPARE, CompiledRule, Linear, Observation, compile_rule, resolve
 
 ONE = Fraction(1)
 ZERO = Fraction(0)

@@ -46,10 +46,10 @@ from typing import Any, Literal
 import numpy as np
 from attrs import frozen
 
-from .batch import CHUNK, Array, Counts, Scaled, evaluate_values, read_columns
-from .compile import CompiledScheme
-from .diagnostics import Diagnostic
-from .measurements import (
+from ..base.diagnostics import Diagnostic
+from ..base.span import Span
+from ..engine.batch import CHUNK, Array, Counts, Scaled, evaluate_values, read_columns
+from ..engine.measurements import (
     CSV_HINT,
     BadInput,
     CsvProblem,
@@ -61,8 +61,9 @@ from .measurements import (
     read_data_file,
     whole_count,
 )
-from .model import Evidence, Measure, Ratio, Span
-from .money import money, pounds
+from ..semantics.compile import CompiledScheme
+from ..semantics.money import money, pounds
+from ..syntax.model import Evidence, Measure, Ratio
 
 COLUMNS = ("goal", "indicator", "period", "expected", "low", "high", "numerator",
            "denominator", "expected_denominator", "probability")
@@ -409,7 +410,7 @@ class Outlook:
 
 
 def _decimal(value: Fraction, places: int) -> str:
-    from .money import decimal_places
+    from ..semantics.money import decimal_places
 
     return decimal_places(value, places)
 

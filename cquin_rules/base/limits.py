@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from attrs import fields, frozen
 
 from .diagnostics import Diagnostic
-from .model import Span
+from .span import Span
 
 if TYPE_CHECKING:
     from lark import Token, Tree

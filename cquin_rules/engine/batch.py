@@ -42,14 +42,17 @@ import numpy as np
 import numpy.typing as npt
 from attrs import define, field, frozen
 
-from .compile import (
+from ..base.diagnostics import CquinError, Diagnostic
+from ..base.span import Span
+from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
     CompiledItem,
     CompiledPart,
     CompiledScheme,
 )
-from .diagnostics import CquinError, Diagnostic
+from ..semantics.rules import COMPARE, CompiledRow, Linear
+from ..syntax.model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope
 from .measurements import (
     BadInput,
     MeasurementKey,
@@ -58,8 +61,6 @@ from .measurements import (
     measured_value,
     split_name,
 )
-from .model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope, Span
-from .rules import COMPARE, CompiledRow, Linear
 
 Array: TypeAlias = npt.NDArray[Any]
 Ints: TypeAlias = "int | Array"

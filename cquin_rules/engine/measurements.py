@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from .diagnostics import Diagnostic
-from .limits import (
+from ..base.diagnostics import Diagnostic
+from ..base.limits import (
     Limits,
     current,
     digit_count,
@@ -53,8 +53,9 @@ from .limits import (
     read_limited,
     text_size,
 )
-from .model import (
-    NOWHERE,
+from ..base.span import NOWHERE, Span
+from ..semantics.money import percent_text
+from ..syntax.model import (
     PERIOD_NAMES,
     Evidence,
     Goal,
@@ -65,13 +66,11 @@ from .model import (
     PercentValue,
     Ratio,
     Scheme,
-    Span,
     goal_indicators,
 )
-from .money import percent_text
 
 if TYPE_CHECKING:
-    from .compile import CompiledScheme
+    from ..semantics.compile import CompiledScheme
 
 MeasurementKey = tuple[str, tuple[str, ...], str]
 """(goal, indicator path, period): period is `year` for a goal without period blocks."""

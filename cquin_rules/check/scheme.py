@@ -36,9 +36,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .check_rules import Analyses, check_indicator, percent
-from .diagnostics import Diagnostic, sort_key
-from .model import (
+from ..base.diagnostics import Diagnostic, sort_key
+from ..base.span import Span
+from ..semantics.money import (
+    PENNY,
+    cquin_value_exact,
+    exact_amount,
+    exact_decimal,
+    national_value_exact,
+    pounds,
+)
+from ..syntax.model import (
     Combine,
     Evidence,
     ExampleInput,
@@ -56,18 +64,10 @@ from .model import (
     Period,
     Ratio,
     Scheme,
-    Span,
     Target,
     walk_indicators,
 )
-from .money import (
-    PENNY,
-    cquin_value_exact,
-    exact_amount,
-    exact_decimal,
-    national_value_exact,
-    pounds,
-)
+from .pay_rules import Analyses, check_indicator, percent
 
 RESERVED_CODES = ("total", "national", "local", "expect")
 ONE = Fraction(1)

@@ -11,7 +11,7 @@ the parser is built from the grammar, which is slower but otherwise the same.
 After editing the grammar, regenerate the file (tests/test_grammar_tables.py fails until
 it is):
 
-    python -m cquin_rules.grammar_tables
+    python -m cquin_rules.syntax.grammar_tables
 """
 
 from __future__ import annotations

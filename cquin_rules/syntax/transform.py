@@ -21,7 +21,8 @@ from attrs import frozen
 from lark import Token, Transformer, Tree
 from lark.tree import Meta
 
-from .diagnostics import Diagnostic
+from ..base.diagnostics import Diagnostic
+from ..base.span import Span
 from .model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
@@ -64,7 +65,6 @@ from .model import (
     Row,
     Scheme,
     ShareOfContract,
-    Span,
     Status,
     Target,
     Threshold,

@@ -1,0 +1,1 @@
+"""The foundation every layer stands on: source positions, diagnostics, limits, safe file writes."""

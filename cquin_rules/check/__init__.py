@@ -1,0 +1,1 @@
+"""The checks of a scheme and of its pay rules: what `cquin check` reports."""

@@ -1,0 +1,1 @@
+"""What a model means: pay-rule semantics, the compiled scheme, and the money rules."""

@@ -1,0 +1,116 @@
+"""The package's layers, kept by a test: data flows one way, from text to reports.
+
+    base → syntax → semantics → {check, frameworks, engine} → {tools, reports} → api → lsp → cli
+
+A module may import from its own subpackage and from any layer below its own; never from a
+layer above, nor from a sibling in its own tier (check, frameworks and engine know nothing of
+each other; nor do tools and reports). The package's `__init__` (the declared public API)
+stands just above `api`, and `__main__` just above `cli`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cquin_rules"
+TIERS: list[set[str]] = [
+    {"base"},
+    {"syntax"},
+    {"semantics"},
+    {"check", "frameworks", "engine"},
+    {"tools", "reports"},
+    {"api"},
+    {"__init__"},
+    {"lsp"},
+    {"cli"},
+    {"__main__"},
+]
+
+
+def unit_of(module: tuple[str, ...]) -> str:
+    """A module's layer unit: its subpackage, or its own name at the top of the package."""
+    return module[0]
+
+
+def tier_of(unit: str) -> int:
+    return next(index for index, tier in enumerate(TIERS) if unit in tier)
+
+
+def modules() -> list[tuple[tuple[str, ...], Path]]:
+    return sorted(
+        (tuple(path.relative_to(PACKAGE).with_suffix("").parts), path)
+        for path in PACKAGE.rglob("*.py")
+    )
+
+
+def imported(module: tuple[str, ...], path: Path) -> list[tuple[int, tuple[str, ...]]]:
+    """Every cquin_rules module `path` imports (at any depth), as package-relative parts."""
+    here = module[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(here[: len(here) - (node.level - 1)] if node.level > 1 else here)
+                target = [*base, *(node.module.split(".") if node.module else [])]
+                if node.module is None:
+                    found += [(node.lineno, (*target, alias.name)) for alias in node.names]
+                    continue
+                found.append((node.lineno, tuple(target)))
+            elif node.module and node.module.split(".")[0] == "cquin_rules":
+                found.append((node.lineno, tuple(node.module.split(".")[1:])))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "cquin_rules":
+                    found.append((node.lineno, tuple(alias.name.split(".")[1:])))
+    return [(line, target) for line, target in found if target]
+
+
+def violations() -> list[str]:
+    problems = []
+    for module, path in modules():
+        unit = unit_of(module)
+        for line, target in imported(module, path):
+            other = unit_of(target)
+            if other == unit:
+                continue
+            if tier_of(other) > tier_of(unit):
+                problems.append(f"{path.name}:{line}: {'.'.join(module)} ({unit}) imports the "
+                                f"higher layer {'.'.join(target)}")
+            elif tier_of(other) == tier_of(unit):
+                problems.append(f"{path.name}:{line}: {'.'.join(module)} imports its sibling "
+                                f"{'.'.join(target)}")
+    return problems
+
+
+def test_every_module_has_a_layer() -> None:
+    """Every module and subpackage of cquin_rules belongs to exactly one tier."""
+    units = {unit_of(module) for module, _ in modules()}
+    placed = set().union(*TIERS)
+    assert units <= placed, f"modules with no layer: {sorted(units - placed)}"
+    assert sum(len(tier) for tier in TIERS) == len(placed)
+
+
+def test_data_flows_one_way() -> None:
+    """No module imports from a layer above its own, or from a sibling in its tier."""
+    assert violations() == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported_module", "allowed"),
+    [
+        (("engine", "evaluate"), ("semantics", "compile"), True),
+        (("semantics", "compile"), ("engine", "evaluate"), False),
+        (("check", "scheme"), ("engine", "result"), False),
+        (("tools", "explain"), ("reports", "html"), False),
+        (("cli",), ("lsp",), True),
+    ],
+)
+def test_the_rule_itself(
+    importer: tuple[str, ...], imported_module: tuple[str, ...], allowed: bool
+) -> None:
+    """The rule tells a permitted import from a forbidden one (so the test can fail)."""
+    a, b = unit_of(importer), unit_of(imported_module)
+    assert (a == b or tier_of(b) < tier_of(a)) is allowed
