@@ -5,9 +5,45 @@
     >>> result = rulebook.evaluate("rulebooks/northshire-2018-19/data.csv")
     >>> result.to_dict()["earned"]
     '1700000.00'
+
+These names are the public API; everything else may change between versions. `Result`
+and `Measurements` are imported on first use, so `import cquin_rules` stays quick for the
+command line.
 """
 
-from .api import Rulebook, load, loads, read_measurements
-from .base.diagnostics import CquinError, Diagnostic
+from __future__ import annotations
 
-__all__ = ["CquinError", "Diagnostic", "Rulebook", "load", "loads", "read_measurements"]
+from typing import TYPE_CHECKING, Any
+
+from .api import Rulebook, diagnose, load, loads, read_measurements
+from .base.diagnostics import CquinError, Diagnostic
+from .base.limits import Limits
+
+if TYPE_CHECKING:
+    from .engine.measurements import Measurements
+    from .engine.result import Result
+
+__all__ = [
+    "CquinError",
+    "Diagnostic",
+    "Limits",
+    "Measurements",
+    "Result",
+    "Rulebook",
+    "diagnose",
+    "load",
+    "loads",
+    "read_measurements",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Result":
+        from .engine.result import Result
+
+        return Result
+    if name == "Measurements":
+        from .engine.measurements import Measurements
+
+        return Measurements
+    raise AttributeError(f"module 'cquin_rules' has no attribute {name!r}")

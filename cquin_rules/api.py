@@ -196,20 +196,17 @@ def diagnose(
         return sorted(error.diagnostics, key=sort_key)
 
 
-def load(path_or_text: str | os.PathLike[str], *, limits: Limits | None = None) -> Rulebook:
-    """Load a rulebook from a path, or from text when given a string holding a rulebook.
+def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Rulebook:
+    """Load and check the rulebook file at `path` (rulebook text goes to `loads`).
 
-    A string is taken as text when it contains a newline or a `{`, else as a path.
     Raises CquinError when the rulebook has errors (run `check()` for warnings) or breaks
-    a limit (E003; `limits` defaults to the environment's, see docs/limits.md).
+    a limit (E003; `limits` defaults to the environment's, see docs/limits.md); OSError
+    when the file cannot be read.
     """
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or "{" in path_or_text):
-        rulebook = loads(path_or_text, limits=limits)
-    else:
-        source, diagnostics = read_source(path_or_text, limits)
-        if source is None:
-            raise CquinError(diagnostics)
-        rulebook = loads(source.text, source.path, limits=limits)
+    source, diagnostics = read_source(path, limits)
+    if source is None:
+        raise CquinError(diagnostics)
+    rulebook = loads(source.text, source.path, limits=limits)
     rulebook._require_clean()
     return rulebook
 

@@ -176,7 +176,7 @@ def test_hand_filled_template_is_read(tmp_path: Path) -> None:
     assert text is not None, errors(found)
     assert {d.code for d in found} == {"W703"}
     assert {d.path for d in found} == {str(path)}
-    book = api.load(text)
+    book = api.loads(text)
     assert [g.code for g in book.scheme.goals] == ["G1", "G2"]
     result = book.evaluate({"G1.i1a": "67.5%", "G2.i2a": "95%", "G2.i2b": "70%"})
     assert [g.earned for g in result.goals] == [Fraction(200_000), Fraction(300_000)]

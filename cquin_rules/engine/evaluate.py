@@ -200,7 +200,7 @@ def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
 
 
 def _status(attainment: Fraction) -> Status:
-    """`result.status_of`, compared on integers (denominators are positive)."""
+    """met (1), partially met (between 0 and 1), not met (0), compared on integers."""
     if attainment.numerator >= attainment.denominator:
         return "met"
     return "partially met" if attainment.numerator > 0 else "not met"

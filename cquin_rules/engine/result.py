@@ -19,15 +19,6 @@ from ..semantics.money import decimal_places, earned_percent, exact_decimal, mon
 from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 
 
-def status_of(attainment: Fraction) -> Status:
-    """met (1), partially met (between 0 and 1), not met (0)."""
-    if attainment >= 1:
-        return "met"
-    if attainment > 0:
-        return "partially met"
-    return "not met"
-
-
 @frozen
 class IndicatorResult:
     """One indicator in one period; `measured` is None when it was not reported."""

@@ -16,7 +16,6 @@ from attrs import frozen
 from ..base.span import Span
 from ..syntax.model import (
     Achieved,
-    Baseline,
     Comparison,
     DenominatorBelow,
     Evidence,
@@ -206,6 +205,3 @@ def _compile_row(row: Row, baseline: Quantity | None) -> CompiledRow | None:
     assert isinstance(condition, Reported)
     return CompiledRow(pays, reported=True, source=row, span=row.span)
 
-
-def uses_baseline(threshold: Threshold) -> bool:
-    return isinstance(threshold, Baseline)
