@@ -56,11 +56,22 @@ INDENT = "  "
 
 
 def print_scheme(scheme: Scheme) -> str:
-    """The whole rulebook: header, then goals, then examples, a blank line between blocks."""
+    """The whole rulebook in the canonical layout: header, then goals, then examples.
+
+    The printer says what the model holds, with exact literals; the layout (alignment,
+    one-line blocks, spacing) is the formatter's alone, so printed text is always what
+    `cquin fmt` would write.
+    """
+    from .formatter import format_text  # the layout parser is built only when printing
+
     blocks = [_header(scheme.header)]
     blocks.extend(_goal(goal) for goal in scheme.goals)
     blocks.extend(_example(example) for example in scheme.examples)
-    return "\n\n".join("\n".join(lines) for lines in blocks) + "\n"
+    text = "\n\n".join("\n".join(lines) for lines in blocks) + "\n"
+    formatted, diagnostics = format_text(text)
+    if formatted is None:
+        raise ValueError(f"the printer wrote text that does not parse: {diagnostics}")
+    return formatted
 
 
 # ---- literals -----------------------------------------------------------------------
@@ -273,12 +284,10 @@ def pay_rule(rule: PayRule) -> list[str]:
 
 
 def _table(rows: tuple[Row, ...]) -> list[str]:
-    payouts = [_payout(row.payout) for row in rows]
-    width = max((len(p) for p in payouts), default=0)
     lines = []
-    for row, payout in zip(rows, payouts, strict=True):
+    for row in rows:
         tail = "otherwise" if row.condition is None else f"when {condition(row.condition)}"
-        lines.append(f"{payout.ljust(width)} {tail}")
+        lines.append(f"{_payout(row.payout)} {tail}")
     return _block("pay", lines)
 
 
