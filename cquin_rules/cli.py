@@ -1,6 +1,6 @@
 """The `cquin` command: a thin layer over the API that turns outcomes into exit codes.
 
-Exit status (section 12): 0 fine (warnings allowed), 1 the input has errors or a test
+Exit status: 0 fine (warnings allowed), 1 the input has errors or a test
 failed, 2 the command was used wrongly or a file could not be read.
 """
 
@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .base.manual import page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +32,7 @@ class InputError(click.ClickException):
 
 
 class UnreadableFile(click.ClickException):
-    """A file could not be read: exit 2 (section 12)."""
+    """A file could not be read: exit 2."""
 
     exit_code = 2
 
@@ -122,7 +123,10 @@ def _evaluated(book: Any, measurements: str, *, strict: bool = False) -> Any:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cquin-rules")
 def main() -> None:
-    """CQUIN rulebooks: check them, evaluate them against measurements, run their examples."""
+    """CQUIN rulebooks: check them, evaluate them against measurements, run their examples.
+
+    The manual: `cquin docs` says where it is.
+    """
     from .base.limits import Limits
 
     try:
@@ -139,7 +143,7 @@ def main() -> None:
 )
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    help="text for people, json for tools (section 12).",
+    help=f"text for people, json for tools (see {page('json')}).",
 )
 @guarded
 def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str) -> None:
@@ -187,6 +191,18 @@ def _text_of(path: str) -> str | None:
             return stream.read()
     except (OSError, UnicodeDecodeError, ValueError):
         return None
+
+
+@main.command()
+@guarded
+def docs() -> None:
+    """Say where the manual is: its address and any copy on this machine."""
+    from .base.manual import MANUAL_BASE, local_copies
+
+    click.echo(f"The cquin-rules manual: {MANUAL_BASE}index.md in the cquin-rules repository")
+    for path in local_copies():
+        click.echo(f"On this machine: {path}")
+    click.echo("Build the site from a checkout: pip install -e '.[docs]' && mkdocs serve")
 
 
 @main.command()
@@ -241,7 +257,8 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
 @click.option(
     "--format", "output_format", default="table",
     type=click.Choice(["table", "json", "csv", "markdown", "html"]),
-    help="table for a terminal, json for tools (section 12), markdown, csv or html for people.",
+    help=f"table for a terminal, json for tools (see {page('json')}), markdown, csv or html "
+    "for people.",
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option(
