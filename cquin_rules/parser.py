@@ -717,6 +717,8 @@ class _Recovery:
         if restart and (self._close(token) if token.type == "RBRACE" else self._restart(token)):
             self.mode = "reading"
             self.settled = True
+        elif restart and _readings(token) == ["NAME"]:
+            self._misplaced(token)
         elif token.type == "LBRACE":
             self.opened += 1
         elif token.type == "RBRACE" and self.opened:
@@ -731,6 +733,20 @@ class _Recovery:
                     self._feed(token, terminal, depth)
                     return True
         return False
+
+    def _misplaced(self, word: Token) -> None:
+        """A word starting a later line that is no keyword and that no open statement can
+        take (a second misspelt keyword) is an error of its own, phrased from the nearest
+        start of a statement. A keyword that fits nowhere is skipped silently: it is most
+        often a statement out of its block because of the error before."""
+        depth = len(self.state.state_stack)
+        while depth > self._lowest() and not self._statement_start(depth):
+            depth -= 1
+        del self.state.state_stack[depth:]
+        del self.state.value_stack[depth - 1:]
+        self.mode = "reading"
+        self.settled = True
+        self._error(_unexpected(word), word.start_pos or 0, word)
 
     def _close(self, brace: Token) -> bool:
         """Closes the innermost open block with `brace`: dropping back to the start of a
