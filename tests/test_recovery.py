@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cquin_rules.api import diagnose
-from cquin_rules.diagnostics import CquinError
-from cquin_rules.parser import MAX_SYNTAX_ERRORS, parse_tree
+from cquin_rules.base.diagnostics import CquinError
+from cquin_rules.syntax.parser import MAX_SYNTAX_ERRORS, parse_tree
 
 HEADER = """scheme "Recovery" {
   provider "P"
