@@ -84,7 +84,7 @@ class Rulebook:
         frozen, so each answer is worked out once and kept (evaluating checks first).
         """
         from .check.scheme import check
-        from .frameworks.framework import check_against_framework
+        from .frameworks.step import check_against_framework
 
         if framework not in self._checked:
             found = list(self.parse_diagnostics)
@@ -97,7 +97,7 @@ class Rulebook:
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""
-        from .frameworks.framework import check_against_framework
+        from .frameworks.step import check_against_framework
 
         if self.scheme.header.framework is None:
             return None
@@ -187,7 +187,7 @@ def diagnose(
     from .syntax.parser import start_for
 
     if start_for(text) == "framework_file":
-        from .frameworks.framework import parse_framework
+        from .frameworks.parse import parse_framework
 
         return sorted(parse_framework(text, path)[1], key=sort_key)
     try:

@@ -206,12 +206,20 @@ def docs() -> None:
 
 
 @main.command()
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+    help="table for a terminal, json for tools.",
+)
 @guarded
-def frameworks() -> None:
-    """List the built-in frameworks with their key figures."""
-    from .frameworks.framework import frameworks_table
+def frameworks(output_format: str) -> None:
+    """List the built-in frameworks with their key figures and how sure each one is."""
+    from .frameworks.listing import frameworks_document, frameworks_table
 
-    click.echo(frameworks_table(), nl=False)
+    if output_format == "json":
+        click.echo(json.dumps({"frameworks": frameworks_document()}, indent=2,
+                              ensure_ascii=False))
+    else:
+        click.echo(frameworks_table(), nl=False)
 
 
 @main.command()

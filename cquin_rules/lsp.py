@@ -402,7 +402,7 @@ def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:
 
 
 def _frameworks() -> list[Suggestion]:
-    from .frameworks.framework import builtin_frameworks
+    from .frameworks.loading import builtin_frameworks
 
     return [Suggestion(f.name, "framework", f.title) for f in builtin_frameworks()]
 

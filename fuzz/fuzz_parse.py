@@ -16,7 +16,7 @@ except ImportError:  # _harness.run says how to install it
 
 with instrumented:
     from cquin_rules.api import diagnose
-    from cquin_rules.frameworks.framework import parse_framework
+    from cquin_rules.frameworks.parse import parse_framework
     from cquin_rules.syntax.formatter import format_text
     from cquin_rules.syntax.parser import decode
 

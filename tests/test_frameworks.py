@@ -15,19 +15,17 @@ import pytest
 
 from cquin_rules.base.diagnostics import Diagnostic
 from cquin_rules.check.scheme import check
-from cquin_rules.frameworks.compliance import ALL_OR_NOTHING_HINT
+from cquin_rules.frameworks.compliance import ALL_OR_NOTHING_HINT, check_framework
 from cquin_rules.frameworks.framework import (
     Framework,
-    builtin_frameworks,
-    check_against_framework,
-    check_framework,
     effective_payment_on_account,
     effective_reconcile_months,
-    frameworks_table,
-    load_framework,
-    parse_framework,
     percent,
 )
+from cquin_rules.frameworks.listing import frameworks_table
+from cquin_rules.frameworks.loading import builtin_frameworks, load_framework
+from cquin_rules.frameworks.parse import parse_framework
+from cquin_rules.frameworks.step import check_against_framework
 from cquin_rules.semantics.money import pounds
 from cquin_rules.syntax.model import Scheme
 from cquin_rules.syntax.parser import parse
@@ -37,13 +35,23 @@ CASES = HERE / "framework_cases"
 CASE_DIRS = sorted(p for p in CASES.iterdir() if (p / "expect.json").exists())
 BUILTIN_NAMES = [
     "dh_2009_10",
+    "dh_2010_11",
+    "dh_2011_12",
     "nhs_england_2012_13",
+    "nhs_england_2013_14",
     "nhs_england_2014_15",
+    "nhs_england_2015_16",
     "nhs_england_2016_17",
+    "nhs_england_2017_18",
+    "nhs_england_2018_19",
     "nhs_england_2019_20",
+    "nhs_england_2020_21",
+    "nhs_england_2021_22",
     "nhs_england_2022_23",
     "nhs_england_2023_24",
+    "nhs_england_2024_25",
 ]
+SUSPENDED = ["nhs_england_2020_21", "nhs_england_2021_22", "nhs_england_2024_25"]
 
 
 def scheme_of(text: str) -> Scheme:
@@ -194,8 +202,8 @@ def test_frameworks_table_lists_key_figures() -> None:
     for framework in builtin_frameworks():
         row = next(line for line in lines if line.startswith(framework.name + " "))
         assert framework.year is not None and str(framework.year.value) in row
-        assert framework.cquin_value is not None
-        assert percent(framework.cquin_value.value.share) in row
+        if framework.cquin_value is not None:
+            assert percent(framework.cquin_value.value.share) in row
     fy14 = next(line for line in lines if line.startswith("nhs_england_2014_15"))
     assert "at most 2.5% of contract" in fy14
     assert "national indicators <= 5" in table
@@ -224,10 +232,17 @@ def template(
     extra_national_indicators: int = 0,
     all_or_nothing: bool = False,
 ) -> str:
-    assert framework.year is not None and framework.cquin_value is not None
-    share = framework.cquin_value.value.share if cquin is None else cquin
+    assert framework.year is not None
+    if cquin is not None:
+        share = cquin
+    elif framework.cquin_value is not None:
+        share = framework.cquin_value.value.share
+    else:
+        share = Fraction(25, 1000)  # a year that sets no cquin value takes any
     if national is None and framework.national_value is not None:
         national = framework.national_value.value
+    if national == 0:
+        national = None  # no national goals: their money is £0, as the framework says
     if national_goal or extra_national_indicators:
         national = national if national is not None else share / 5
     total = share * contract
@@ -297,8 +312,8 @@ def variants(framework: Framework) -> list[Variant]:
             found.append(("cquin below",
                           lambda f: template(f, cquin=limit.share - Fraction(1, 400)), "E302"))
     if framework.national_value is not None:
-        half = framework.national_value.value / 2
-        found.append(("national", lambda f: template(f, national=half), "E303"))
+        wrong = framework.national_value.value / 2 or Fraction(1, 1000)
+        found.append(("national", lambda f: template(f, national=wrong), "E303"))
     if framework.contract_minimum is not None:
         minimum = framework.contract_minimum.value
         small = minimum.amount - (8000 if minimum.inclusive else 0)
@@ -504,7 +519,11 @@ def test_no_framework_means_no_framework_checks() -> None:
 
 def test_payment_defaults() -> None:
     """Payment on account and reconciliation: the scheme's own, else the framework's, else DH's."""
-    fy23 = builtin("nhs_england_2023_24")
+    # 2023/24's "clawed back at year end" is unconfirmed (fact sheet, section 4), so the
+    # built-in no longer sets `reconcile at months 12`; a framework of its own does here.
+    fy23 = framework_of(RULES.replace("  year 2018/19\n", "  year 2018/19\n"
+                                      "  payment on account 100%\n  reconcile at months 12\n"))
+    assert builtin("nhs_england_2023_24").reconcile_months is None
     plain = scheme_of(BASE)
     assert effective_payment_on_account(plain, None) == Fraction(9, 10)
     assert effective_reconcile_months(plain, None) == (6, 9, 12)
@@ -534,3 +553,252 @@ def test_framework_file_literals_are_checked(statement: str, words: str) -> None
     assert framework is None
     assert [d.code for d in diagnostics] == ["E001"]
     assert words in diagnostics[0].message and diagnostics[0].line == 4
+
+
+# ---- every year, its facts and how sure they are ----------------------------------------
+
+#: The figures each built-in checks, from the fact sheet's H and M facts (section 1 and 2
+#: of shared/background/cquin-years.md): cquin share and whether it is a cap, national
+#: share, payment on account, contract minimum (amount, inclusive), and other limits.
+FACTS: dict[str, dict[str, Any]] = {
+    "dh_2009_10": {"cquin": ("0.5%", False), "national": "0%", "on_account": "90%",
+                   "reconcile": (6, 9, 12)},
+    "dh_2010_11": {"cquin": ("1.5%", False)},
+    "dh_2011_12": {"cquin": ("1.5%", False)},
+    "nhs_england_2012_13": {"cquin": ("2.5%", False), "national": "0.5%"},
+    "nhs_england_2013_14": {},
+    "nhs_england_2014_15": {"cquin": ("2.5%", True), "national": "0.5%"},
+    "nhs_england_2015_16": {"cquin": ("2.5%", False)},
+    "nhs_england_2016_17": {"cquin": ("2.5%", False)},
+    "nhs_england_2017_18": {"cquin": ("2.5%", False)},
+    "nhs_england_2018_19": {"cquin": ("2.5%", False)},
+    "nhs_england_2019_20": {"cquin": ("1.25%", False), "national_indicators": 5},
+    "nhs_england_2020_21": {},
+    "nhs_england_2021_22": {},
+    "nhs_england_2022_23": {"cquin": ("1.25%", False), "indicators": 5, "equal": True,
+                            "contract": (30_000_000, False), "on_account": "100%"},
+    "nhs_england_2023_24": {"cquin": ("1.25%", False), "contract": (10_000_000, True),
+                            "on_account": "100%"},
+    "nhs_england_2024_25": {},
+}
+
+
+def test_every_year_from_2009_10_to_2024_25_has_one_builtin() -> None:
+    """Sixteen built-ins, one for each financial year 2009/10 to 2024/25, in order."""
+    years = [str(f.year.value) for f in builtin_frameworks() if f.year is not None]
+    assert years == [f"{start}/{(start + 1) % 100:02d}" for start in range(2009, 2025)]
+    assert sorted(FACTS) == BUILTIN_NAMES
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_builtin_checks_exactly_its_graded_facts(name: str) -> None:
+    """Each built-in sets exactly the fact sheet's H and M figures for its year, no more."""
+    framework, facts = builtin(name), FACTS[name]
+    cquin = framework.cquin_value
+    assert ((percent(cquin.value.share), cquin.value.at_most) if cquin else None) == \
+        facts.get("cquin")
+    national = framework.national_value
+    assert (percent(national.value) if national else None) == facts.get("national")
+    on_account = framework.payment_on_account
+    assert (percent(on_account.value) if on_account else None) == facts.get("on_account")
+    months = framework.reconcile_months
+    assert (months.value if months else None) == facts.get("reconcile")
+    minimum = framework.contract_minimum
+    assert ((minimum.value.amount, minimum.value.inclusive) if minimum else None) == \
+        facts.get("contract")
+    indicators = framework.indicators_at_most
+    assert (indicators.value if indicators else None) == facts.get("indicators")
+    national_indicators = framework.national_indicators_at_most
+    assert (national_indicators.value if national_indicators else None) == \
+        facts.get("national_indicators")
+    assert (framework.equal_weights is not None) == facts.get("equal", False)
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_every_requirement_is_graded_h_or_m_with_its_source(name: str) -> None:
+    """Every requirement a built-in checks (its year aside) carries an H or M grade and a
+    source from the comment above it; the file cites its sources."""
+    framework = builtin(name)
+    assert framework.source and "cquin-years.md" in framework.source
+    for key in framework.requirements():
+        if key == "year":
+            continue
+        grade = framework.confidence_of(key)
+        assert grade is not None, f"{name}: {key} has no `# confidence H|M:` comment"
+        assert grade.level in ("H", "M") and len(grade.source) > 10
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_suspended_years_are_marked_deemed_achieved(name: str) -> None:
+    """2020/21, 2021/22 and 2024/25 (and only they) carry a `# deemed achieved:` note with
+    its grade, and check nothing but the year."""
+    framework = builtin(name)
+    deemed = [note.text for note in framework.notes if note.kind == "deemed achieved"]
+    if name in SUSPENDED:
+        assert len(deemed) == 1 and deemed[0].startswith('"')
+        assert "(H:" in deemed[0] or "(M:" in deemed[0]
+        assert framework.requirements() == ["year"]
+    else:
+        assert deemed == []
+
+
+def test_weaker_facts_are_notes_not_checks() -> None:
+    """L, [memory] and [inference] facts appear as `not asserted` notes, never as checks:
+    2013/14's 2.5% and 2023/24's year-end clawback are unchecked."""
+    notes = {f.name: " ".join(n.text for n in f.notes if n.kind == "not asserted")
+             for f in builtin_frameworks()}
+    assert "[memory]" in notes["nhs_england_2013_14"] and "2.5%" in notes["nhs_england_2013_14"]
+    assert builtin("nhs_england_2013_14").cquin_value is None
+    assert "year end" in notes["nhs_england_2023_24"]
+    assert "pre-qualification" in notes["nhs_england_2013_14"]
+    assert "risk reserve" in notes["nhs_england_2017_18"]
+    for framework in builtin_frameworks():
+        for key in framework.requirements():
+            grade = framework.confidence_of(key)
+            assert grade is None or grade.level in ("H", "M")
+
+
+def test_the_2012_13_name_says_whose_rules_they_were() -> None:
+    """nhs_england_2012_13 keeps its name, and its file says the rules were DH's."""
+    text = files("cquin_rules").joinpath("frameworks", "builtin",
+                                         "nhs_england_2012_13.cquin").read_text("utf-8")
+    assert "the 2012/13 rules were the Department of Health's" in text
+    assert builtin("nhs_england_2012_13").title == "CQUIN 2012/13 (Department of Health)"
+
+
+@pytest.mark.parametrize(
+    ("ref", "meant"),
+    [
+        ("nhs_england_2010_11", "dh_2010_11"),
+        ("dh_2012_13", "nhs_england_2012_13"),
+        ("nhs_england_2017_19", "nhs_england_2017_18"),
+    ],
+)
+def test_a_name_for_a_year_finds_that_year(ref: str, meant: str) -> None:
+    """An unknown name ending in a year suggests the built-in for that year (or the
+    nearest spelling)."""
+    _, (diagnostic,) = load_framework(ref, None)
+    assert diagnostic.code == "E305" and diagnostic.hint is not None
+    assert f"did you mean {meant}?" in diagnostic.hint
+
+
+def test_nhs_england_2017_18_is_found() -> None:
+    """The name a new user looked for (issue 18) is a built-in, year 1 of the 2017–19 scheme."""
+    framework, diagnostics = load_framework("nhs_england_2017_18", None)
+    assert diagnostics == [] and framework is not None
+    assert "2017–19 scheme, year 1" in framework.title
+    assert "2017–19 scheme, year 2" in builtin("nhs_england_2018_19").title
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_builtin_files_are_canonical(name: str) -> None:
+    """Each built-in file is already in `cquin fmt`'s layout."""
+    from cquin_rules.syntax.formatter import format_text
+
+    text = files("cquin_rules").joinpath("frameworks", "builtin", f"{name}.cquin") \
+        .read_text("utf-8")
+    assert format_text(text, start="framework_file")[0] == text
+
+
+# ---- the comment conventions --------------------------------------------------------------
+
+
+def test_a_grade_belongs_to_the_statement_just_below() -> None:
+    """`# confidence H:` grades the next statement; a blank line between, or a grade other
+    than H or M, grades nothing; a `#` inside a title is not a comment."""
+    framework = framework_of(
+        "# Source: a report\n"
+        "#   continued\n"
+        'framework f "The #1 rules" {\n'
+        "  year 2018/19\n"
+        "  # confidence M: a trust page\n"
+        "  #   and another line\n"
+        "  # an ordinary comment\n"
+        "  cquin value 2.5% of contract\n"
+        "  # confidence H: detached\n"
+        "\n"
+        "  national value 0.5% of contract\n"
+        "  # confidence L: too weak to be a grade\n"
+        "  goals at most 5\n"
+        "}\n"
+        "# not asserted (L, [memory]): something\n"
+        "#   remembered\n"
+        '# deemed achieved: "a reason"\n'
+    )
+    assert framework.title == "The #1 rules"
+    assert framework.source == "a report continued"
+    grade = framework.confidence_of("cquin_value")
+    assert grade is not None
+    assert (grade.level, grade.source) == ("M", "a trust page and another line")
+    assert framework.confidence_of("national_value") is None
+    assert framework.confidence_of("goals_at_most") is None
+    assert [(n.kind, n.text) for n in framework.notes] == [
+        ("not asserted", "(L, [memory]): something remembered"),
+        ("deemed achieved", '"a reason"'),
+    ]
+
+
+# ---- one check per code ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASE_DIRS, ids=lambda path: path.name)
+def test_each_check_reports_only_its_own_code(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each compliance function reports only the code it is registered under, and together
+    they report what `check_framework` does."""
+    from cquin_rules.frameworks.compliance import CHECKS, Compliance
+
+    monkeypatch.chdir(case)
+    scheme, _ = parse(Path("rulebook.cquin").read_text(encoding="utf-8"), "rulebook.cquin")
+    assert scheme is not None
+    reference = _command_line_framework(case) or (
+        scheme.header.framework.name if scheme.header.framework else None)
+    if reference is None:
+        return
+    framework, _ = load_framework(reference, Path("."))
+    if framework is None:
+        return
+    compliance = Compliance(scheme, framework, False)
+    every = []
+    for code, check_one in CHECKS.items():
+        found = check_one(compliance)
+        assert {d.code for d in found} <= {code}
+        every += found
+    assert every == check_framework(scheme, framework, from_command_line=False)
+    assert set(CHECKS) == {"E301", "E302", "E303", "E304", "E306", "E307", "E308", "W501",
+                           "W502"}
+
+
+# ---- `cquin frameworks` ------------------------------------------------------------------
+
+
+def test_frameworks_table_shows_each_grade_and_suspension() -> None:
+    """The table grades each figure (H) or (M), marks suspended years, and lists what is
+    not checked."""
+    lines = frameworks_table().splitlines()
+    row = {name: next(line for line in lines if line.startswith(name + " "))
+           for name in BUILTIN_NAMES}
+    assert "0.5% of contract (H)" in row["dh_2009_10"]
+    assert "at most 2.5% of contract (M)" in row["nhs_england_2014_15"]
+    assert "contract of at least £10,000,000 (M)" in row["nhs_england_2023_24"]
+    for name in SUSPENDED:
+        assert "deemed met" in row[name]
+    assert "deemed met" not in row["nhs_england_2019_20"]
+    table = "\n".join(lines)
+    assert "Not checked" in table and "nhs_england_2013_14: (H, a scheme gate" in table
+    assert max(len(line) for line in lines[: len(BUILTIN_NAMES) + 1]) < 200
+
+
+def test_frameworks_json_through_the_command() -> None:
+    """`cquin frameworks --format json` lists sixteen years, each requirement graded."""
+    process = subprocess.run(
+        [sys.executable, "-m", "cquin_rules", "frameworks", "--format", "json"],
+        capture_output=True, text=True, timeout=120, encoding="utf-8",
+    )
+    assert process.returncode == 0, process.stderr
+    document = json.loads(process.stdout)["frameworks"]
+    assert [f["name"] for f in document] == BUILTIN_NAMES
+    fy22 = next(f for f in document if f["name"] == "nhs_england_2022_23")
+    assert {"statement": "contract value above £30,000,000", "confidence": "H"}.items() <= \
+        next(r for r in fy22["requirements"] if r["statement"].startswith("contract")).items()
+    assert all(r["confidence"] in ("H", "M") for f in document for r in f["requirements"])
+    assert [f["name"] for f in document if f["deemed_achieved"]] == SUSPENDED

@@ -30,7 +30,7 @@ from cquin_rules.base.diagnostics import CquinError, Diagnostic, has_errors
 from cquin_rules.cli import main
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.engine.measurements import parse_measurements
-from cquin_rules.frameworks.framework import parse_framework
+from cquin_rules.frameworks.parse import parse_framework
 from cquin_rules.reports import render
 from cquin_rules.syntax.formatter import format_text
 from cquin_rules.syntax.parser import decode

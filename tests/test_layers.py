@@ -11,6 +11,7 @@ stands just above `api`, and `__main__` just above `cli`.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,47 @@ def test_the_rule_itself(
     """The rule tells a permitted import from a forbidden one (so the test can fail)."""
     a, b = unit_of(importer), unit_of(imported_module)
     assert (a == b or tier_of(b) < tier_of(a)) is allowed
+
+
+def import_cycle(package: str) -> list[str]:
+    """A cycle of imports among the modules of subpackage `package`, or [] when none."""
+    graph: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for module, path in modules():
+        if module[0] != package:
+            continue
+        node = module[:-1] if module[-1] == "__init__" else module
+        targets = {target for _line, target in imported(module, path) if target[0] == package}
+        graph.setdefault(node, set()).update(targets)
+    state: dict[tuple[str, ...], str] = {}
+    trail: list[tuple[str, ...]] = []
+
+    def visit(node: tuple[str, ...]) -> list[str]:
+        state[node] = "open"
+        trail.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return [".".join(n) for n in trail[trail.index(target):]] + [".".join(target)]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node] = "done"
+        trail.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return []
+
+
+def test_frameworks_has_no_import_cycle() -> None:
+    """The frameworks package's modules import one another one way (issue 11's cycle)."""
+    assert import_cycle("frameworks") == []
+
+
+def test_a_cycle_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cycle finder reports two modules that import each other (so the test can fail)."""
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "a.py").write_text("from .b import x\n", "utf-8")
+    (tmp_path / "frameworks" / "b.py").write_text("def f():\n    from .a import y\n", "utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
+    assert import_cycle("frameworks") == ["frameworks.a", "frameworks.b", "frameworks.a"]

@@ -17,7 +17,8 @@ from helpers import CONFORMANCE
 from cquin_rules.check import scheme as check
 from cquin_rules.engine import measurements
 from cquin_rules.engine.evaluate import evaluate
-from cquin_rules.frameworks import framework as frameworks
+from cquin_rules.frameworks.compliance import check_framework
+from cquin_rules.frameworks.loading import load_framework
 from cquin_rules.semantics.money import PENNY, money, pounds
 from cquin_rules.syntax import parser
 from cquin_rules.syntax.formatter import format_text
@@ -70,12 +71,12 @@ def test_rulebook_complies_with_its_framework(folder: Path) -> None:
     ref = scheme.header.framework
     if ref is None:
         pytest.skip("the rulebook names no framework")
-    framework, problems = frameworks.load_framework(
+    framework, problems = load_framework(
         ref.name, folder, span=ref.span, origin=str(folder / "rulebook.cquin"),
         is_path=ref.is_path,
     )
     assert framework is not None, [d.message for d in problems]
-    found = frameworks.check_framework(scheme, framework, from_command_line=False)
+    found = check_framework(scheme, framework, from_command_line=False)
     assert found == [], [(d.code, d.span.line, d.message) for d in found]
 
 
@@ -145,9 +146,9 @@ def test_northshire_is_the_reference_example_in_canonical_layout() -> None:
 def test_northshire_framework_warns_on_all_or_nothing_cma() -> None:
     """Under section 8's framework, only the three CMA indicators draw W501 (section 1)."""
     folder = RULEBOOKS / "northshire-2018-19"
-    framework, problems = frameworks.load_framework("framework.cquin", folder, is_path=True)
+    framework, problems = load_framework("framework.cquin", folder, is_path=True)
     assert framework is not None, [d.message for d in problems]
-    found = frameworks.check_framework(load(folder), framework, from_command_line=True)
+    found = check_framework(load(folder), framework, from_command_line=True)
     assert sorted((d.code, d.span.line) for d in found) == [
         ("W501", 26), ("W501", 27), ("W501", 28)
     ]

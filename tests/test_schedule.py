@@ -125,7 +125,7 @@ def test_instalments_add_up_to_the_total_on_account(pence: int) -> None:
 
 def test_on_account_is_rounded_half_up_and_last_instalment_takes_the_remainder() -> None:
     """90% of £1,000.05 is £900.045, paid as £900.05: eleven of £75.00 and one of £75.05."""
-    book = api.load(
+    book = api.loads(
         'scheme "s" { cquin value £1,000.05 }\n'
         'goal A "a" { domain safety weight 100% indicator i { pay linear from 50% to 90% } }\n'
     )
@@ -147,7 +147,7 @@ def test_goal_lines_add_up_to_the_scheme_lines(month: int) -> None:
 
 def test_goal_combining_its_periods_by_minimum_waits_for_every_period() -> None:
     """A goal whose periods combine by `minimum` cannot be settled a period at a time."""
-    book = api.load(
+    book = api.loads(
         'scheme "s" { cquin value £1,200 }\n'
         'goal A "a" { domain safety weight 100% combine minimum\n'
         '  period Q1 50% { indicator i { pay linear from 50% to 90% } }\n'

@@ -1,17 +1,17 @@
-"""Does a scheme comply with its framework? The checks of section 8 (E301–E308, W501–W502).
+"""Does a scheme comply with its framework? The checks of section 8, one function per code.
 
-Money is compared exactly. An amount is kept as `pounds + share × contract base`, so a
-scheme that writes `cquin value 3% of contract` can be compared with a framework's
-`2.5% of contract` even when it gives no contract value; only an amount in pounds
-against a share of a contract nobody stated cannot be decided, and that is said.
+Each check takes the scheme and framework as one `Compliance` and returns its own
+diagnostics (E301–E308, W501–W502); `check_framework` runs them all. W503 (a goal with
+zero weight) is the checker's, framework or not. Money is compared exactly (`amounts`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
+from functools import cached_property
 
-from attrs import frozen
+from attrs import define
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
@@ -22,83 +22,79 @@ from ..syntax.model import (
     Goal,
     Header,
     Indicator,
-    Pounds,
+    Located,
     Scheme,
     goal_indicators,
 )
+from .amounts import Money, amount_of, described, goal_money, goal_share, on, written
 from .framework import Framework, percent
+
+__all__ = ["ALL_OR_NOTHING_HINT", "CHECKS", "Compliance", "check_framework"]
 
 ALL_OR_NOTHING_HINT = (
     "DH §69: agree in advance how intermediate achievement is recognised, to avoid an "
     '"all or nothing" approach; for example `pay linear from 80% to 95%`, or a pay table '
     "with a row paying part (`50% when value >= 85%`)"
 )
+_ADD_CONTRACT = "add `contract value £X` to the scheme header"
+
+Count = tuple[str, int, Located[int] | None, Located[int] | None]
 
 
-@frozen
-class _Money:
-    """`pounds + share × contract base`: an amount that may wait for the contract value."""
+@define
+class Compliance:
+    """One scheme held to one framework: what every check needs, worked out once."""
 
-    pounds: Fraction = Fraction(0)
-    share: Fraction = Fraction(0)
+    scheme: Scheme
+    framework: Framework
+    from_command_line: bool
 
-    def __add__(self, other: _Money) -> _Money:
-        return _Money(self.pounds + other.pounds, self.share + other.share)
+    @property
+    def header(self) -> Header:
+        return self.scheme.header
 
-    def times(self, factor: Fraction) -> _Money:
-        return _Money(self.pounds * factor, self.share * factor)
+    @property
+    def named(self) -> str:
+        return f"the framework {self.framework.name}"
 
-    def minus_share(self, share: Fraction, base: Fraction | None) -> Fraction | None:
-        """The sign-carrying difference from `share` of the contract; None if undecidable."""
-        if base is not None:
-            return self.pounds + (self.share - share) * base
-        if self.pounds == 0:
-            return self.share - share
-        if self.share == share:
-            return self.pounds
-        return None
+    @cached_property
+    def at_framework(self) -> Span:
+        """The header's `framework` statement, or the scheme line when the framework came
+        from the command line (or the header names none)."""
+        header = self.header
+        if self.from_command_line or header.framework is None:
+            return Span(header.span.line, header.span.column, header.span.line,
+                        header.span.column + 6)
+        return header.framework.span
 
+    @cached_property
+    def base(self) -> Fraction | None:
+        return contract_base(self.header)
 
-def _amount(amount: object) -> _Money:
-    if isinstance(amount, Pounds):
-        return _Money(pounds=amount.amount)
-    return _Money(share=amount.share)  # type: ignore[attr-defined]
+    @cached_property
+    def cquin(self) -> Money | None:
+        value = self.header.cquin_value
+        return amount_of(value.value) if value is not None else None
 
+    @cached_property
+    def indicators(self) -> list[tuple[Goal, tuple[str, ...], Indicator]]:
+        return _indicators(self.scheme.goals)
 
-def _goal_money(goal: Goal, cquin: _Money | None) -> _Money | None:
-    if goal.value is not None and goal.weight is None:
-        return _Money(pounds=goal.value.value)
-    if goal.weight is not None and goal.value is None and cquin is not None:
-        return cquin.times(goal.weight.value)
-    return None
-
-
-def _described(money: _Money, base: Fraction | None) -> str:
-    if base is not None:
-        return pounds(money.pounds + money.share * base)
-    if money.pounds == 0:
-        return f"{percent(money.share)} of contract"
-    return pounds(money.pounds)
-
-
-def _written(amount: object, money: _Money, base: Fraction | None) -> str:
-    """An amount as the scheme wrote it, with its pounds when they can be worked out."""
-    if isinstance(amount, Pounds):
-        return pounds(amount.amount)
-    text = f"{percent(money.share)} of contract"
-    return f"{text} ({_described(money, base)})" if base is not None else text
+    def counts(self) -> list[Count]:
+        """(what, how many, the framework's limit, its warning level) for E307 and W502."""
+        framework = self.framework
+        national = [i for i in self.indicators if i[0].scope_kind == "national"]
+        return [
+            ("goals", len(self.scheme.goals), framework.goals_at_most,
+             framework.warn_goals_more_than),
+            ("indicators", len(self.indicators), framework.indicators_at_most,
+             framework.warn_indicators_more_than),
+            ("national indicators", len(national), framework.national_indicators_at_most, None),
+        ]
 
 
-def _on(header: Header) -> str:
-    if header.outturn_value is not None:
-        return f"the outturn value {pounds(header.outturn_value.value)}"
-    if header.contract_value is not None:
-        return f"the contract value {pounds(header.contract_value.value)}"
-    return "the contract value"
-
-
-def _scheme_line(header: Header) -> Span:
-    return Span(header.span.line, header.span.column, header.span.line, header.span.column + 6)
+def _diagnostic(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, hint)
 
 
 def _indicators(goals: Iterable[Goal]) -> list[tuple[Goal, tuple[str, ...], Indicator]]:
@@ -111,6 +107,179 @@ def _indicators(goals: Iterable[Goal]) -> list[tuple[Goal, tuple[str, ...], Indi
     return list(found.values())
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+# ---- one check per code ------------------------------------------------------------------
+
+
+def check_year(c: Compliance) -> list[Diagnostic]:
+    """E304: the scheme's year is the framework's."""
+    if c.framework.year is None:
+        return []
+    year = c.framework.year.value
+    if c.header.year is None:
+        return [_diagnostic("E304", f"the scheme gives no year; {c.named} is for {year}",
+                            c.at_framework, f"add `year {year}` to the scheme header")]
+    if c.header.year.value != year:
+        return [_diagnostic(
+            "E304", f"the scheme is for {c.header.year.value}, but {c.named} is for {year}",
+            c.header.year.span,
+            f"check against the framework for {c.header.year.value}, or correct the year",
+        )]
+    return []
+
+
+def check_cquin_value(c: Compliance) -> list[Diagnostic]:
+    """E302: the cquin value within the framework's cap, or exactly its share."""
+    stated = c.header.cquin_value
+    if c.framework.cquin_value is None or stated is None or c.cquin is None:
+        return []
+    limit = c.framework.cquin_value.value
+    difference = c.cquin.minus_share(limit.share, c.base)
+    allowed = f"{percent(limit.share)} of contract"
+    if c.base is not None:
+        allowed += f" ({pounds(limit.share * c.base)} on {on(c.header)})"
+    text = written(stated.value, c.cquin, c.base)
+    if difference is None:
+        return [_diagnostic(
+            "E302", f"cannot tell whether the cquin value {text} is "
+            f"{'within ' if limit.at_most else ''}{allowed} as {c.named} requires: the "
+            "scheme gives no contract value", stated.span, _ADD_CONTRACT,
+        )]
+    if limit.at_most and difference > 0:
+        return [_diagnostic(
+            "E302", f"the cquin value {text} is above the cap of {allowed} set by {c.named}",
+            stated.span, f"lower it to at most {percent(limit.share)} of contract, and the "
+            "goals' money with it",
+        )]
+    if not limit.at_most and difference != 0:
+        return [_diagnostic(
+            "E302", f"the cquin value {text} is not the {allowed} set by {c.named}",
+            stated.span, f"write `cquin value {percent(limit.share)} of contract`",
+        )]
+    return []
+
+
+def check_national_value(c: Compliance) -> list[Diagnostic]:
+    """E303: the national goals' money is the framework's share of contract."""
+    if c.framework.national_value is None:
+        return []
+    share = c.framework.national_value.value
+    national = Money()
+    for goal in c.scheme.goals:
+        if goal.scope_kind == "national":
+            money = goal_money(goal, c.cquin)
+            if money is None:
+                return []
+            national = national + money
+    at = c.header.national_value.span if c.header.national_value else c.at_framework
+    wanted = f"{percent(share)} of contract"
+    if c.base is not None:
+        wanted += f" ({pounds(share * c.base)} on {on(c.header)})"
+    difference = national.minus_share(share, c.base)
+    if difference is None:
+        return [_diagnostic(
+            "E303", f"cannot tell whether the national goals' money "
+            f"{described(national, c.base)} is {wanted} as {c.named} requires: the "
+            "scheme gives no contract value", at, _ADD_CONTRACT,
+        )]
+    if difference != 0:
+        return [_diagnostic(
+            "E303", f"the national goals' money is {described(national, c.base)}, but "
+            f"{c.named} ties {wanted} to national goals", at,
+            "mark the national goals `national` and give them "
+            f"{percent(share)} of contract between them",
+        )]
+    return []
+
+
+def check_contract_size(c: Compliance) -> list[Diagnostic]:
+    """E306: the contract is as large as the framework applies to."""
+    if c.framework.contract_minimum is None:
+        return []
+    minimum = c.framework.contract_minimum.value
+    contract = c.header.contract_value or c.header.outturn_value
+    if contract is None:
+        return [_diagnostic(
+            "E306", f"{c.named} applies only to contracts {minimum}; the scheme gives no "
+            "contract value", c.at_framework, _ADD_CONTRACT,
+        )]
+    if not minimum.admits(contract.value):
+        return [_diagnostic(
+            "E306", f"the contract value {pounds(contract.value)} is too small for "
+            f"{c.named}, which applies only to contracts {minimum}", c.at_framework,
+            "check the scheme against the rules for contracts of its size",
+        )]
+    return []
+
+
+def check_domains(c: Compliance) -> list[Diagnostic]:
+    """E301: some goal covers each domain the framework requires (DH §33)."""
+    if c.framework.required_domains is None:
+        return []
+    covered = {d for goal in c.scheme.goals if goal.domains for d in goal.domains.value}
+    missing = [d for d in DOMAINS if d in c.framework.required_domains.value
+               and d not in covered]
+    if not missing:
+        return []
+    words = " or ".join(missing)
+    return [_diagnostic(
+        "E301", f"no goal covers the domain{'s' * (len(missing) > 1)} {words}, "
+        f"which {c.named} requires", c.at_framework,
+        "add a goal with `domain " + ", ".join(missing) + "`, or add the domain to a goal "
+        "that covers it (DH §33: at least one area for improvement in each domain)",
+    )]
+
+
+def check_counts(c: Compliance) -> list[Diagnostic]:
+    """E307: no more goals, indicators or national indicators than the framework allows."""
+    return [
+        _diagnostic("E307", f"the scheme has {_plural(count, what[:-1])}; {c.named} allows "
+                    f"at most {most.value}", c.at_framework,
+                    f"merge or drop {what} to keep to {most.value}")
+        for what, count, most, _warning in c.counts()
+        if most is not None and count > most.value
+    ]
+
+
+def warn_counts(c: Compliance) -> list[Diagnostic]:
+    """W502: more goals or indicators than the framework advises (where not already E307)."""
+    return [
+        _diagnostic("W502", f"the scheme has {_plural(count, what[:-1])}; {c.named} advises "
+                    f"no more than {warning.value}, to keep the scheme manageable",
+                    c.at_framework, f"consider merging {what}")
+        for what, count, most, warning in c.counts()
+        if warning is not None and count > warning.value
+        and not (most is not None and count > most.value)
+    ]
+
+
+def check_equal_weights(c: Compliance) -> list[Diagnostic]:
+    """E308: every goal carries the same money where the framework requires it."""
+    goals = c.scheme.goals
+    if c.framework.equal_weights is None or c.cquin is None or len(goals) <= 1:
+        return []
+    known = [(goal, money) for goal in goals
+             if (money := goal_money(goal, c.cquin)) is not None]
+    differences = [
+        (money + known[0][1].times(Fraction(-1))).minus_share(Fraction(0), c.base)
+        for _goal, money in known[1:]
+    ]
+    if all(difference in (None, 0) for difference in differences):
+        return []
+    listed = ", ".join(f"{goal.code} {goal_share(goal)}" for goal, _ in known)
+    each = percent(Fraction(1, len(goals)))
+    return [_diagnostic(
+        "E308", f"the goals are not equally weighted ({listed}); {c.named} requires every "
+        "goal to carry the same share", c.at_framework,
+        f"give each of the {len(goals)} goals `weight {each}`"
+        if Fraction(100, len(goals)).denominator == 1
+        else "give every goal the same weight, or the same value",
+    )]
+
+
 def _all_or_nothing(indicator: Indicator) -> bool:
     if indicator.measure_kind == "evidence" or indicator.pay is None:
         return False
@@ -120,163 +289,38 @@ def _all_or_nothing(indicator: Indicator) -> bool:
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
+def warn_all_or_nothing(c: Compliance) -> list[Diagnostic]:
+    """W501: an indicator that pays only 0% or 100%, under `warn all or nothing` (DH §69)."""
+    if c.framework.warn_all_or_nothing is None:
+        return []
+    return [
+        _diagnostic("W501", f"indicator {'.'.join((goal.code, *path))} pays all or nothing "
+                    "(only 0% or 100%)", indicator.span, ALL_OR_NOTHING_HINT)
+        for goal, path, indicator in c.indicators
+        if _all_or_nothing(indicator)
+    ]
+
+
+#: Every check, by the code it reports, in the order its findings are listed.
+CHECKS: dict[str, Callable[[Compliance], list[Diagnostic]]] = {
+    "E304": check_year,
+    "E302": check_cquin_value,
+    "E303": check_national_value,
+    "E306": check_contract_size,
+    "E301": check_domains,
+    "E307": check_counts,
+    "W502": warn_counts,
+    "E308": check_equal_weights,
+    "W501": warn_all_or_nothing,
+}
 
 
 def check_framework(
     scheme: Scheme, framework: Framework, *, from_command_line: bool
 ) -> list[Diagnostic]:
-    """Every way `scheme` breaks `framework`, and the framework's warnings."""
-    header = scheme.header
-    named = f"the framework {framework.name}"
-    if from_command_line or header.framework is None:
-        at_framework = _scheme_line(header)
-    else:
-        at_framework = header.framework.span
-    found: list[Diagnostic] = []
+    """Every way `scheme` breaks `framework` (E301–E308) and its warnings (W501, W502).
 
-    def report(code: str, message: str, span: Span, hint: str | None = None) -> None:
-        found.append(Diagnostic(code, message, span, hint))
-
-    base = contract_base(header)
-    cquin = _amount(header.cquin_value.value) if header.cquin_value else None
-    add_contract = "add `contract value £X` to the scheme header"
-
-    # E304: the year.
-    if framework.year is not None:
-        year = framework.year.value
-        if header.year is None:
-            report("E304", f"the scheme gives no year; {named} is for {year}", at_framework,
-                   f"add `year {year}` to the scheme header")
-        elif header.year.value != year:
-            report("E304", f"the scheme is for {header.year.value}, but {named} is for {year}",
-                   header.year.span, f"check against the framework for {header.year.value}, "
-                   "or correct the year")
-
-    # E302: the cquin value, capped or exact.
-    if framework.cquin_value is not None and header.cquin_value is not None and cquin:
-        limit = framework.cquin_value.value
-        difference = cquin.minus_share(limit.share, base)
-        allowed = f"{percent(limit.share)} of contract"
-        if base is not None:
-            allowed += f" ({pounds(limit.share * base)} on {_on(header)})"
-        stated = _written(header.cquin_value.value, cquin, base)
-        if difference is None:
-            report("E302", f"cannot tell whether the cquin value {stated} is "
-                   f"{'within ' if limit.at_most else ''}{allowed} as {named} requires: the "
-                   "scheme gives no contract value", header.cquin_value.span, add_contract)
-        elif limit.at_most and difference > 0:
-            report("E302", f"the cquin value {stated} is above the cap of {allowed} set by "
-                   f"{named}", header.cquin_value.span,
-                   f"lower it to at most {percent(limit.share)} of contract, and the goals' "
-                   "money with it")
-        elif not limit.at_most and difference != 0:
-            report("E302", f"the cquin value {stated} is not the {allowed} set by {named}",
-                   header.cquin_value.span,
-                   f"write `cquin value {percent(limit.share)} of contract`")
-
-    # E303: the national goals' money.
-    if framework.national_value is not None:
-        share = framework.national_value.value
-        national = _Money()
-        decidable = True
-        for goal in scheme.goals:
-            if goal.scope_kind == "national":
-                money = _goal_money(goal, cquin)
-                if money is None:
-                    decidable = False
-                else:
-                    national = national + money
-        at = header.national_value.span if header.national_value else at_framework
-        wanted = f"{percent(share)} of contract"
-        if base is not None:
-            wanted += f" ({pounds(share * base)} on {_on(header)})"
-        difference = national.minus_share(share, base) if decidable else None
-        if difference is None:
-            if decidable:
-                report("E303", f"cannot tell whether the national goals' money "
-                       f"{_described(national, base)} is {wanted} as {named} requires: the "
-                       "scheme gives no contract value", at, add_contract)
-        elif difference != 0:
-            report("E303", f"the national goals' money is {_described(national, base)}, but "
-                   f"{named} ties {wanted} to national goals", at,
-                   "mark the national goals `national` and give them "
-                   f"{percent(share)} of contract between them")
-
-    # E306: the size of contract the framework applies to.
-    if framework.contract_minimum is not None:
-        minimum = framework.contract_minimum.value
-        contract = header.contract_value or header.outturn_value
-        if contract is None:
-            report("E306", f"{named} applies only to contracts {minimum}; the scheme gives no "
-                   "contract value", at_framework, add_contract)
-        elif not minimum.admits(contract.value):
-            report("E306", f"the contract value {pounds(contract.value)} is too small for "
-                   f"{named}, which applies only to contracts {minimum}", at_framework,
-                   "check the scheme against the rules for contracts of its size")
-
-    # E301: the required domains.
-    if framework.required_domains is not None:
-        covered = {d for goal in scheme.goals if goal.domains for d in goal.domains.value}
-        missing = [d for d in DOMAINS if d in framework.required_domains.value
-                   and d not in covered]
-        if missing:
-            words = " or ".join(missing)
-            report("E301", f"no goal covers the domain{'s' * (len(missing) > 1)} {words}, "
-                   f"which {named} requires", at_framework,
-                   "add a goal with `domain " + ", ".join(missing) + "`, or add the "
-                   "domain to a goal that covers it (DH §33: at least one area for "
-                   "improvement in each domain)")
-
-    # E307 and W502: how many goals and indicators.
-    indicators = _indicators(scheme.goals)
-    national_indicators = [i for i in indicators if i[0].scope_kind == "national"]
-    counts = (
-        ("goals", len(scheme.goals), framework.goals_at_most, framework.warn_goals_more_than),
-        ("indicators", len(indicators), framework.indicators_at_most,
-         framework.warn_indicators_more_than),
-        ("national indicators", len(national_indicators),
-         framework.national_indicators_at_most, None),
-    )
-    for what, count, most, warning in counts:
-        if most is not None and count > most.value:
-            report("E307", f"the scheme has {_plural(count, what[:-1])}; {named} allows at "
-                   f"most {most.value}", at_framework,
-                   f"merge or drop {what} to keep to {most.value}")
-        elif warning is not None and count > warning.value:
-            report("W502", f"the scheme has {_plural(count, what[:-1])}; {named} advises no "
-                   f"more than {warning.value}, to keep the scheme manageable", at_framework,
-                   f"consider merging {what}")
-
-    # E308: equal weights.
-    if framework.equal_weights is not None and cquin is not None and len(scheme.goals) > 1:
-        shares = [(goal, _goal_money(goal, cquin)) for goal in scheme.goals]
-        known = [(goal, money) for goal, money in shares if money is not None]
-        differences = [
-            (money + known[0][1].times(Fraction(-1))).minus_share(Fraction(0), base)
-            for _goal, money in known[1:]
-        ]
-        if any(difference not in (None, 0) for difference in differences):
-            listed = ", ".join(f"{goal.code} {_goal_share(goal)}" for goal, _ in known)
-            each = percent(Fraction(1, len(scheme.goals)))
-            report("E308", f"the goals are not equally weighted ({listed}); {named} requires "
-                   "every goal to carry the same share", at_framework,
-                   f"give each of the {len(scheme.goals)} goals `weight {each}`"
-                   if Fraction(100, len(scheme.goals)).denominator == 1
-                   else "give every goal the same weight, or the same value")
-
-    # W501: all-or-nothing payment.
-    if framework.warn_all_or_nothing is not None:
-        for goal, path, indicator in indicators:
-            if _all_or_nothing(indicator):
-                name = ".".join((goal.code, *path))
-                report("W501", f"indicator {name} pays all or nothing (only 0% or 100%)",
-                       indicator.span, ALL_OR_NOTHING_HINT)
-    return found
-
-
-def _goal_share(goal: Goal) -> str:
-    if goal.weight is not None:
-        return percent(goal.weight.value)
-    return pounds(goal.value.value) if goal.value is not None else "(no weight)"
+    Diagnostics carry no path: the caller says which rulebook with `Diagnostic.at`.
+    """
+    compliance = Compliance(scheme, framework, from_command_line)
+    return [found for check in CHECKS.values() for found in check(compliance)]

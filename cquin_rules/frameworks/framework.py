@@ -1,48 +1,34 @@
-"""Frameworks (section 8): the national rules for a year, read from `.cquin` files.
+"""Frameworks (section 8): the model of a year's national rules, read from `.cquin` files.
 
 A framework is data, not code: the built-in ones are framework files shipped inside the
 package, parsed by the same grammar and the same literal rules as rulebooks, so a user's
-own framework file gets the same diagnostics. The compliance checks themselves are in
-`framework_check.py`; this module holds the model, loading and the `cquin frameworks`
-table.
+own framework file gets the same diagnostics. This module is the model only; the other
+modules of the package read it (`parse`), find it (`loading`), list it (`listing`) and
+hold a scheme to it (`compliance`, `step`).
 """
 
 from __future__ import annotations
 
-import difflib
-import itertools
-import os
-import re
 from fractions import Fraction
-from functools import lru_cache
-from importlib.resources import files
-from pathlib import Path
-from typing import Any
 
 from attrs import field, frozen
-from lark import Token, v_args
-from lark.tree import Meta
 
-from ..base.diagnostics import CquinError, Diagnostic, has_errors
 from ..base.span import NOWHERE, Span
 from ..semantics.money import pounds
-from ..syntax.model import DOMAINS, FinancialYear, Located, Scheme
-from ..syntax.transform import ModelBuilder, Statement, meta_span, token_span, unquote
+from ..syntax.model import FinancialYear, Located, Scheme
 
 __all__ = [
     "DEFAULT_PAYMENT_ON_ACCOUNT",
     "DEFAULT_RECONCILE_MONTHS",
+    "REQUIREMENTS",
+    "Confidence",
     "ContractMinimum",
     "CquinLimit",
     "Framework",
-    "builtin_frameworks",
-    "check_against_framework",
-    "check_framework",
+    "Note",
     "effective_payment_on_account",
     "effective_reconcile_months",
-    "frameworks_table",
-    "load_framework",
-    "parse_framework",
+    "percent",
 ]
 
 #: DH §65: 90% paid on account; DH §66: reconciled at months 6, 9 and 12.
@@ -77,11 +63,52 @@ class ContractMinimum:
 
 
 @frozen
+class Confidence:
+    """How sure the sources are of one requirement: `H` or `M` as the fact sheet grades it
+    (docs/frameworks.md), and the source, from a `# confidence H: …` comment above it."""
+
+    level: str
+    source: str
+
+
+@frozen
+class Note:
+    """A fact a framework file records in a comment but does not check.
+
+    `kind` is `not asserted` (a weaker fact, or one no requirement can say) or `deemed
+    achieved` (a suspended year, until the `deemed achieved` statement is in the grammar).
+    """
+
+    kind: str
+    text: str
+
+
+#: Every requirement a framework can set, as its model field and its statement's words.
+REQUIREMENTS: tuple[tuple[str, str], ...] = (
+    ("year", "year"),
+    ("cquin_value", "cquin value"),
+    ("national_value", "national value"),
+    ("contract_minimum", "contract value"),
+    ("required_domains", "require domains"),
+    ("equal_weights", "require equal weights"),
+    ("goals_at_most", "goals at most"),
+    ("indicators_at_most", "indicators at most"),
+    ("national_indicators_at_most", "national indicators at most"),
+    ("payment_on_account", "payment on account"),
+    ("reconcile_months", "reconcile at months"),
+    ("warn_all_or_nothing", "warn all or nothing"),
+    ("warn_goals_more_than", "warn goals more than"),
+    ("warn_indicators_more_than", "warn indicators more than"),
+)
+
+
+@frozen
 class Framework:
     """One framework file: what it requires of a scheme, each with its statement's span.
 
     `origin` is where it was read from (a path, or `builtin:NAME`), `source` the citation
-    from its `# Source:` comment; neither takes part in equality.
+    from its `# Source:` comment, `confidence` each requirement's grade by model field,
+    `notes` what its comments record but it does not check; none takes part in equality.
     """
 
     name: str
@@ -102,7 +129,17 @@ class Framework:
     warn_indicators_more_than: Located[int] | None = None
     origin: str = field(default="<text>", eq=False)
     source: str | None = field(default=None, eq=False)
+    confidence: tuple[tuple[str, Confidence], ...] = field(default=(), eq=False, repr=False)
+    notes: tuple[Note, ...] = field(default=(), eq=False, repr=False)
     span: Span = field(default=NOWHERE, eq=False, repr=False)
+
+    def requirements(self) -> list[str]:
+        """The model fields of the requirements this framework sets, in statement order."""
+        return [key for key, _words in REQUIREMENTS if getattr(self, key) is not None]
+
+    def confidence_of(self, key: str) -> Confidence | None:
+        """The grade of the requirement in field `key`, when its file gives one."""
+        return next((grade for field_, grade in self.confidence if field_ == key), None)
 
 
 def percent(share: Fraction) -> str:
@@ -116,278 +153,6 @@ def percent(share: Fraction) -> str:
                 text = f"{text[:-places]}.{text[-places:]}"
             return f"{text}%"
     return f"{float(value):.6g}%"  # not reached by anything the grammar can write
-
-
-# ---- tree to model ----------------------------------------------------------------
-
-
-class _FrameworkBuilder(ModelBuilder):
-    """The rulebook transformer's literal rules and E104 bookkeeping, for framework files."""
-
-    @v_args(meta=True)
-    def framework_file(self, meta: Meta, children: list[Any]) -> Framework:
-        return children[0]  # type: ignore[no-any-return]
-
-    @v_args(meta=True)
-    def framework(self, meta: Meta, children: list[Any]) -> Framework:
-        name, title = str(children[0]), unquote(children[1])
-        statements = [c for c in children[2:] if isinstance(c, Statement)]
-        fields = self._assemble(statements, f"framework `{name}`")
-        return Framework(name, title, span=meta_span(meta), **fields)
-
-    def _share(self, token: Token, what: str) -> Fraction:
-        share = self._percent(token)
-        if share > 1:
-            self._error(f"{what} must be from 0% to 100%, not `{token}`", token_span(token))
-        return share
-
-    fw_year = ModelBuilder.year
-
-    @v_args(meta=True)
-    def fw_cquin_cap(self, meta: Meta, children: list[Token]) -> Statement:
-        limit = CquinLimit(self._share(children[0], "the cquin value"), at_most=True)
-        return self._located("cquin_value", "`cquin value at most`", meta, limit)
-
-    @v_args(meta=True)
-    def fw_cquin_exact(self, meta: Meta, children: list[Token]) -> Statement:
-        limit = CquinLimit(self._share(children[0], "the cquin value"), at_most=False)
-        return self._located("cquin_value", "`cquin value`", meta, limit)
-
-    @v_args(meta=True)
-    def fw_national_value(self, meta: Meta, children: list[Token]) -> Statement:
-        share = self._share(children[0], "the national value")
-        return self._located("national_value", "`national value`", meta, share)
-
-    @v_args(meta=True)
-    def fw_contract_at_least(self, meta: Meta, children: list[Token]) -> Statement:
-        minimum = ContractMinimum(self._money(children[0]), inclusive=True)
-        return self._located("contract_minimum", "`contract value at least`", meta, minimum)
-
-    @v_args(meta=True)
-    def fw_contract_above(self, meta: Meta, children: list[Token]) -> Statement:
-        minimum = ContractMinimum(self._money(children[0]), inclusive=False)
-        return self._located("contract_minimum", "`contract value above`", meta, minimum)
-
-    @v_args(meta=True)
-    def fw_require_domains(self, meta: Meta, children: list[Token]) -> Statement:
-        names = tuple(str(t) for t in children if self._check_word(t, DOMAINS, "a domain"))
-        return self._located("required_domains", "`require domains`", meta, names)
-
-    @v_args(meta=True)
-    def fw_require_equal_weights(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._located("equal_weights", "`require equal weights`", meta, True)
-
-    def _limit(self, key: str, words: str, meta: Meta, token: Token) -> Statement:
-        return self._located(key, words, meta, self._count(token, f"the number in {words}"))
-
-    @v_args(meta=True)
-    def fw_goals_at_most(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._limit("goals_at_most", "`goals at most`", meta, children[0])
-
-    @v_args(meta=True)
-    def fw_indicators_at_most(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._limit("indicators_at_most", "`indicators at most`", meta, children[0])
-
-    @v_args(meta=True)
-    def fw_national_indicators_at_most(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._limit(
-            "national_indicators_at_most", "`national indicators at most`", meta, children[0]
-        )
-
-    @v_args(meta=True)
-    def fw_payment_on_account(self, meta: Meta, children: list[Token]) -> Statement:
-        share = self._share(children[0], "the payment on account")
-        return self._located("payment_on_account", "`payment on account`", meta, share)
-
-    @v_args(meta=True)
-    def fw_reconcile(self, meta: Meta, children: list[Token]) -> Statement:
-        months = tuple(self._count(t, "a reconciliation month", 1, 12) for t in children)
-        if any(later <= earlier for earlier, later in itertools.pairwise(months)):
-            self._error(
-                "reconciliation months must be written in order, each once",
-                meta_span(meta),
-                "for example `reconcile at months 6, 9, 12`",
-            )
-        return self._located("reconcile_months", "`reconcile at months`", meta, months)
-
-    @v_args(meta=True)
-    def fw_warn_all_or_nothing(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._located("warn_all_or_nothing", "`warn all or nothing`", meta, True)
-
-    @v_args(meta=True)
-    def fw_warn_goals(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._limit("warn_goals_more_than", "`warn goals more than`", meta, children[0])
-
-    @v_args(meta=True)
-    def fw_warn_indicators(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._limit(
-            "warn_indicators_more_than", "`warn indicators more than`", meta, children[0]
-        )
-
-
-_SOURCE_LINE = re.compile(r"#\s*Source:\s*(.*)")
-
-
-def _citation(text: str) -> str | None:
-    """The `# Source:` comment and its indented continuation lines, as one line."""
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        found = _SOURCE_LINE.match(line.strip())
-        if not found:
-            continue
-        parts = [found.group(1).strip()]
-        for more in lines[index + 1 :]:
-            if not re.match(r"#\s{2,}\S", more.strip()):
-                break
-            parts.append(more.strip().lstrip("#").strip())
-        return " ".join(parts)
-    return None
-
-
-def parse_framework(text: str, path: str = "<text>") -> tuple[Framework | None, list[Diagnostic]]:
-    """A framework file's model and every problem in it; None when it has errors."""
-    from ..syntax.parser import parse_tree
-
-    tree, diagnostics = parse_tree(text, "framework_file", path)
-    if tree is None:
-        return None, diagnostics
-    builder = _FrameworkBuilder()
-    framework = builder.transform(tree)
-    assert isinstance(framework, Framework)
-    diagnostics += [d.at(path) for d in builder.diagnostics]
-    if has_errors(diagnostics):
-        return None, diagnostics
-    return _with_origin(framework, path, _citation(text)), diagnostics
-
-
-def _with_origin(framework: Framework, origin: str, source: str | None) -> Framework:
-    from attrs import evolve
-
-    return evolve(framework, origin=origin, source=source)
-
-
-# ---- loading ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _builtins() -> tuple[Framework, ...]:
-    folder = files("cquin_rules").joinpath("frameworks").joinpath("builtin")
-    found = []
-    for resource in folder.iterdir():
-        if not resource.name.endswith(".cquin"):
-            continue
-        text = resource.read_text(encoding="utf-8")
-        framework, diagnostics = parse_framework(text, f"builtin_frameworks/{resource.name}")
-        if framework is None:
-            raise CquinError(diagnostics, text)  # a broken package, not a user's mistake
-        found.append(_with_origin(framework, f"builtin:{framework.name}", framework.source))
-    return tuple(sorted(found, key=lambda f: f.name))
-
-
-def builtin_frameworks() -> list[Framework]:
-    """The frameworks shipped with the package, sorted by name."""
-    return list(_builtins())
-
-
-def _looks_like_path(ref: str, base_dir: Path | None) -> bool:
-    if "/" in ref or os.sep in ref or ref.endswith(".cquin"):
-        return True
-    return (Path(base_dir) / ref if base_dir else Path(ref)).is_file()
-
-
-def load_framework(
-    ref: str,
-    base_dir: Path | None,
-    *,
-    span: Span | None = None,
-    origin: str = "<text>",
-    is_path: bool | None = None,
-) -> tuple[Framework | None, list[Diagnostic]]:
-    """The framework `ref` names: a built-in name, or a framework file (relative paths are
-    taken against `base_dir`, or the working directory when it is None).
-
-    An unknown name or an unreadable file is E305 at `span` in the file `origin` (the
-    rulebook that named it); problems inside a framework file are reported against that
-    file's own path. `is_path` forces the reading of `ref` (a header's `framework "PATH"`
-    is always a path, its `framework NAME` always a name); None decides by its shape.
-    """
-    at = span or NOWHERE
-    if is_path is None:
-        is_path = _looks_like_path(ref, base_dir)
-    if not is_path:
-        for framework in _builtins():
-            if framework.name == ref:
-                return framework, []
-        beside = (Path(base_dir) if base_dir else Path()) / f"{ref}.cquin"
-        return None, [_unknown(ref, at, origin, beside if beside.is_file() else None)]
-    path = Path(ref)
-    shown = ref
-    if base_dir is not None and not path.is_absolute() and Path(base_dir) != Path("."):
-        path = Path(base_dir) / path
-        shown = os.fspath(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return None, [
-            Diagnostic(
-                "E305",
-                f"cannot read the framework file {shown}: {reason}",
-                at,
-                "give a built-in framework's name (see `cquin frameworks`) or the path of a "
-                "framework file, relative to the rulebook when named in it",
-                origin,
-            )
-        ]
-    from ..syntax.parser import decode
-
-    text, diagnostics = decode(data, shown)
-    if text is None:
-        return None, diagnostics
-    return parse_framework(text, shown)
-
-
-def _unknown(ref: str, span: Span, origin: str, beside: Path | None) -> Diagnostic:
-    names = [f.name for f in _builtins()]
-    close = difflib.get_close_matches(ref, names, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
-    if beside is not None:
-        hint = f'to use the file {beside.name}, write `framework "{beside.name}"`. '
-    hint += "The built-in frameworks are " + ", ".join(names)
-    hint += "; or give the path of a framework file"
-    return Diagnostic("E305", f"unknown framework `{ref}`", span, hint, origin)
-
-
-def check_against_framework(
-    scheme: Scheme,
-    *,
-    command_line: str | None = None,
-    base_dir: Path | None = None,
-    path: str = "<text>",
-) -> tuple[Framework | None, list[Diagnostic]]:
-    """The whole of `cquin check`'s framework step for one rulebook at `path`.
-
-    The framework named on the command line (relative to the working directory) wins over
-    the header's `framework` statement (relative to `base_dir`, the rulebook's folder).
-    Returns the framework used (None when there is none or it could not be loaded) and
-    every diagnostic, each carrying the path of the file it is about.
-    """
-    header = scheme.header
-    if command_line is not None:
-        at = Span(header.span.line, header.span.column, header.span.line, header.span.column + 6)
-        framework, found = load_framework(command_line, None, span=at, origin=path)
-    elif header.framework is not None:
-        reference = header.framework
-        framework, found = load_framework(
-            reference.name, base_dir, span=reference.span, origin=path,
-            is_path=reference.is_path,
-        )
-    else:
-        return None, []
-    if framework is not None:
-        checked = check_framework(scheme, framework, from_command_line=command_line is not None)
-        found += [d.at(path) for d in checked]
-    return framework, found
 
 
 # ---- what a scheme under a framework pays on account -------------------------------
@@ -409,81 +174,3 @@ def effective_reconcile_months(scheme: Scheme, framework: Framework | None) -> t
     if framework is not None and framework.reconcile_months is not None:
         return framework.reconcile_months.value
     return DEFAULT_RECONCILE_MONTHS
-
-
-def check_framework(
-    scheme: Scheme, framework: Framework, *, from_command_line: bool
-) -> list[Diagnostic]:
-    """Every way `scheme` breaks `framework` (E301–E308) and its warnings (W501, W502).
-
-    Diagnostics carry no path: the caller says which rulebook with `Diagnostic.at`.
-    """
-    from .compliance import check_framework as check
-
-    return check(scheme, framework, from_command_line=from_command_line)
-
-
-# ---- `cquin frameworks` ---------------------------------------------------------
-
-
-def _limits(framework: Framework) -> str:
-    parts = []
-    if framework.goals_at_most is not None:
-        parts.append(f"goals <= {framework.goals_at_most.value}")
-    if framework.indicators_at_most is not None:
-        parts.append(f"indicators <= {framework.indicators_at_most.value}")
-    if framework.national_indicators_at_most is not None:
-        parts.append(f"national indicators <= {framework.national_indicators_at_most.value}")
-    if framework.equal_weights is not None:
-        parts.append("equal weights")
-    if framework.contract_minimum is not None:
-        parts.append(f"contract {framework.contract_minimum.value}")
-    if framework.required_domains is not None:
-        parts.append("domains " + ", ".join(framework.required_domains.value))
-    if framework.warn_all_or_nothing is not None:
-        parts.append("warns all-or-nothing")
-    if framework.warn_goals_more_than is not None:
-        parts.append(f"warns goals > {framework.warn_goals_more_than.value}")
-    if framework.warn_indicators_more_than is not None:
-        parts.append(f"warns indicators > {framework.warn_indicators_more_than.value}")
-    return "; ".join(parts) or "-"
-
-
-def frameworks_table() -> str:
-    """What `cquin frameworks` prints: each built-in framework's key figures, then sources."""
-    header = ("name", "year", "cquin value", "national value", "on account", "reconcile", "limits")
-    rows = [header]
-    for framework in _builtins():
-        cquin = framework.cquin_value
-        national = framework.national_value
-        on_account = framework.payment_on_account
-        months = framework.reconcile_months
-        rows.append(
-            (
-                framework.name,
-                str(framework.year.value) if framework.year else "-",
-                str(cquin.value) if cquin else "-",
-                f"{percent(national.value)} of contract" if national else "-",
-                percent(on_account.value) if on_account else "-",
-                ", ".join(map(str, months.value)) if months else "-",
-                _limits(framework),
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-        + "  "
-        + row[-1]
-        for row in rows
-    ]
-    lines += [
-        "",
-        "A share `of contract` is taken on the scheme's outturn value when it gives one.",
-        "A dash means the framework sets nothing: a scheme's own statement applies, else "
-        f"{percent(DEFAULT_PAYMENT_ON_ACCOUNT)} on account, reconciled at months "
-        f"{', '.join(map(str, DEFAULT_RECONCILE_MONTHS))}.",
-        "",
-        "Sources:",
-    ]
-    lines += [f"  {f.name}: {f.source or 'not cited'}" for f in _builtins()]
-    return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -319,11 +319,8 @@ def schedule_terms(
     The framework is read only when the scheme leaves one of them to it; when it cannot
     be read its diagnostics are returned (with the defaults, which the caller must not use).
     """
-    from ..frameworks.framework import (
-        effective_payment_on_account,
-        effective_reconcile_months,
-        load_framework,
-    )
+    from ..frameworks.framework import effective_payment_on_account, effective_reconcile_months
+    from ..frameworks.loading import load_framework
 
     header = scheme.header
     framework = None

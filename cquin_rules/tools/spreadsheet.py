@@ -767,7 +767,7 @@ def import_workbook(
     """
     from ..base.limits import workbook_problem
     from ..check.scheme import check
-    from ..frameworks.framework import check_against_framework
+    from ..frameworks.step import check_against_framework
     from ..syntax.parser import parse
 
     too_large = workbook_problem(path)

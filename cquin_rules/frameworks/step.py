@@ -1,0 +1,47 @@
+"""`cquin check`'s framework step for one rulebook: choose the framework, load it, hold
+the scheme to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..base.diagnostics import Diagnostic
+from ..base.span import Span
+from ..syntax.model import Scheme
+from .compliance import check_framework
+from .framework import Framework
+from .loading import load_framework
+
+__all__ = ["check_against_framework"]
+
+
+def check_against_framework(
+    scheme: Scheme,
+    *,
+    command_line: str | None = None,
+    base_dir: Path | None = None,
+    path: str = "<text>",
+) -> tuple[Framework | None, list[Diagnostic]]:
+    """The whole of `cquin check`'s framework step for one rulebook at `path`.
+
+    The framework named on the command line (relative to the working directory) wins over
+    the header's `framework` statement (relative to `base_dir`, the rulebook's folder).
+    Returns the framework used (None when there is none or it could not be loaded) and
+    every diagnostic, each carrying the path of the file it is about.
+    """
+    header = scheme.header
+    if command_line is not None:
+        at = Span(header.span.line, header.span.column, header.span.line, header.span.column + 6)
+        framework, found = load_framework(command_line, None, span=at, origin=path)
+    elif header.framework is not None:
+        reference = header.framework
+        framework, found = load_framework(
+            reference.name, base_dir, span=reference.span, origin=path,
+            is_path=reference.is_path,
+        )
+    else:
+        return None, []
+    if framework is not None:
+        checked = check_framework(scheme, framework, from_command_line=command_line is not None)
+        found += [d.at(path) for d in checked]
+    return framework, found
