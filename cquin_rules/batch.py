@@ -389,10 +389,11 @@ class _Chunk:
         return _indicator(item, self.values.get(item.key))
 
     def goal(self, goal: CompiledGoal) -> _Q:
+        """`evaluate`'s goal attainment: periods always combine by their shares."""
         if goal.periods:
             scored = [(period.share, self.items(period.items, period.combine, period.at_least))
                       for period in goal.periods]
-            return _combine(goal.combine, goal.at_least, scored)
+            return _combine("weighted", None, scored)
         if not goal.items:
             return ZERO
         return self.items(goal.items, goal.combine, goal.at_least)

@@ -13,9 +13,9 @@ Decisions, all following the language reference:
   weight x attainment), minimum, all (1 when every item is 1), at least K (1 when K
   items are 1). Items with no non-gate siblings combine to 1, so gates alone decide.
   Gates apply after combining: any gate below 1 makes the attainment 0.
-- A goal with period blocks combines each period's items, then the periods by the
-  goal's `combine` (default weighted: the sum of share x period attainment; the other
-  modes look at the period attainments themselves).
+- A goal with period blocks combines each period's items by the period's `combine`, or
+  the goal's when the period has none (`compile` settles which); the periods always
+  combine by their shares: the sum of share x period attainment (section 6).
 - Goal earned = attainment x available, rounded to the penny, half up; totals are sums
   of goal lines (see `result.Result`).
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
@@ -178,11 +178,10 @@ def gated(combined: Fraction, gates: Iterable[Fraction]) -> Fraction:
 
 
 def combine_periods(goal: CompiledGoal, attainments: Sequence[Fraction]) -> Fraction:
-    """A goal's attainment from its periods' (in order): each weighs its share, and they
-    combine by the goal's `combine`."""
-    weighed = [(period.share, attainment)
-               for period, attainment in zip(goal.periods, attainments, strict=True)]
-    return combine(goal.combine, goal.at_least, weighed)
+    """A goal's attainment from its periods' (in order): Σ shareₚ × period attainment,
+    whatever the goal's `combine` (that one has already combined each period's items)."""
+    return _weighted_sum([(period.share, attainment)
+                          for period, attainment in zip(goal.periods, attainments, strict=True)])
 
 
 def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:

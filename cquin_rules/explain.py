@@ -732,8 +732,7 @@ class _Tracer:
             periods = tuple(traced)
             terms = tuple(Term(p.name, p.share, p.attainment) for p in periods)
             attainment = combine_periods(goal, [p.attainment for p in periods])
-            combined = CombineTrace(goal.combine, goal.at_least, terms, attainment, (),
-                                    attainment)
+            combined = CombineTrace("weighted", None, terms, attainment, (), attainment)
         elif goal.items:
             items = self.items(goal.items)
             combined = self.combine(items, goal.combine, goal.at_least)
