@@ -23,8 +23,6 @@ SHARED = ROOT.parent / "shared"
 _ALL = {"conformance.check", "conformance.eval", "parse", "check", "evaluate", "batch",
         "explain", "spreadsheet"}
 PENDING: dict[str, tuple[str, set[str]]] = {
-    "22-goal-combine-periods": ("issue 10: a goal's combine inside its periods",
-                                {"conformance.eval", "evaluate", "batch"}),
     "23-E405-percent-default": ("issue 10: E405 when a percent pays more lower",
                                 {"conformance.check", "check"}),
     "24-deemed-achieved": ("issue 18: deemed achieved", _ALL),

@@ -12,6 +12,7 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import Literal, TypeVar
 
+from attrs import evolve
 from hypothesis import strategies as st
 
 from cquin_rules.semantics.rules import Linear, compile_rule
@@ -348,6 +349,19 @@ def periods(draw: st.DrawFn) -> tuple[Period, ...]:
     return tuple(result)
 
 
+def counted_items(items: tuple[Item, ...]) -> int:
+    """How many of `items` a combine counts: gates are not among them."""
+    return sum(1 for item in items if not (isinstance(item, Indicator) and item.is_gate))
+
+
+@st.composite
+def goal_combines(draw: st.DrawFn, goal_periods: tuple[Period, ...]) -> Combine | None:
+    """A goal's `combine` over period blocks: the default of each period without its own
+    (section 6), so `at least K` asks no more than the smallest such period holds."""
+    taking = [counted_items(p.items) for p in goal_periods if p.combine is None]
+    return draw(combines(min(taking, default=3)))
+
+
 # ---- goals and the header -----------------------------------------------------------
 
 
@@ -364,6 +378,7 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
     goal_periods: tuple[Period, ...] = ()
     if draw(st.integers(0, 3)) == 0:
         goal_periods = draw(periods())
+        combine = draw(goal_combines(goal_periods))
     else:
         combine, items = draw(item_lists(money))
     return Goal(
@@ -582,3 +597,61 @@ def example_blocks(draw: st.DrawFn, scheme: Scheme) -> Example:
                   st.sampled_from(["met", "partially met", "not met", "not reported"])),
     ), max_size=4))
     return Example(draw(texts), inputs, tuple(expectations))
+
+
+# ---- slips: schemes one change away from valid ---------------------------------------
+
+
+def _slip_rule(rule: PayRule) -> PayRule:
+    """The rule with every 100% row paying 90%: full payment becomes unreachable (E409)
+    unless a line still reaches 100%."""
+    rows = tuple(
+        evolve(row, payout=FixedPay(Fraction(9, 10)))
+        if isinstance(row.payout, FixedPay) and row.payout.share == ONE else row
+        for row in rule.rows
+    )
+    return evolve(rule, rows=rows)
+
+
+def _slip_items(items: tuple[Item, ...], target: int, seen: list[int]) -> tuple[Item, ...]:
+    changed: list[Item] = []
+    for item in items:
+        if isinstance(item, Part):
+            changed.append(evolve(item, items=_slip_items(item.items, target, seen)))
+            continue
+        if len(seen) == target and item.pay is not None:
+            item = evolve(item, pay=_slip_rule(item.pay))
+        seen.append(1)
+        changed.append(item)
+    return tuple(changed)
+
+
+@st.composite
+def slipped_schemes(draw: st.DrawFn) -> Scheme:
+    """A valid scheme with one slip that can make full payment unreachable: an
+    indicator's 100% rows pay 90%, or a goal, period or part asks for one item more
+    than it has (on a goal with periods, through the goal's own `combine`)."""
+    scheme: Scheme = draw(schemes())
+    index = draw(st.integers(0, len(scheme.goals) - 1))
+    goal = scheme.goals[index]
+    kind = draw(st.sampled_from(("rule", "combine")))
+    if kind == "rule":
+        count = len(goal_indicators(goal))
+        target = draw(st.integers(0, count - 1))
+        if goal.periods:
+            seen: list[int] = []
+            goal = evolve(goal, periods=tuple(
+                evolve(p, items=_slip_items(p.items, target, seen)) for p in goal.periods))
+        else:
+            goal = evolve(goal, items=_slip_items(goal.items, target, []))
+    elif goal.periods:
+        taking = [counted_items(p.items) for p in goal.periods]
+        chosen = draw(st.integers(0, len(goal.periods) - 1))
+        periods_now = tuple(
+            evolve(p, combine=None) if i == chosen else p for i, p in enumerate(goal.periods))
+        goal = evolve(goal, periods=periods_now,
+                      combine=Combine("at least", taking[chosen] + 1))
+    else:
+        goal = evolve(goal, combine=Combine("at least", counted_items(goal.items) + 1))
+    goals_now = tuple(goal if i == index else g for i, g in enumerate(scheme.goals))
+    return evolve(scheme, goals=goals_now)

@@ -492,3 +492,55 @@ def test_cli_failed_run_writes_nothing(tmp_path: Path, existing: bool) -> None:
         assert target.read_text(encoding="utf-8") == "last year's report"
     else:
         assert names == ["bad.csv"]
+
+
+STAFF_SURVEY = """scheme "Staff survey" {
+  year 2018/19
+  cquin value £100,000
+}
+
+goal STAFF "Two of three survey questions, assessed in Q4" {
+  domain experience
+  weight 100%
+  combine at least 2
+  period Q4 100% {
+    indicator q1 { pay 100% when value >= 60% }
+    indicator q2 { pay 100% when value >= 60% }
+    indicator q3 { pay 100% when value >= 60% }
+  }
+}
+"""
+
+
+def grid_row(page: str, code: str) -> str:
+    """The quarterly grid's row for goal `code` in an HTML report."""
+    marker = f'<th scope="row"><span class="code">{code}</span>'
+    start = page.index(marker)
+    return page[page.rindex("<tr>", 0, start):page.index("</tr>", start)]
+
+
+def test_goal_combine_over_a_period_reads_met_in_grid_and_money() -> None:
+    """Issue 10, defect 1: `combine at least 2` on the goal with every question met in
+    `period Q4 100%` reads Met in the grid, Met in the goal line, and pays in full; the grid
+    never says "Partially Met" beside a goal that pays £0.00."""
+    rulebook = loads(STAFF_SURVEY, "staff.cquin")
+    assert rulebook.check() == []
+    document = rulebook.evaluate(
+        {"STAFF.q1 Q4": "65%", "STAFF.q2 Q4": "61%", "STAFF.q3 Q4": "70%"}).to_dict()
+    (goal,) = document["goals"]
+    assert (goal["status"], goal["earned"], goal["periods"]) == ("met", "100000.00",
+                                                                 {"Q4": "met"})
+    row = grid_row(html.render(document), "STAFF")
+    assert row.count('class="status status-met"') == 1
+    assert "Partially Met" not in row
+    assert "| STAFF |" in markdown.render(document)
+    assert "| £100,000.00 | £100,000.00 | Met |" in markdown.render(document)
+    two = rulebook.evaluate(
+        {"STAFF.q1 Q4": "65%", "STAFF.q2 Q4": "55%", "STAFF.q3 Q4": "70%"}).to_dict()
+    assert (two["goals"][0]["status"], two["goals"][0]["periods"]) == ("met", {"Q4": "met"})
+    one = rulebook.evaluate(
+        {"STAFF.q1 Q4": "65%", "STAFF.q2 Q4": "55%", "STAFF.q3 Q4": "50%"}).to_dict()
+    (missed,) = one["goals"]
+    assert (missed["status"], missed["earned"], missed["periods"]) == ("not met", "0.00",
+                                                                       {"Q4": "not met"})
+    assert "Partially Met" not in grid_row(html.render(one), "STAFF")

@@ -366,11 +366,14 @@ class Perverse:
 
 @frozen
 class Analysis:
-    """What a rule does over every measurement: rows reached, the best pay, perverse rows."""
+    """What a rule does over every measurement: rows reached, the best pay some measurement
+    gets, perverse rows, and `ceiling`: the first sample (in trace order) at the supremum
+    of the pay, which is a limit rather than a payment when `ceiling.pays` exceeds `best`."""
 
     reached: frozenset[int]
     best: Fraction
     perverse: dict[int, Perverse]
+    ceiling: Sample | None = None
 
 
 def breakpoints(rule: CompiledRule, measure: Measure) -> list[Fraction]:
@@ -488,14 +491,18 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
     scaled = _Scaled(rule, measure)
     reached: set[int] = set()
     best_num, best_den = 0, 1
+    ceiling: _Step | None = None
     perverse: dict[int, Perverse] = {}
     for denominator, words in denominator_classes(rule):
         samples = scaled.trace(denominator)
-        for _value, side, num, den, row in samples:
+        for step in samples:
+            _value, side, num, den, row = step
             if side == "at":
                 reached.add(row)
                 if num * best_den > best_num * den:
                     best_num, best_den = num, den
+            if ceiling is None or num * ceiling[3] > ceiling[2] * den:
+                ceiling = step
         if direction != "higher":
             samples.reverse()
         highest: _Step | None = None
@@ -512,7 +519,8 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
                     continue
             highest = step
     best = ZERO if best_num == 0 else Fraction(best_num, best_den)
-    return Analysis(frozenset(reached), best, perverse)
+    return Analysis(frozenset(reached), best, perverse,
+                    None if ceiling is None else scaled.sample(ceiling))
 
 
 def reference_analysis(rule: CompiledRule, measure: Measure, direction: Direction) -> Analysis:
@@ -520,6 +528,7 @@ def reference_analysis(rule: CompiledRule, measure: Measure, direction: Directio
     scaled analysis is tested against."""
     reached: set[int] = set()
     best = ZERO
+    ceiling: Sample | None = None
     perverse: dict[int, Perverse] = {}
     if measure == "evidence":
         traces = [(evidence_trace(rule), "")]
@@ -534,10 +543,12 @@ def reference_analysis(rule: CompiledRule, measure: Measure, direction: Directio
             if sample.attained:
                 reached.add(sample.row)
                 best = max(best, sample.pays)
+            if ceiling is None or sample.pays > ceiling.pays:
+                ceiling = sample
         ordered = samples if direction == "higher" or measure == "evidence" else samples[::-1]
         for better, worse in perverse_samples(ordered):
             perverse.setdefault(better.row, Perverse(better, worse, words))
-    return Analysis(frozenset(reached), best, perverse)
+    return Analysis(frozenset(reached), best, perverse, ceiling)
 
 
 #: A sample in whole numbers: the value times the common denominator, the side, the pay
@@ -692,15 +703,23 @@ def check_indicator(
 ) -> list[Diagnostic]:
     """Every problem with one indicator's pay rule (E105, E401–E409). `analyses` keeps
     rule analyses for other indicators of the same rulebook (`check` passes one)."""
+    return assess_indicator(indicator, label, analyses)[0]
+
+
+def assess_indicator(
+    indicator: Indicator, label: str, analyses: Analyses | None = None
+) -> tuple[list[Diagnostic], Analysis | None]:
+    """`check_indicator`'s findings, and the rule's analysis over every measurement (None
+    when the rule has an error in its own terms or its direction, so was not analysed)."""
     found = check_shape(indicator, label)
     if any(d.severity == "error" for d in found) or indicator.pay is None:
-        return found
+        return found, None
     rule = compile_rule(indicator)
     if rule is None:
-        return found
+        return found, None
     direction, contradiction = _direction(indicator, rule, label)
     if contradiction is not None:
-        return [*found, contradiction]
+        return [*found, contradiction], None
     measure = indicator.measure_kind
     if analyses is None:
         analysis = analyse(rule, measure, direction)
@@ -730,8 +749,27 @@ def check_indicator(
         ))
     if analysis.best < ONE:
         found.append(Diagnostic(
-            "E409", f"no measurement earns full payment under {label}: the most it pays is "
-            f"{percent(analysis.best)}", indicator.pay.span,
+            "E409", f"no measurement earns full payment under {label}: "
+            f"{_most(analysis, measure)}", indicator.pay.span,
             "give some row 100% (and check that an earlier row does not shadow it)",
         ))
-    return found
+    return found, analysis
+
+
+def share_text(share: Fraction) -> str:
+    """A pay as an exact percent (`75%`, `62.5%`), or `about 66.6667%` when its decimal
+    never ends: a number in a message is exact unless it says it is not."""
+    for places in range(7):
+        if (share * 100 * 10**places).denominator == 1:
+            return percent_text(share, places)
+    return f"about {percent_text(share, 4)}"
+
+
+def _most(analysis: Analysis, measure: Measure) -> str:
+    """The supremum of a rule's pay in words: the most it pays, or, when that is only
+    approached (a line cut off by a row above it), what it comes close to and where."""
+    ceiling = analysis.ceiling
+    if ceiling is None or ceiling.pays <= analysis.best:
+        return f"the most it pays is {share_text(analysis.best)}"
+    return (f"it pays close to {share_text(ceiling.pays)} {_where(ceiling, measure)}, but never "
+            f"that much: the most any measurement earns is {share_text(analysis.best)}")

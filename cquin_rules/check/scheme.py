@@ -24,8 +24,12 @@ Codes this module adds or sharpens, and where each points:
 - E204 period shares do not total 100% (at the goal).
 - E205 a goal with both `weight` and `value`, or neither; a part likewise among
   weighted siblings (at the goal or part).
-- E401-E409 pay rules (see `check_rules`); E409 also `combine at least K` asking for
-  more items than there are (at the `combine`).
+- E401-E409 pay rules (see `check_rules`). E409 holds for each goal as a whole: the
+  most each item can attain is lifted through every part, period, gate and combine with
+  the evaluator's own `combine` and `gated`, and when every item can be paid in full but
+  its parent's combine still cannot pay in full (`combine at least K` over fewer than K
+  items, wherever it stands), E409 is at that `combine` statement; on a goal with
+  periods, at the goal's `combine` when a period takes it as its default.
 - W503 a goal, part or indicator with zero weight or value, or a 0% period (at it).
 - E001 also a goal holding both period blocks and items outside them (at the first
   such item): the grammar accepts the mixture, the language does not.
@@ -38,6 +42,9 @@ from fractions import Fraction
 
 from ..base.diagnostics import Diagnostic, sort_key
 from ..base.span import Span
+from ..semantics.combine import combine as combine_attainments
+from ..semantics.combine import gated
+from ..semantics.compile import item_weights
 from ..semantics.money import (
     PENNY,
     cquin_value_exact,
@@ -67,7 +74,7 @@ from ..syntax.model import (
     Target,
     walk_indicators,
 )
-from .pay_rules import Analyses, check_indicator, percent
+from .pay_rules import Analyses, assess_indicator, percent
 
 RESERVED_CODES = ("total", "national", "local", "expect")
 ONE = Fraction(1)
@@ -242,7 +249,7 @@ def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagno
         ))
     if goal.items:
         found += _items(goal.items, money, goal.combine, f"goal {goal.code}", goal.span,
-                        goal.code, None, analyses)
+                        goal.code, None, analyses)[0]
     if goal.periods:
         found += _periods(goal, money, analyses)
     return found
@@ -269,8 +276,9 @@ def _periods(goal: Goal, money: Fraction | None, analyses: Analyses) -> list[Dia
             ))
             continue
         share = None if money is None else money * period.share.value
-        found += _items(period.items, share, period.combine, what, period.span, goal.code,
-                        period.name, analyses)
+        found += _items(period.items, share, period.combine or goal.combine, what, period.span,
+                        goal.code, period.name, analyses,
+                        inherited=period.combine is None and goal.combine is not None)[0]
     total = sum((p.share.value for p in goal.periods), Fraction(0))
     if total != ONE:
         found.append(Diagnostic(
@@ -295,9 +303,12 @@ def _items(
     period: str | None,
     analyses: Analyses,
     prefix: tuple[str, ...] = (),
-) -> list[Diagnostic]:
+    inherited: bool = False,
+) -> tuple[list[Diagnostic], Fraction | None]:
     """The items of one goal, part or period: names, weights, combine, then each item
-    (`analyses` keeps the pay-rule analyses made so far, shared by rules of one shape)."""
+    (`analyses` keeps the pay-rule analyses made so far, shared by rules of one shape);
+    with them, the most the items can attain together (None when some rule was not
+    analysed). `inherited`: `combine` is the goal's, the default of this period."""
     found: list[Diagnostic] = []
     seen: dict[str, Item] = {}
     for item in items:
@@ -313,18 +324,25 @@ def _items(
     shares, problems = _weights(items, money, what, span)
     found += problems
     counted = [item for item in items if not _is_gate(item)]
-    if combine is not None and combine.mode == "at least" and combine.count is not None \
-            and combine.count > len(counted):
+    asks_too_many = (combine is not None and combine.mode == "at least"
+                     and combine.count is not None and combine.count > len(counted))
+    if asks_too_many:
+        assert combine is not None
+        said = f" (the goal's `combine at least {combine.count}`)" if inherited else ""
         found.append(Diagnostic(
-            "E409", f"{what} asks for at least {combine.count} items met, but has only "
+            "E409", f"{what} asks for at least {combine.count} items met{said}, but has only "
             f"{len(counted)}", combine.span,
-            f"full payment is unreachable: ask for at most {len(counted)}",
+            f"full payment is unreachable: ask for at most {len(counted)}"
+            + (", or give the period a `combine` of its own" if inherited else ""),
         ))
+    bests: list[Fraction | None] = []
     for item, share in zip(items, shares, strict=True):
         path = (*prefix, item.name)
         label = _item_label(code, path, period)
         if isinstance(item, Indicator):
-            found += check_indicator(item, label, analyses)
+            problems, analysis = assess_indicator(item, label, analyses)
+            found += problems
+            bests.append(None if analysis is None else analysis.best)
             if not item.is_gate:
                 found += _zero(f"indicator {label}", item.weight, item.value, item.span)
             continue
@@ -333,10 +351,38 @@ def _items(
             found.append(Diagnostic(
                 "E105", f"part {label} holds no indicators", item.span, "add an `indicator`",
             ))
+            bests.append(None)
             continue
-        found += _items(item.items, share, item.combine, f"part {label}", item.span, code,
-                        period, analyses, path)
-    return found
+        problems, best = _items(item.items, share, item.combine, f"part {label}", item.span,
+                                code, period, analyses, path)
+        found += problems
+        bests.append(best)
+    known = [best for best in bests if best is not None]
+    by_value = any(item.value is not None for item in counted)
+    if (len(known) < len(bests) or (by_value and money is None)
+            or any(d.code in ("E203", "E205") for d in found)):
+        return found, None
+    most = _most(items, known, combine, money or ONE)
+    if most < ONE and all(best == ONE for best in known) and not asks_too_many:
+        assert combine is not None
+        found.append(Diagnostic(
+            "E409", f"every item of {what} can be paid in full, but its `combine "
+            f"{combine.mode}` then pays {percent(most)}", combine.span,
+            "full payment is unreachable: change how its items combine",
+        ))
+    return found, most
+
+
+def _most(items: tuple[Item, ...], bests: list[Fraction], combine: Combine | None,
+          money: Fraction) -> Fraction:
+    """The most `items` attain together when each attains its own most (`bests`): the
+    evaluator's combine and gates are monotone, and each item is measured apart."""
+    mode, count = ("weighted", None) if combine is None else (combine.mode, combine.count)
+    weights = item_weights(items, money)
+    weighed = [(weight, best) for item, weight, best in zip(items, weights, bests, strict=True)
+               if not _is_gate(item)]
+    gates = [best for item, best in zip(items, bests, strict=True) if _is_gate(item)]
+    return gated(combine_attainments(mode, count, weighed), gates)
 
 
 def _is_gate(item: Item) -> bool:

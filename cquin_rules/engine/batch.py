@@ -50,17 +50,11 @@ from ..semantics.compile import (
     CompiledItem,
     CompiledPart,
     CompiledScheme,
+    key_name,
 )
 from ..semantics.rules import COMPARE, CompiledRow, Linear
 from ..syntax.model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope
-from .measurements import (
-    BadInput,
-    MeasurementKey,
-    MeasurementReader,
-    key_name,
-    measured_value,
-    split_name,
-)
+from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
 
 Array: TypeAlias = npt.NDArray[Any]
 Ints: TypeAlias = "int | Array"
@@ -390,10 +384,11 @@ class _Chunk:
         return _indicator(item, self.values.get(item.key))
 
     def goal(self, goal: CompiledGoal) -> _Q:
+        """`evaluate`'s goal attainment: periods always combine by their shares."""
         if goal.periods:
             scored = [(period.share, self.items(period.items, period.combine, period.at_least))
                       for period in goal.periods]
-            return _combine(goal.combine, goal.at_least, scored)
+            return _combine("weighted", None, scored)
         if not goal.items:
             return ZERO
         return self.items(goal.items, goal.combine, goal.at_least)

@@ -13,9 +13,9 @@ Decisions, all following the language reference:
   weight x attainment), minimum, all (1 when every item is 1), at least K (1 when K
   items are 1). Items with no non-gate siblings combine to 1, so gates alone decide.
   Gates apply after combining: any gate below 1 makes the attainment 0.
-- A goal with period blocks combines each period's items, then the periods by the
-  goal's `combine` (default weighted: the sum of share x period attainment; the other
-  modes look at the period attainments themselves).
+- A goal with period blocks combines each period's items by the period's `combine`, or
+  the goal's when the period has none (`compile` settles which); the periods always
+  combine by their shares: the sum of share x period attainment (section 6).
 - Goal earned = attainment x available, rounded to the penny, half up; totals are sums
   of goal lines (see `result.Result`).
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
@@ -25,10 +25,11 @@ Decisions, all following the language reference:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from ..base.diagnostics import CquinError, Diagnostic
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -36,11 +37,12 @@ from ..semantics.compile import (
     CompiledPart,
     CompiledScheme,
     compile_scheme,
+    key_name,
 )
 from ..semantics.money import round_half_up
 from ..semantics.rules import Observation
 from ..syntax.model import CombineMode, Scheme, Status
-from .measurements import Measurements, key_name
+from .measurements import Measurements
 from .result import GoalResult, IndicatorResult, Result
 
 ONE = Fraction(1)
@@ -153,50 +155,6 @@ class _Walk:
             )
         )
         return attainment, measurement is not None
-
-
-def combine(
-    mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fraction, Fraction]]
-) -> Fraction:
-    """Combine (weight, attainment) pairs by `mode`; no items combine to 1 (gates decide)."""
-    if not weighed:
-        return ONE
-    attainments = [attainment for _, attainment in weighed]
-    if mode == "minimum":
-        return min(attainments)
-    if mode == "all":
-        return ONE if all(a >= 1 for a in attainments) else ZERO
-    if mode == "at least":
-        met = sum(1 for a in attainments if a >= 1)
-        return ONE if met >= (at_least or 0) else ZERO
-    return _weighted_sum(weighed)
-
-
-def gated(combined: Fraction, gates: Iterable[Fraction]) -> Fraction:
-    """`combined`, or 0 when any gate's attainment is below 1: gates apply after combining."""
-    return ZERO if any(gate < 1 for gate in gates) else combined
-
-
-def combine_periods(goal: CompiledGoal, attainments: Sequence[Fraction]) -> Fraction:
-    """A goal's attainment from its periods' (in order): each weighs its share, and they
-    combine by the goal's `combine`."""
-    weighed = [(period.share, attainment)
-               for period, attainment in zip(goal.periods, attainments, strict=True)]
-    return combine(goal.combine, goal.at_least, weighed)
-
-
-def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
-    """Σ weight × attainment, summed over one running denominator with plain integers and
-    reduced once at the end (Fraction's own + and × reduce at every step, which is most
-    of the cost of evaluating a scheme)."""
-    numerator, denominator = 0, 1
-    for weight, attainment in weighed:
-        top = weight.numerator * attainment.numerator
-        if top:
-            bottom = weight.denominator * attainment.denominator
-            numerator = numerator * bottom + top * denominator
-            denominator *= bottom
-    return Fraction(numerator, denominator)
 
 
 def _status(attainment: Fraction) -> Status:

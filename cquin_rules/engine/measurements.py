@@ -54,6 +54,7 @@ from ..base.limits import (
     text_size,
 )
 from ..base.span import NOWHERE, Span
+from ..semantics.compile import key_name
 from ..semantics.money import percent_text
 from ..syntax.model import (
     PERIOD_NAMES,
@@ -598,13 +599,6 @@ class MeasurementReader:
             return key, _ratio(whole_count(numerator, "numerator", name),
                                whole_count(denominator, "denominator", name), measure, name)
         return key, measured_value(value, measure, name)
-
-
-def key_name(key: MeasurementKey) -> str:
-    """`GOAL.part.indicator`, then the period unless it is `year`: how messages name it."""
-    goal, path, period = key
-    name = ".".join((goal, *path))
-    return name if period == "year" else f"{name} {period}"
 
 
 def _listing(what: str, names: list[str]) -> str | None:

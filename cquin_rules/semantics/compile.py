@@ -8,6 +8,8 @@ this tree with no lookups into the text. Decisions, for a scheme that checks cle
   given), then rounded to the penny, half up (section 7).
 - Each goal's exact share (`value £X`, or weight x the rounded cquin value) is rounded
   to pennies by the largest-remainder method, so the goals total the cquin value.
+- A period's `combine` is its own, else its goal's: the goal's `combine` is the default
+  for the items of each period without one, and the periods combine by their shares.
 - An item's weight is its `weight`, or its `value` / its parent's money, or an equal
   share among the parent's non-gate items. Gates carry no weight. A parent's money is
   the goal's available money, a period's share of it, or a part's share of its parent.
@@ -113,7 +115,9 @@ class CompiledPeriod:
 
 @frozen
 class CompiledGoal:
-    """A goal with its available money; `combine` applies to `periods` when it has them."""
+    """A goal with its available money. `combine` is how its items combine; on a goal with
+    periods it is the default each period without its own has already taken (`periods`
+    always combine by their shares)."""
 
     code: str
     title: str
@@ -155,6 +159,13 @@ class CompiledScheme:
         self, goal: str, path: tuple[str, ...], period: str = "year"
     ) -> CompiledIndicator | None:
         return self._index.get((goal, path, period))
+
+
+def key_name(key: IndicatorKey) -> str:
+    """`GOAL.part.indicator`, then the period unless it is `year`: how messages name it."""
+    goal, path, period = key
+    name = ".".join((goal, *path))
+    return name if period == "year" else f"{name} {period}"
 
 
 def indicators_in(items: Sequence[CompiledItem]) -> list[CompiledIndicator]:
@@ -209,7 +220,8 @@ def _mode(combine: Combine | None) -> tuple[CombineMode, int | None]:
 
 def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
     combine, at_least = _mode(goal.combine)
-    periods = tuple(_compile_period(goal.code, period, available) for period in goal.periods)
+    periods = tuple(_compile_period(goal.code, period, available, goal.combine)
+                    for period in goal.periods)
     items = () if goal.periods else _compile_items(goal.code, goal.items, (), "year", available)
     compiled = CompiledGoal(
         code=goal.code,
@@ -226,8 +238,10 @@ def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
     return evolve(compiled, rule_text=goal_rule_text(compiled))
 
 
-def _compile_period(code: str, period: Period, goal_money: Fraction) -> CompiledPeriod:
-    combine, at_least = _mode(period.combine)
+def _compile_period(code: str, period: Period, goal_money: Fraction,
+                    default: Combine | None) -> CompiledPeriod:
+    """A period block; without a `combine` of its own it takes its goal's (section 6)."""
+    combine, at_least = _mode(period.combine or default)
     share = period.share.value
     return CompiledPeriod(
         name=period.name,
@@ -319,12 +333,9 @@ def goal_rule_text(goal: CompiledGoal) -> str:
              _combined_text(period.items, period.combine, period.at_least))
             for period in goal.periods
         ]
-        if goal.combine == "weighted":
-            return "by period: " + ", ".join(
-                f"{name} {percent_text(share, 2)} ({inside})" for name, share, inside in named
-            )
-        names = ", ".join(f"{name} ({inside})" for name, _, inside in named)
-        return f"by period, {_mode_text(goal.combine, goal.at_least)}: {names}"
+        return "by period: " + ", ".join(
+            f"{name} {percent_text(share, 2)} ({inside})" for name, share, inside in named
+        )
     if not goal.items:
         return "no indicators"
     text = _combined_text(goal.items, goal.combine, goal.at_least)

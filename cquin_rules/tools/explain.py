@@ -23,9 +23,10 @@ from attrs import frozen
 
 from ..base.diagnostics import CquinError, Diagnostic
 from ..base.span import NOWHERE
-from ..engine.evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
+from ..engine.evaluate import evaluate, evaluation_inputs
 from ..engine.measurements import Measurements, did_you_mean
 from ..engine.result import GoalResult, Result
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -732,8 +733,7 @@ class _Tracer:
             periods = tuple(traced)
             terms = tuple(Term(p.name, p.share, p.attainment) for p in periods)
             attainment = combine_periods(goal, [p.attainment for p in periods])
-            combined = CombineTrace(goal.combine, goal.at_least, terms, attainment, (),
-                                    attainment)
+            combined = CombineTrace("weighted", None, terms, attainment, (), attainment)
         elif goal.items:
             items = self.items(goal.items)
             combined = self.combine(items, goal.combine, goal.at_least)

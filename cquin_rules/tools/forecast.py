@@ -56,12 +56,11 @@ from ..engine.measurements import (
     MeasurementKey,
     MeasurementReader,
     csv_rows,
-    key_name,
     measured_value,
     read_data_file,
     whole_count,
 )
-from ..semantics.compile import CompiledScheme
+from ..semantics.compile import CompiledScheme, key_name
 from ..semantics.money import money, pounds
 from ..syntax.model import Evidence, Measure, Ratio
 

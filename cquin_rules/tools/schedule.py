@@ -12,8 +12,8 @@ A finance officer's questions, answered exactly and to the penny:
   its indicators has a measurement. Everything not yet assessable (a period not yet
   ended, or still awaiting data: DH §66 adjusts "depending on the availability of data")
   is taken as on track: the goal's share of the money paid on account so far stands.
-- A goal whose periods combine other than weighted (`minimum`, `all`, `at least`) cannot
-  be settled a period at a time, so it stays on track until all its periods are assessed.
+- Periods always combine by their shares (a goal's `combine` works inside each period),
+  so a goal with periods is settled a period at a time.
 - The balance at month m is earned to date less paid to date (on-account instalments
   only): negative means the provider repays. At a reconciliation month the adjustment
   due is the balance less the balance already settled at the previous reconciliation,
@@ -34,8 +34,8 @@ from typing import Any, Literal
 from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
-from ..engine.evaluate import combine, gated
 from ..engine.result import GoalResult, IndicatorResult, Result
+from ..semantics.combine import combine, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledItem,
@@ -272,7 +272,7 @@ def _goal(goal: GoalResult, compiled: CompiledGoal | None, month: int, paid: Fra
     assessed = [p for p in periods if p.standing == "assessed"]
     if month == MONTHS or len(assessed) == len(periods):
         return line(goal.earned, "assessed", periods)
-    if compiled.combine != "weighted" or not assessed:
+    if not assessed:
         return line(paid, "on track", periods)
     exact = sum(
         (p.share * (p.attainment * goal.available if p.attainment is not None else paid)
