@@ -314,7 +314,11 @@ def shown_directions(rule: CompiledRule) -> set[Direction]:
 def _direction(
     indicator: Indicator, rule: CompiledRule, label: str
 ) -> tuple[Direction, Diagnostic | None]:
-    """The direction to judge the rule by, and E405 when the declaration contradicts it."""
+    """The direction to judge the rule by, and E405 when the declaration contradicts it.
+
+    A percent with no declaration is higher is better (section 5), so a percent rule that
+    pays more for lower values without `lower is better` contradicts that default: E405 at
+    the `pay` statement. A number has no default: its rule shows its direction."""
     shown = shown_directions(rule)
     declared = indicator.direction
     if declared is not None:
@@ -327,6 +331,13 @@ def _direction(
                 f"write `{other} is better`, or turn the rule round",
             )
         return declared.value, None
+    if shown == {"lower"} and indicator.measure_kind == "percent" and indicator.pay is not None:
+        return "lower", Diagnostic(
+            "E405", f"{label} pays more for lower values, but a percentage is read as higher "
+            "is better unless the indicator says otherwise", indicator.pay.span,
+            "if a lower value is better here, add the line `lower is better` to the indicator; "
+            "if a higher value is better, turn the rule round",
+        )
     if len(shown) == 1:
         return next(iter(shown)), None
     return "higher", None

@@ -25,7 +25,6 @@ CASE_DIRS = sorted(path for path in CASES.iterdir() if (path / "expect.json").ex
 # the entry goes.
 PENDING = {
     "22-goal-combine-periods": ("issue 10: a goal's combine inside its periods", {"eval"}),
-    "23-E405-percent-default": ("issue 10: E405 when a percent pays more lower", {"check"}),
     "24-deemed-achieved": ("issue 18: deemed achieved", {"check", "eval"}),
     "25-scheme-gate": ("issue 18: scheme gates", {"check", "eval"}),
     "26-commissioners": ("issue 18: money per commissioner", {"check", "eval"}),
