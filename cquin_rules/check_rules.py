@@ -23,6 +23,7 @@ from typing import Literal
 
 from attrs import frozen
 
+from . import printer
 from .compile import quantity_text, threshold_text
 from .diagnostics import Diagnostic
 from .model import (
@@ -39,7 +40,7 @@ from .model import (
     Threshold,
     ValueIs,
 )
-from .money import exact_decimal, percent_text
+from .money import as_written, percent_as_written
 from .rules import COMPARE, CompiledRule, Linear, Observation, compile_rule, resolve
 
 ONE = Fraction(1)
@@ -50,13 +51,14 @@ ZERO = Fraction(0)
 
 
 def percent(share: Fraction) -> str:
-    """`62.5%` for 5/8."""
-    return percent_text(share, 4)
+    """`62.5%` for 5/8, exact (a share with no finite decimal, such as a payment part way
+    along a line, to four places)."""
+    return percent_as_written(share, 4)
 
 
 def measured(value: Fraction, measure: Measure) -> str:
     """A measurement as a commissioner writes it: `90%` for a percent, `250` for a number."""
-    return percent(value) if measure == "percent" else exact_decimal(value, 4)
+    return percent(value) if measure == "percent" else as_written(value, 4)
 
 
 # ---- shape: does the rule fit its measure? -----------------------------------------
@@ -137,7 +139,7 @@ def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> l
             found.append(Diagnostic(
                 "E408", f"the baseline of {label} is a plain number, but it measures a percent",
                 baseline.span, f"write the baseline as a percentage, e.g. `baseline "
-                f"{exact_decimal(quantity.value, 4)}%`",
+                f"{printer.decimal(quantity.value)}%`",
             ))
         elif measure == "number" and quantity.kind != "number":
             found.append(Diagnostic(
@@ -153,7 +155,7 @@ def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> l
 
 
 def _as_percent(value: Fraction) -> str:
-    return percent(value / 100) if value > ONE else percent(value)
+    return printer.percent(value / 100) if value > ONE else printer.percent(value)
 
 
 def _in_range(value: Fraction, measure: Measure) -> bool:
@@ -204,7 +206,7 @@ def _check_threshold(
         value = threshold.quantity.value
         if measure == "percent" and kind != "percent":
             return [Diagnostic(
-                "E408", f"{exact_decimal(value, 4)} is a plain number, but {label} measures "
+                "E408", f"{printer.decimal(value)} is a plain number, but {label} measures "
                 "a percent", threshold.span,
                 f"write it as a percentage, e.g. {_as_percent(value)}: "
                 "a bare number for a percent is ambiguous",
@@ -251,7 +253,7 @@ def _check_baseline_arithmetic(
     operand = threshold.operand
     if threshold.operator not in ("+", "-") or operand is None:
         return []
-    sign, shown = threshold.operator, exact_decimal(operand.value * 100, 4)
+    sign, shown = threshold.operator, printer.decimal(operand.value * 100)
     if measure == "percent" and operand.kind == "percent":
         return [Diagnostic(
             "E406", f"`{threshold_text(threshold)}` is ambiguous: {shown} percentage points, or "
@@ -260,7 +262,7 @@ def _check_baseline_arithmetic(
             f"{_relative(sign, operand.value)}` for a relative change",
         )]
     if measure == "percent" and operand.kind == "number":
-        number = exact_decimal(operand.value, 4)
+        number = printer.decimal(operand.value)
         return [Diagnostic(
             "E406",
             f"`{threshold_text(threshold)}` mixes a plain number with a percentage baseline",
@@ -271,7 +273,7 @@ def _check_baseline_arithmetic(
     if measure == "number" and operand.kind == "percent":
         return [Diagnostic(
             "E406", f"`{threshold_text(threshold)}` is ambiguous for a number measure: "
-            f"{exact_decimal(operand.value, 4)}, or {shown}% of the baseline?", threshold.span,
+            f"{printer.decimal(operand.value)}, or {shown}% of the baseline?", threshold.span,
             f"write a number (`baseline {sign} 12`), or `baseline * "
             f"{_relative(sign, operand.value)}`",
         )]
@@ -284,8 +286,9 @@ def _check_baseline_arithmetic(
 
 
 def _relative(sign: str, change: Fraction) -> str:
-    """`+ 5%` as a multiplier: `105%`."""
-    return percent(ONE + change if sign == "+" else ONE - change)
+    """`+ 5%` as a multiplier: `105%`, exact, as the language writes it."""
+    multiplier = ONE + change if sign == "+" else ONE - change
+    return printer.percent(multiplier) if multiplier >= 0 else percent(multiplier)
 
 
 # ---- direction ---------------------------------------------------------------------

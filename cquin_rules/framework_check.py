@@ -26,7 +26,7 @@ from .model import (
     Span,
     goal_indicators,
 )
-from .money import contract_base, pounds
+from .money import contract_base, exact_pounds
 
 ALL_OR_NOTHING_HINT = (
     "DH §69: agree in advance how intermediate achievement is recognised, to avoid an "
@@ -75,25 +75,25 @@ def _goal_money(goal: Goal, cquin: _Money | None) -> _Money | None:
 
 def _described(money: _Money, base: Fraction | None) -> str:
     if base is not None:
-        return pounds(money.pounds + money.share * base)
+        return exact_pounds(money.pounds + money.share * base)
     if money.pounds == 0:
         return f"{percent(money.share)} of contract"
-    return pounds(money.pounds)
+    return exact_pounds(money.pounds)
 
 
 def _written(amount: object, money: _Money, base: Fraction | None) -> str:
     """An amount as the scheme wrote it, with its pounds when they can be worked out."""
     if isinstance(amount, Pounds):
-        return pounds(amount.amount)
+        return exact_pounds(amount.amount)
     text = f"{percent(money.share)} of contract"
     return f"{text} ({_described(money, base)})" if base is not None else text
 
 
 def _on(header: Header) -> str:
     if header.outturn_value is not None:
-        return f"the outturn value {pounds(header.outturn_value.value)}"
+        return f"the outturn value {exact_pounds(header.outturn_value.value)}"
     if header.contract_value is not None:
-        return f"the contract value {pounds(header.contract_value.value)}"
+        return f"the contract value {exact_pounds(header.contract_value.value)}"
     return "the contract value"
 
 
@@ -160,7 +160,7 @@ def check_framework(
         difference = cquin.minus_share(limit.share, base)
         allowed = f"{percent(limit.share)} of contract"
         if base is not None:
-            allowed += f" ({pounds(limit.share * base)} on {_on(header)})"
+            allowed += f" ({exact_pounds(limit.share * base)} on {_on(header)})"
         stated = _written(header.cquin_value.value, cquin, base)
         if difference is None:
             report("E302", f"cannot tell whether the cquin value {stated} is "
@@ -191,7 +191,7 @@ def check_framework(
         at = header.national_value.span if header.national_value else at_framework
         wanted = f"{percent(share)} of contract"
         if base is not None:
-            wanted += f" ({pounds(share * base)} on {_on(header)})"
+            wanted += f" ({exact_pounds(share * base)} on {_on(header)})"
         difference = national.minus_share(share, base) if decidable else None
         if difference is None:
             if decidable:
@@ -212,7 +212,7 @@ def check_framework(
             report("E306", f"{named} applies only to contracts {minimum}; the scheme gives no "
                    "contract value", at_framework, add_contract)
         elif not minimum.admits(contract.value):
-            report("E306", f"the contract value {pounds(contract.value)} is too small for "
+            report("E306", f"the contract value {exact_pounds(contract.value)} is too small for "
                    f"{named}, which applies only to contracts {minimum}", at_framework,
                    "check the scheme against the rules for contracts of its size")
 
@@ -279,4 +279,4 @@ def check_framework(
 def _goal_share(goal: Goal) -> str:
     if goal.weight is not None:
         return percent(goal.weight.value)
-    return pounds(goal.value.value) if goal.value is not None else "(no weight)"
+    return exact_pounds(goal.value.value) if goal.value is not None else "(no weight)"

@@ -25,7 +25,7 @@ from lark.tree import Meta
 
 from .diagnostics import CquinError, Diagnostic, has_errors
 from .model import DOMAINS, NOWHERE, FinancialYear, Located, Scheme, Span
-from .money import pounds
+from .money import percent_as_written, pounds
 from .transform import ModelBuilder, Statement, meta_span, token_span, unquote
 
 __all__ = [
@@ -106,15 +106,7 @@ class Framework:
 
 def percent(share: Fraction) -> str:
     """`2.5%` from 1/40: the exact decimal, without trailing zeros."""
-    value = share * 100
-    for places in range(7):
-        scaled = value * 10**places
-        if scaled.denominator == 1:
-            text = f"{int(scaled):0{places + 1}d}"
-            if places:
-                text = f"{text[:-places]}.{text[-places:]}"
-            return f"{text}%"
-    return f"{float(value):.6g}%"  # not reached by anything the grammar can write
+    return percent_as_written(share)
 
 
 # ---- tree to model ----------------------------------------------------------------
