@@ -48,6 +48,7 @@ from .money import (
     split_largest_remainder,
 )
 from .rules import CompiledRule, compile_rule
+from .wording import RuleRow, rule_rows
 
 IndicatorKey = tuple[str, tuple[str, ...], str]
 
@@ -65,6 +66,7 @@ class CompiledIndicator:
     rule_text: str
     line: int
     node: Indicator = field(eq=False, repr=False)
+    rule_rows: tuple[RuleRow, ...] = field(default=(), eq=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -256,6 +258,7 @@ def _compile_items(
                     rule_text=rule_text(item.pay),
                     line=item.pay.span.line if item.pay else item.span.line,
                     node=item,
+                    rule_rows=rule_rows(item),
                 )
             )
         else:

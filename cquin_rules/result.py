@@ -17,6 +17,7 @@ from attrs import frozen
 from .diagnostics import Diagnostic
 from .model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 from .money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from .wording import RuleRow, rule_sentence
 
 
 def status_of(attainment: Fraction) -> Status:
@@ -40,6 +41,9 @@ class IndicatorResult:
     status: Status
     rule: str
     line: int
+    rule_rows: tuple[RuleRow, ...] = ()
+    """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
+    that `minimum denominator` implies: reports render these, never the rule text."""
 
     @property
     def name(self) -> str:
@@ -74,6 +78,8 @@ class IndicatorResult:
             "status": self.status,
             "rule": self.rule,
             "line": self.line,
+            "rule_rows": [row.to_dict() for row in self.rule_rows],
+            "rule_sentence": rule_sentence(self.rule_rows),
         }
 
 
