@@ -23,24 +23,17 @@ from attrs import frozen
 from .base.diagnostics import CquinError, Diagnostic, has_errors
 from .base.span import Span
 from .semantics.money import percent_text
+from .semantics.wording import rule_rows, rule_sentence
 from .syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     PERIOD_NAMES,
     REPORTING_FREQUENCIES,
-    Achieved,
-    DenominatorBelow,
-    FixedPay,
     Goal,
     Indicator,
     Item,
-    LinearPay,
     Part,
-    Reported,
-    Row,
     Scheme,
-    Threshold,
-    ValueIs,
 )
 
 if TYPE_CHECKING:
@@ -236,61 +229,8 @@ def _rule_summary(indicator: Indicator) -> str:
 
 
 def rule_in_words(indicator: Indicator) -> str:
-    """The rule as a sentence: `Pays 100% when the value is at least 90%; otherwise 0%.`"""
-    if indicator.pay is None:
-        return "No pay rule."
-    phrases = []
-    if indicator.minimum_denominator is not None and not any(
-        isinstance(row.condition, DenominatorBelow) for row in indicator.pay.rows
-    ):
-        phrases.append(
-            f"pays 100% when the denominator is below {indicator.minimum_denominator.value}"
-            " (not assessable)"
-        )
-    single = len(indicator.pay.rows) == 1
-    for row in indicator.pay.rows:
-        phrases.append(_row_in_words(row, indicator, single))
-    sentence = "; ".join(phrases)
-    return sentence[0].upper() + sentence[1:] + "."
-
-
-def _row_in_words(row: Row, indicator: Indicator, single: bool) -> str:
-    if isinstance(row.payout, FixedPay):
-        pays = f"pays {percent_text(row.payout.share)}"
-    else:
-        assert isinstance(row.payout, LinearPay)
-        start = _threshold_words(row.payout.start, indicator)
-        end = _threshold_words(row.payout.end, indicator)
-        pays = (
-            f"pays nothing at {start} or worse, all at {end} or better,"
-            " in a straight line between"
-        )
-    condition = row.condition
-    if condition is None:
-        return pays if single else f"otherwise {pays}"
-    if isinstance(condition, ValueIs):
-        words = {">=": "at least", ">": "above", "<=": "at most", "<": "below"}
-        threshold = _threshold_words(condition.threshold, indicator)
-        return f"{pays} when the value is {words[condition.comparison]} {threshold}"
-    if isinstance(condition, DenominatorBelow):
-        return f"{pays} when the denominator is below {condition.limit}"
-    if isinstance(condition, Achieved):
-        return f"{pays} when {'not ' if condition.negated else ''}achieved"
-    assert isinstance(condition, Reported)
-    return f"{pays} when a measurement is reported"
-
-
-def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
-    from .semantics.compile import threshold_text
-    from .semantics.rules import resolve
-
-    written = threshold_text(threshold)
-    baseline = indicator.baseline.value if indicator.baseline else None
-    value = resolve(threshold, baseline)
-    if value is None or not written.startswith("baseline"):
-        return written
-    number = percent_text(value) if indicator.measure_kind == "percent" else _decimal(value)
-    return f"{written} ({number})"
+    """The rule as the reports say it (`wording.rule_sentence`), minimum denominator and all."""
+    return rule_sentence(rule_rows(indicator))
 
 
 def _money(scheme: Scheme, target: Target) -> Fraction | None:
@@ -319,13 +259,6 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
         items = found.items if isinstance(found, CompiledPart) else ()
     return money
 
-
-
-
-def _decimal(value: Fraction) -> str:
-    from .semantics.money import exact_decimal
-
-    return exact_decimal(value)
 
 
 def _pounds(value: Fraction) -> str:

@@ -248,7 +248,8 @@ def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = 
     """One indicator; `share` is ("weight", P) or ("value", £X) when its parent weighs items."""
     measure: Measure = draw(st.sampled_from(("percent", "percent", "number", "evidence")))
     direction, baseline, minimum, rule = draw(pay_setups(measure))
-    declared = direction if direction is not None and draw(st.booleans()) else None
+    must_declare = measure == "percent" and direction == "lower"  # section 5: E405 otherwise
+    declared = direction if direction and (draw(st.booleans()) or must_declare) else None
     return Indicator(
         name=name,
         title=draw(OPTIONAL_TEXT),

@@ -559,10 +559,37 @@ def test_declared_direction_contradicting_the_rule_is_e405() -> None:
     assert pairs(bands) == [("E405", line(bands, "higher is better"))]
 
 
-def test_rule_shows_lower_is_better_for_percent_without_declaration() -> None:
-    """A percent rule that visibly pays more for lower values is judged lower-is-better."""
-    text = one_indicator("pay { 100% when value <= 5%  50% when value <= 10%  0% otherwise }")
+def test_percent_paying_more_for_lower_values_must_say_so() -> None:
+    """A percent rule that pays more for lower values with no declaration is E405 at `pay`
+    (section 5); with `lower is better` it is clean."""
+    rule = "pay { 100% when value <= 5%  50% when value <= 10%  0% otherwise }"
+    text = one_indicator(rule)
+    assert pairs(text) == [("E405", line(text, "pay {"))]
+    assert pairs(one_indicator("lower is better\n    " + rule)) == []
+
+
+def test_vaccination_line_falling_from_75_to_60_is_e405() -> None:
+    """Issue 10 defect 2: `pay linear from 75% to 60%` on a rate no longer checks clean, and
+    the message says what to add."""
+    text = one_indicator("pay linear from 75% to 60%")
+    found = diagnose(text)
+    assert [(d.code, d.line) for d in found] == [("E405", line(text, "pay linear"))]
+    assert "pays more for lower values" in found[0].message
+    assert found[0].hint is not None and "`lower is better`" in found[0].hint
+
+
+def test_number_has_no_default_direction() -> None:
+    """A number rule paying more for lower values needs no declaration: its rule shows it."""
+    text = one_indicator("measure number\n    pay { 100% when value <= 10  0% otherwise }")
     assert pairs(text) == []
+    assert pairs(one_indicator("measure number\n    pay linear from 30 to 10")) == []
+
+
+def test_declared_direction_contradiction_stays_at_the_declaration() -> None:
+    """With `higher is better` written over a falling percent rule, E405 is at the
+    declaration, once, not also at `pay`."""
+    text = one_indicator("higher is better\n    pay linear from 75% to 60%")
+    assert pairs(text) == [("E405", line(text, "higher is better"))]
 
 
 # ---- exact analysis: E403, E404, E409 ----------------------------------------------------

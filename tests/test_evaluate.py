@@ -473,7 +473,15 @@ def test_section_12_document_shape() -> None:
         "status": "partially met",
         "indicators": [{"name": "uptake", "period": "year", "value": "0.68", "measured": "68%",
                         "attainment": "0.533333", "status": "partially met",
-                        "rule": "linear from 60% to 75%", "line": 17}],
+                        "rule": "linear from 60% to 75%", "line": 17,
+                        "rule_rows": [{
+                            "pays": "linear from 60% to 75%", "condition": None,
+                            "words": "a straight-line share, nothing at 60% or worse and all at "
+                                     "75% or better",
+                            "line": 17, "implied": None,
+                        }],
+                        "rule_sentence": "Pays a straight-line share, nothing at 60% or worse "
+                                         "and all at 75% or better."}],
         "rule": "paid on uptake",
     }
     assert (document["scheme"], document["provider"], document["year"]) == (

@@ -313,13 +313,14 @@ def test_paths_after_a_goal_code() -> None:
 
 
 def test_rule_in_words_resolves_baselines() -> None:
-    """The hover's sentence gives each row, with baseline thresholds worked out."""
+    """The hover's sentence (the reports' own, `wording.rule_sentence`) gives each row, with
+    baseline thresholds worked out."""
     scheme = loads(NORTHSHIRE.read_text(encoding="utf-8")).scheme
     indicator = scheme.goals[2].items[0]
     assert isinstance(indicator, Indicator) and indicator.name == "attendances"
     assert lsp.rule_in_words(indicator) == (
-        "Pays 100% when the value is at most baseline * 80% (200); "
-        "pays 50% when the value is at most baseline * 90% (225); otherwise pays 0%."
+        "Pays in full when the value is 80% of the baseline (200) or less; "
+        "50% when the value is 90% of the baseline (225) or less; otherwise nothing."
     )
 
 

@@ -49,9 +49,8 @@ from ..semantics.money import (
     PENNY,
     cquin_value_exact,
     exact_amount,
-    exact_decimal,
+    exact_pounds,
     national_value_exact,
-    pounds,
 )
 from ..syntax.model import (
     Combine,
@@ -123,19 +122,13 @@ def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
     return None
 
 
-def _amount(amount: Fraction) -> str:
-    """Money as a person writes it; an amount between pennies keeps its exact digits."""
-    if (amount * 100).denominator == 1:
-        return pounds(amount)
-    whole = int(abs(amount))
-    digits = exact_decimal(abs(amount) - whole, 6).removeprefix("0")
-    return f"{'-' if amount < 0 else ''}£{whole:,}{digits}"
-
-
 def _difference(have: Fraction, want: Fraction) -> str:
+    """`£1.9999999 short`: the gap exactly, said to be under a penny when it is."""
     gap = abs(have - want)
-    said = _amount(gap) if gap >= PENNY else "less than a penny"
-    return f"{said} {'over' if have > want else 'short'}"
+    side = "over" if have > want else "short"
+    if gap < PENNY:
+        return f"less than a penny {side}: {exact_pounds(gap)}"
+    return f"{exact_pounds(gap)} {side}"
 
 
 def _goal_money_total(goals: Sequence[Goal], cquin: Fraction | None) -> Fraction | None:
@@ -157,8 +150,8 @@ def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic
     if len(weights) == len(scheme.goals) and scheme.goals:
         hint = f"the goals' weights total {percent(sum(weights, Fraction(0)))}; make them 100%"
     return [Diagnostic(
-        "E201", f"the goals' money totals {_amount(total)}, but the cquin value is "
-        f"{_amount(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
+        "E201", f"the goals' money totals {exact_pounds(total)}, but the cquin value is "
+        f"{exact_pounds(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
     )]
 
 
@@ -173,13 +166,13 @@ def _national_money(scheme: Scheme) -> list[Diagnostic]:
     if header.national_value is None:
         codes = ", ".join(g.code for g in national_goals)
         return [Diagnostic(
-            "E202", f"national goals ({codes}) carry {_amount(have)}, but the scheme gives no "
+            "E202", f"national goals ({codes}) carry {exact_pounds(have)}, but the scheme gives no "
             "national value", header.span,
             "add `national value P% of contract` (or `£X`) to the scheme",
         )]
     return [Diagnostic(
-        "E202", f"the national goals' money totals {_amount(have)}, but the national value is "
-        f"{_amount(wanted)} ({_difference(have, wanted)})", header.national_value.span,
+        "E202", f"the national goals' money totals {exact_pounds(have)}, but the national value is "
+        f"{exact_pounds(wanted)} ({_difference(have, wanted)})", header.national_value.span,
         None if national_goals else "mark the national goals with `national`",
     )]
 
@@ -446,8 +439,8 @@ def _weights(
     total = sum(values.values(), Fraction(0))
     if money is not None and total != money:
         found.append(Diagnostic(
-            "E203", f"the values of the items of {what} total {_amount(total)}, but it has "
-            f"{_amount(money)} ({_difference(total, money)})", span,
+            "E203", f"the values of the items of {what} total {exact_pounds(total)}, but it has "
+            f"{exact_pounds(money)} ({_difference(total, money)})", span,
             "make the items' values add up to their parent's money, or use weights",
         ))
     for i, value in values.items():

@@ -152,6 +152,7 @@ class _Walk:
                 status=status,
                 rule=indicator.rule_text,
                 line=indicator.line,
+                rule_rows=indicator.rule_rows,
             )
         )
         return attainment, measurement is not None

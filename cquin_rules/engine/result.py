@@ -16,6 +16,7 @@ from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
 from ..semantics.money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from ..semantics.wording import RuleRow, rule_sentence
 from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 
 
@@ -31,6 +32,9 @@ class IndicatorResult:
     status: Status
     rule: str
     line: int
+    rule_rows: tuple[RuleRow, ...] = ()
+    """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
+    that `minimum denominator` implies: reports render these, never the rule text."""
 
     @property
     def name(self) -> str:
@@ -65,6 +69,8 @@ class IndicatorResult:
             "status": self.status,
             "rule": self.rule,
             "line": self.line,
+            "rule_rows": [row.to_dict() for row in self.rule_rows],
+            "rule_sentence": rule_sentence(self.rule_rows),
         }
 
 

@@ -15,7 +15,7 @@ from attrs import define
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
-from ..semantics.money import contract_base, pounds
+from ..semantics.money import contract_base, exact_pounds
 from ..syntax.model import (
     DOMAINS,
     FixedPay,
@@ -140,7 +140,7 @@ def check_cquin_value(c: Compliance) -> list[Diagnostic]:
     difference = c.cquin.minus_share(limit.share, c.base)
     allowed = f"{percent(limit.share)} of contract"
     if c.base is not None:
-        allowed += f" ({pounds(limit.share * c.base)} on {on(c.header)})"
+        allowed += f" ({exact_pounds(limit.share * c.base)} on {on(c.header)})"
     text = written(stated.value, c.cquin, c.base)
     if difference is None:
         return [_diagnostic(
@@ -177,7 +177,7 @@ def check_national_value(c: Compliance) -> list[Diagnostic]:
     at = c.header.national_value.span if c.header.national_value else c.at_framework
     wanted = f"{percent(share)} of contract"
     if c.base is not None:
-        wanted += f" ({pounds(share * c.base)} on {on(c.header)})"
+        wanted += f" ({exact_pounds(share * c.base)} on {on(c.header)})"
     difference = national.minus_share(share, c.base)
     if difference is None:
         return [_diagnostic(
@@ -208,7 +208,7 @@ def check_contract_size(c: Compliance) -> list[Diagnostic]:
         )]
     if not minimum.admits(contract.value):
         return [_diagnostic(
-            "E306", f"the contract value {pounds(contract.value)} is too small for "
+            "E306", f"the contract value {exact_pounds(contract.value)} is too small for "
             f"{c.named}, which applies only to contracts {minimum}", c.at_framework,
             "check the scheme against the rules for contracts of its size",
         )]

@@ -14,7 +14,7 @@ from fractions import Fraction
 from attrs import field, frozen
 
 from ..base.span import NOWHERE, Span
-from ..semantics.money import pounds
+from ..semantics.money import percent_as_written, pounds
 from ..syntax.model import FinancialYear, Located, Scheme
 
 __all__ = [
@@ -144,15 +144,7 @@ class Framework:
 
 def percent(share: Fraction) -> str:
     """`2.5%` from 1/40: the exact decimal, without trailing zeros."""
-    value = share * 100
-    for places in range(7):
-        scaled = value * 10**places
-        if scaled.denominator == 1:
-            text = f"{int(scaled):0{places + 1}d}"
-            if places:
-                text = f"{text[:-places]}.{text[-places:]}"
-            return f"{text}%"
-    return f"{float(value):.6g}%"  # not reached by anything the grammar can write
+    return percent_as_written(share)
 
 
 # ---- what a scheme under a framework pays on account -------------------------------

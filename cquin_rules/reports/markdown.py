@@ -3,7 +3,8 @@
 Quality accounts and board papers are often drafted in Markdown (or pasted from it), so
 the table uses GitHub-flavoured pipes with the money columns right-aligned. Every number
 is the document's own string, so the table agrees with every other report. Below the tables,
-one line per goal says how it pays (the goal's rule in words).
+one line per indicator says how it pays (its rule in words, from the document's rule rows),
+then one line per goal (the goal's rule in words).
 """
 
 from __future__ import annotations
@@ -63,6 +64,18 @@ def render(document: dict[str, Any]) -> str:
     )
     lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
               f"({document['earned_percent']}%)."]
+    indicators = [
+        (goal["code"], indicator) for goal in document["goals"]
+        for indicator in goal["indicators"] if indicator.get("rule_sentence")
+    ]
+    if indicators:
+        lines += ["", "## How each indicator pays", ""]
+        lines += [
+            f"- **{cell(code)}.{cell(indicator['name'])}**"
+            f"{'' if indicator['period'] == 'year' else ' ' + cell(indicator['period'])}: "
+            f"{cell(indicator['rule_sentence'])}"
+            for code, indicator in indicators
+        ]
     rules = [(goal["code"], goal["rule"]) for goal in document["goals"] if goal.get("rule")]
     if rules:
         lines += ["", "## How each goal pays", ""]

@@ -45,7 +45,8 @@ def render(document: dict[str, Any]) -> str:
             value = indicator["measured"] if indicator["measured"] is not None else "—"
             lines.append(
                 f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
-                f"{indicator['status']:<14} {indicator['rule']}"
+                f"{indicator['status']:<14} "
+                f"{indicator.get('rule_sentence') or indicator['rule']}"
             )
     lines.append("-" * len(header))
     label_width = code_width + title_width + 12

@@ -26,14 +26,10 @@ from fractions import Fraction
 
 from attrs import evolve, field, frozen
 
+from ..syntax import printer
 from ..syntax.model import (
-    Achieved,
-    Baseline,
     Combine,
     CombineMode,
-    DenominatorBelow,
-    Fixed,
-    FixedPay,
     Goal,
     Indicator,
     Measure,
@@ -45,17 +41,16 @@ from ..syntax.model import (
     Scheme,
     Scope,
     Threshold,
-    ValueIs,
 )
 from .money import (
     cquin_value_exact,
-    exact_decimal,
     national_value_exact,
     percent_text,
     round_half_up,
     split_largest_remainder,
 )
 from .rules import CompiledRule, compile_rule
+from .wording import RuleRow, rule_rows
 
 IndicatorKey = tuple[str, tuple[str, ...], str]
 
@@ -73,6 +68,7 @@ class CompiledIndicator:
     rule_text: str
     line: int
     node: Indicator = field(eq=False, repr=False)
+    rule_rows: tuple[RuleRow, ...] = field(default=(), eq=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -276,6 +272,7 @@ def _compile_items(
                     rule_text=rule_text(item.pay),
                     line=item.pay.span.line if item.pay else item.span.line,
                     node=item,
+                    rule_rows=rule_rows(item),
                 )
             )
         else:
@@ -334,7 +331,7 @@ def goal_rule_text(goal: CompiledGoal) -> str:
             for period in goal.periods
         ]
         return "by period: " + ", ".join(
-            f"{name} {percent_text(share, 2)} ({inside})" for name, share, inside in named
+            f"{name} {printer.percent(share)} ({inside})" for name, share, inside in named
         )
     if not goal.items:
         return "no indicators"
@@ -359,11 +356,17 @@ def _combined_text(items: Sequence[CompiledItem], mode: CombineMode, at_least: i
             text = "weighted equally: " + ", ".join(names)
         else:
             text = "weighted: " + ", ".join(
-                _item_text(item, percent_text(item.weight, 2)) for item in weighed
+                _item_text(item, _weight_text(item)) for item in weighed
             )
     else:
         text = f"{_mode_text(mode, at_least)}: " + ", ".join(names)
     return f"{text}; unlocked by: {', '.join(gates)}" if gates else text
+
+
+def _weight_text(item: CompiledItem) -> str:
+    """A weight as written (`33.335%`); a share worked out from a `value £X`, to 2 places."""
+    written = item.node.weight
+    return printer.percent(written.value) if written is not None else percent_text(item.weight, 2)
 
 
 def _lone(weighed: Sequence[CompiledItem], mode: CombineMode) -> bool:
@@ -402,40 +405,20 @@ def rule_text(pay: PayRule | None) -> str:
 
 
 def _row_text(row: Row) -> str:
-    payout = _payout_text(row)
-    condition = row.condition
-    if condition is None:
-        return f"{payout} otherwise"
-    if isinstance(condition, ValueIs):
-        words = f"value {condition.comparison} {threshold_text(condition.threshold)}"
-    elif isinstance(condition, DenominatorBelow):
-        words = f"denominator < {condition.limit}"
-    elif isinstance(condition, Achieved):
-        words = "not achieved" if condition.negated else "achieved"
-    else:
-        words = "reported"
-    return f"{payout} when {words}"
+    if row.condition is None:
+        return f"{printer.payout(row.payout)} otherwise"
+    return f"{printer.payout(row.payout)} when {printer.condition(row.condition)}"
 
 
 def _payout_text(row: Row) -> str:
-    payout = row.payout
-    if isinstance(payout, FixedPay):
-        return percent_text(payout.share)
-    return f"linear from {threshold_text(payout.start)} to {threshold_text(payout.end)}"
+    return printer.payout(row.payout)
 
 
 def threshold_text(threshold: Threshold) -> str:
-    if isinstance(threshold, Fixed):
-        return quantity_text(threshold.quantity)
-    assert isinstance(threshold, Baseline)
-    if threshold.operator == "" or threshold.operand is None:
-        return "baseline"
-    return f"baseline {threshold.operator} {quantity_text(threshold.operand)}"
+    """A threshold exactly as the language writes it (`baseline + 12.34567pp`)."""
+    return printer.threshold(threshold)
 
 
 def quantity_text(quantity: Quantity) -> str:
-    if quantity.kind == "percent":
-        return percent_text(quantity.value)
-    if quantity.kind == "points":
-        return f"{exact_decimal(quantity.value * 100)}pp"
-    return exact_decimal(quantity.value)
+    """A number exactly as the language writes it: `90%`, `5pp`, `250`."""
+    return printer.quantity(quantity)

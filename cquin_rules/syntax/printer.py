@@ -268,9 +268,9 @@ def pay_rule(rule: PayRule) -> list[str]:
     """The `pay` statement, one-line when it was written so and still fits that shape."""
     rows = rule.rows
     if rule.form == "linear" and len(rows) == 1 and rows[0].condition is None:
-        payout = rows[0].payout
-        if isinstance(payout, LinearPay):
-            return [f"pay {_payout(payout)}"]
+        line = rows[0].payout
+        if isinstance(line, LinearPay):
+            return [f"pay {payout(line)}"]
     if (
         rule.form == "when"
         and len(rows) == 2
@@ -279,7 +279,7 @@ def pay_rule(rule: PayRule) -> list[str]:
         and rows[1].condition is None
         and rows[1].payout == FixedPay(Fraction(0))
     ):
-        return [f"pay {_payout(rows[0].payout)} when {condition(rows[0].condition)}"]
+        return [f"pay {payout(rows[0].payout)} when {condition(rows[0].condition)}"]
     return _table(rows)
 
 
@@ -287,14 +287,15 @@ def _table(rows: tuple[Row, ...]) -> list[str]:
     lines = []
     for row in rows:
         tail = "otherwise" if row.condition is None else f"when {condition(row.condition)}"
-        lines.append(f"{_payout(row.payout)} {tail}")
+        lines.append(f"{payout(row.payout)} {tail}")
     return _block("pay", lines)
 
 
-def _payout(payout: Payout) -> str:
-    if isinstance(payout, FixedPay):
-        return percent(payout.share)
-    return f"linear from {threshold(payout.start)} to {threshold(payout.end)}"
+def payout(pays: Payout) -> str:
+    """`62.5%` or `linear from 60% to baseline + 5pp`."""
+    if isinstance(pays, FixedPay):
+        return percent(pays.share)
+    return f"linear from {threshold(pays.start)} to {threshold(pays.end)}"
 
 
 def condition(cond: Condition) -> str:

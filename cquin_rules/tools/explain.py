@@ -43,6 +43,8 @@ from ..semantics.money import (
     decimal_places,
     earned_percent,
     exact_decimal,
+    exact_pounds,
+    finite_places,
     money,
     percent_text,
     pounds,
@@ -104,12 +106,8 @@ def _level(value: Fraction, measure: Measure) -> str:
 
 def _exact_pounds(amount: Fraction) -> str:
     """Unrounded money: `£320,000.00`, `£31,710.7525`, `£266,666.666667 (= 800000/3)`."""
-    if _terminates(amount, 2):
-        return pounds(amount)
-    sign = "-" if amount < 0 else ""
-    whole, _, tail = exact_decimal(abs(amount)).partition(".")
-    text = f"{sign}£{int(whole):,}.{tail}"
-    return text if _terminates(amount) else f"{text}… (= £{fraction(amount)})"
+    text = exact_pounds(amount)
+    return text if finite_places(amount) is not None else f"{text} (= £{fraction(amount)})"
 
 
 # ---- the trace ----------------------------------------------------------------------
