@@ -139,6 +139,8 @@ def check_framework(
     def report(code: str, message: str, span: Span, hint: str | None = None) -> None:
         found.append(Diagnostic(code, message, span, hint))
 
+    # Scheme gates (section 4) carry no money: they count for no limit, domain or weight.
+    goals = [goal for goal in scheme.goals if not goal.is_gate]
     base = contract_base(header)
     cquin = _amount(header.cquin_value.value) if header.cquin_value else None
     add_contract = "add `contract value £X` to the scheme header"
@@ -181,7 +183,7 @@ def check_framework(
         share = framework.national_value.value
         national = _Money()
         decidable = True
-        for goal in scheme.goals:
+        for goal in goals:
             if goal.scope_kind == "national":
                 money = _goal_money(goal, cquin)
                 if money is None:
@@ -218,7 +220,7 @@ def check_framework(
 
     # E301: the required domains.
     if framework.required_domains is not None:
-        covered = {d for goal in scheme.goals if goal.domains for d in goal.domains.value}
+        covered = {d for goal in goals if goal.domains for d in goal.domains.value}
         missing = [d for d in DOMAINS if d in framework.required_domains.value
                    and d not in covered]
         if missing:
@@ -230,10 +232,10 @@ def check_framework(
                    "improvement in each domain)")
 
     # E307 and W502: how many goals and indicators.
-    indicators = _indicators(scheme.goals)
+    indicators = _indicators(goals)
     national_indicators = [i for i in indicators if i[0].scope_kind == "national"]
     counts = (
-        ("goals", len(scheme.goals), framework.goals_at_most, framework.warn_goals_more_than),
+        ("goals", len(goals), framework.goals_at_most, framework.warn_goals_more_than),
         ("indicators", len(indicators), framework.indicators_at_most,
          framework.warn_indicators_more_than),
         ("national indicators", len(national_indicators),
@@ -250,8 +252,8 @@ def check_framework(
                    f"consider merging {what}")
 
     # E308: equal weights.
-    if framework.equal_weights is not None and cquin is not None and len(scheme.goals) > 1:
-        shares = [(goal, _goal_money(goal, cquin)) for goal in scheme.goals]
+    if framework.equal_weights is not None and cquin is not None and len(goals) > 1:
+        shares = [(goal, _goal_money(goal, cquin)) for goal in goals]
         known = [(goal, money) for goal, money in shares if money is not None]
         differences = [
             (money + known[0][1].times(Fraction(-1))).minus_share(Fraction(0), base)
@@ -259,11 +261,11 @@ def check_framework(
         ]
         if any(difference not in (None, 0) for difference in differences):
             listed = ", ".join(f"{goal.code} {_goal_share(goal)}" for goal, _ in known)
-            each = percent(Fraction(1, len(scheme.goals)))
+            each = percent(Fraction(1, len(goals)))
             report("E308", f"the goals are not equally weighted ({listed}); {named} requires "
                    "every goal to carry the same share", at_framework,
-                   f"give each of the {len(scheme.goals)} goals `weight {each}`"
-                   if Fraction(100, len(scheme.goals)).denominator == 1
+                   f"give each of the {len(goals)} goals `weight {each}`"
+                   if Fraction(100, len(goals)).denominator == 1
                    else "give every goal the same weight, or the same value")
 
     # W501: all-or-nothing payment.

@@ -100,6 +100,7 @@ class Framework:
     warn_all_or_nothing: Located[bool] | None = None
     warn_goals_more_than: Located[int] | None = None
     warn_indicators_more_than: Located[int] | None = None
+    deemed_achieved: Located[str] | None = None
     origin: str = field(default="<text>", eq=False)
     source: str | None = field(default=None, eq=False)
     span: Span = field(default=NOWHERE, eq=False, repr=False)
@@ -142,6 +143,12 @@ class _FrameworkBuilder(ModelBuilder):
         return share
 
     fw_year = ModelBuilder.year
+
+    @v_args(meta=True)
+    def fw_deemed_achieved(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located(
+            "deemed_achieved", "`deemed achieved`", meta, unquote(children[0])
+        )
 
     @v_args(meta=True)
     def fw_cquin_cap(self, meta: Meta, children: list[Token]) -> Statement:
@@ -427,7 +434,7 @@ def check_framework(
 
 
 def _limits(framework: Framework) -> str:
-    parts = []
+    parts = ["deemed achieved"] if framework.deemed_achieved is not None else []
     if framework.goals_at_most is not None:
         parts.append(f"goals <= {framework.goals_at_most.value}")
     if framework.indicators_at_most is not None:
