@@ -452,6 +452,7 @@ class MoneyTrace:
             "cquin_value": money(self.cquin_value),
             "exact": fraction(self.exact),
             "available": money(self.available),
+            "gate": self.gate,
             "text": self.text,
         }
 
@@ -530,7 +531,8 @@ class GoalTrace:
             "earned": money(self.earned),
             "earned_text": self.earned_text,
             "status": self.status,
-            "scheme_rule": self.scheme_rule,
+            "scheme_rule": None if self.scheme_rule is None else {
+                "text": self.scheme_rule, "attainment": fraction(self.attainment)},
             "commissioner": self.commissioner,
         }
 
