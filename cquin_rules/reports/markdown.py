@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .table import pounds
+from .table import pounds, scheme_notes, scope_of
 
 HEADINGS = ("Goal", "Title", "Domain(s)", "Scope", "Available", "Earned", "Status")
 ALIGNMENT = ("---", "---", "---", "---", "---:", "---:", "---")
@@ -39,7 +39,7 @@ def render(document: dict[str, Any]) -> str:
                 cell(goal["code"]),
                 cell(goal["title"]),
                 cell(", ".join(goal["domains"])),
-                cell(goal["scope"]),
+                cell(scope_of(goal)),
                 pounds(goal["available"]),
                 pounds(goal["earned"]),
                 cell(goal["status"].capitalize()),
@@ -61,6 +61,14 @@ def render(document: dict[str, Any]) -> str:
         row(("**Total**", f"**{pounds(document['cquin_value'])}**",
              f"**{pounds(document['earned'])}**"))
     )
+    commissioners = document.get("by_commissioner", [])
+    if commissioners:
+        lines += ["", row(("Commissioner", "Available", "Earned")), row(("---", "---:", "---:"))]
+        lines += [row((cell(part["name"]), pounds(part["available"]), pounds(part["earned"])))
+                  for part in commissioners]
+    notes = scheme_notes(document)
+    if notes:
+        lines += ["", *(cell(note) for note in notes)]
     lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
               f"({document['earned_percent']}%)."]
     rules = [(goal["code"], goal["rule"]) for goal in document["goals"] if goal.get("rule")]
