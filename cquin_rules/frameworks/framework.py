@@ -38,6 +38,7 @@ __all__ = [
     "builtin_frameworks",
     "check_against_framework",
     "check_framework",
+    "deemed_under",
     "effective_payment_on_account",
     "effective_reconcile_months",
     "frameworks_table",
@@ -428,6 +429,19 @@ def check_framework(
     from .compliance import check_framework as check
 
     return check(scheme, framework, from_command_line=from_command_line)
+
+
+def deemed_under(scheme: Scheme, framework: Framework | None) -> Scheme:
+    """The scheme as it is evaluated: under a framework that says `deemed achieved`, as if
+    its own header said so (section 8); a header's own reason is kept."""
+    if framework is None or framework.deemed_achieved is None:
+        return scheme
+    if scheme.header.deemed_achieved is not None:
+        return scheme
+    from attrs import evolve
+
+    header = evolve(scheme.header, deemed_achieved=framework.deemed_achieved)
+    return evolve(scheme, header=header)
 
 
 # ---- `cquin frameworks` ---------------------------------------------------------
