@@ -2,7 +2,9 @@
 
 Columns, in order:
 
-- `kind`: `goal`, `indicator`, `national`, `local`, `commissioner` or `total`.
+- `kind`: `goal`, `indicator`, `national`, `local`, `commissioner`, `total` or `note`
+  (a scheme-wide rule that decided the money: `deemed achieved` with its reason, or what
+  a scheme gate did; the sentence is in `title`).
 - `goal`: the goal code (empty on the national, local and total rows).
 - `indicator`: the indicator's path within its goal (`part.indicator`); indicator rows only.
 - `period`: the period an indicator is measured for (`year`, `Q2`, …); indicator rows only.
@@ -33,6 +35,8 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+
+from .table import scheme_notes
 
 COLUMNS = (
     "kind", "goal", "indicator", "period", "title", "scope", "domains", "measured", "value",
@@ -92,4 +96,6 @@ def render(document: dict[str, Any]) -> str:
         "earned": document["earned"],
         "earned_percent": document["earned_percent"],
     })
+    for note in scheme_notes(document):
+        writer.writerow({"kind": "note", "title": text_cell(note)})
     return stream.getvalue()
