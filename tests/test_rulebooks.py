@@ -19,7 +19,7 @@ from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.frameworks import framework as frameworks
 from cquin_rules.semantics.money import PENNY, money, pounds
 from cquin_rules.syntax import parser
-from cquin_rules.syntax.model import Scheme
+from cquin_rules.syntax.model import Indicator, Scheme
 from cquin_rules.tools import examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +119,8 @@ def test_data_gives_the_expected_totals(folder: Path) -> None:
         "local": money(result.earned_in("local")),
     } == {key: expected[key] for key in ("earned", "national", "local")}
     assert result.not_reported() == []
+    if "by_commissioner" in expected:
+        assert result.to_dict()["by_commissioner"] == expected["by_commissioner"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=IDS)
@@ -128,6 +130,22 @@ def test_readme_states_the_expected_totals(folder: Path) -> None:
     expected = json.loads((folder / "expect.json").read_text(encoding="utf-8"))
     for key in ("earned", "national", "local"):
         assert pounds(amount(expected[key])) in readme, key
+
+
+def test_a_rulebook_for_each_new_shape_is_shipped() -> None:
+    """Issue 18's rulebooks: a 2013/14 scheme gate, a 2017/18 gated reserve, a 2020/21
+    suspension and a contract with two commissioners, each using its shape."""
+    shapes = {
+        "acute-trust-2013-14": lambda s: any(g.is_gate for g in s.goals),
+        "acute-trust-2017-18": lambda s: any(
+            i.is_gate for g in s.goals if g.code == "RES" for i in g.items
+            if isinstance(i, Indicator)),
+        "community-trust-2020-21": lambda s: s.header.deemed_achieved is not None,
+        "ccg-and-specialised-2018-19": lambda s: len(
+            {g.commissioner.value for g in s.goals if g.commissioner}) == 2,
+    }
+    for name, uses_shape in shapes.items():
+        assert uses_shape(load(RULEBOOKS / name)), name
 
 
 def test_northshire_is_the_reference_example_verbatim() -> None:

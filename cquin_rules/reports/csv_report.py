@@ -90,12 +90,12 @@ def render(document: dict[str, Any]) -> str:
             "available": part["available"],
             "earned": part["earned"],
         })
+    for note in scheme_notes(document):
+        writer.writerow({"kind": "note", "title": text_cell(note)})
     writer.writerow({
         "kind": "total",
         "available": document["cquin_value"],
         "earned": document["earned"],
         "earned_percent": document["earned_percent"],
     })
-    for note in scheme_notes(document):
-        writer.writerow({"kind": "note", "title": text_cell(note)})
     return stream.getvalue()

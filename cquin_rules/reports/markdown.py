@@ -61,11 +61,8 @@ def render(document: dict[str, Any]) -> str:
         row(("**Total**", f"**{pounds(document['cquin_value'])}**",
              f"**{pounds(document['earned'])}**"))
     )
-    commissioners = document.get("by_commissioner", [])
-    if commissioners:
-        lines += ["", row(("Commissioner", "Available", "Earned")), row(("---", "---:", "---:"))]
-        lines += [row((cell(part["name"]), pounds(part["available"]), pounds(part["earned"])))
-                  for part in commissioners]
+    lines += [row((cell(part["name"]), pounds(part["available"]), pounds(part["earned"])))
+              for part in document.get("by_commissioner", [])]
     notes = scheme_notes(document)
     if notes:
         lines += ["", *(cell(note) for note in notes)]
