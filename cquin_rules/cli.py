@@ -313,8 +313,8 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
         print_diagnostics(found, {book.path: book.source.text})
         raise InputError("")
     result = _evaluated(book, measurements)
-    plan = payment_schedule(book.evaluated_scheme(), result, month=month, payment_on_account=on_account,
-                            reconcile_months=months)
+    plan = payment_schedule(book.evaluated_scheme(), result, month=month,
+                            payment_on_account=on_account, reconcile_months=months)
     if output_format == "json":
         click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
     else:

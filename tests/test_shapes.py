@@ -16,7 +16,6 @@ from helpers import CONFORMANCE
 from cquin_rules import api
 from cquin_rules.cli import main
 from cquin_rules.engine.batch import Scaled, evaluate_many
-from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.reports import FORMATS
 from cquin_rules.semantics.compile import compile_scheme
 from cquin_rules.syntax import printer

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import cast
 
 from attrs import evolve
 
@@ -110,7 +109,8 @@ def deemed_met(goal: GoalResult) -> GoalResult:
     """A goal under `deemed achieved`: met in full; its indicators keep what they measured
     (value and attainment, shown for information) and read deemed met."""
     indicators = tuple(evolve(indicator, status="deemed met") for indicator in goal.indicators)
-    periods = tuple((name, cast(Status, "deemed met")) for name, _ in goal.periods)
+    deemed: Status = "deemed met"
+    periods = tuple((name, deemed) for name, _ in goal.periods)
     return evolve(goal, attainment=ONE, earned=goal.available, status="deemed met",
                   indicators=indicators, periods=periods)
 
