@@ -221,3 +221,15 @@ def test_eval_command_prints_by_commissioner_in_json() -> None:
                                         str(case / "data.csv"), "--format", "json"])
     assert process.exit_code == 0, process.output
     assert '"by_commissioner"' in process.output
+
+
+def test_explain_names_commissioners_only_when_goals_do() -> None:
+    """explain's goals carry their commissioner, and the trace a line per commissioner,
+    only when some goal names one."""
+    funded = api.loads(FUNDED).explain({"CARE.plans": "75%"})
+    assert [g.commissioner for g in funded.goals] == [
+        "NHS Westshire CCG", "NHS England Specialised Commissioning", "NHS Westshire CCG"]
+    assert "NHS Westshire CCG: £375,000.00 earned of £700,000.00" in funded.to_text()
+    plain = api.loads(GATED).explain({})
+    assert {g.commissioner for g in plain.goals} == {None}
+    assert plain.by_commissioner == ()

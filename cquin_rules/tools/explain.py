@@ -747,6 +747,7 @@ class _Tracer:
         self.compiled = compiled
         self.measurements = measurements
         self.evaluated = evaluated
+        self.names_commissioners = any(goal.node.commissioner for goal in compiled.goals)
 
     def goal(self, goal: CompiledGoal) -> GoalTrace:
         node = goal.node
@@ -798,7 +799,7 @@ class _Tracer:
             combine=combined,
             attainment=attainment,
             status=self.evaluated.status,
-            commissioner=goal.commissioner if self.evaluated.commissioner else None,
+            commissioner=goal.commissioner if self.names_commissioners else None,
         )
 
     def items(self, items: tuple[CompiledItem, ...]) -> tuple[ItemTrace, ...]:
