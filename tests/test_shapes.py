@@ -233,3 +233,16 @@ def test_explain_names_commissioners_only_when_goals_do() -> None:
     plain = api.loads(GATED).explain({})
     assert {g.commissioner for g in plain.goals} == {None}
     assert plain.by_commissioner == ()
+
+
+def test_forecast_of_a_deemed_scheme_needs_no_estimates_and_pays_in_full() -> None:
+    """Under `deemed achieved` an estimates file may leave indicators out, and every
+    scenario earns the cquin value."""
+    from cquin_rules.tools.forecast import forecast, parse_estimates
+
+    compiled = compile_scheme(api.loads(DEEMED).scheme)
+    estimates, found = parse_estimates(
+        "goal,indicator,expected,low,high\nFLU,uptake,50%,40%,60%\n", "e.csv", compiled)
+    assert estimates is not None, found
+    result = forecast(compiled, estimates, 200, 1)
+    assert result.to_dict()["total"]["p10"] == "375000.00"
