@@ -63,8 +63,29 @@ _STATIC_KEYWORDS = (
     "scheme goal indicator part period example expect domain weight value combine pay "
     "linear from to when otherwise measure percent number evidence baseline gate "
     "minimum denominator national local source definition exclusions lead rationale "
-    "status reported year provider commissioner framework contract cquin outturn"
+    "status reported year provider commissioner framework contract cquin outturn deemed "
+    "achieved"
 )
+
+#: Hover text for the keywords of the scheme-wide shapes.
+KEYWORD_HOVER: dict[str, str] = {
+    "deemed": (
+        '**deemed achieved "reason"** (scheme header or framework): every goal is deemed '
+        "met and pays in full, whatever is measured (a suspended year such as 2020/21). "
+        "Statuses read *deemed met*; measurements are shown but change no money."
+    ),
+    "gate": (
+        "**gate** on an indicator: unless its attainment is 1, its goal (or part) pays "
+        "nothing. On a goal, instead of `weight`/`value`: a *scheme gate* (pre-qualification, "
+        "a control total) with no money and no domain needed; unless it is met, no goal of "
+        "the scheme pays."
+    ),
+    "commissioner": (
+        '**commissioner "…"** in the header names a party; on a goal, one of the header\'s '
+        "commissioners, who funds that goal. Results then give money per commissioner "
+        "(goals naming none count under the first)."
+    ),
+}
 
 
 # ---- what the cursor is on -----------------------------------------------------------
@@ -187,7 +208,10 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
             else f"value {_pounds(goal.value.value)}" if goal.value is not None else ""
         )
         domains = ", ".join(goal.domains.value) if goal.domains else ""
-        lines.append(" · ".join(x for x in (goal.scope_kind, domains, share) if x))
+        gate = "scheme gate: no money; unless met, no goal pays" if goal.is_gate else ""
+        funder = f"commissioner {goal.commissioner.value}" if goal.commissioner else ""
+        lines.append(" · ".join(x for x in (goal.scope_kind, domains, share, gate, funder)
+                                if x))
         if money is not None:
             lines += ["", f"Available: **{_pounds(money)}**"]
         lines.append("")
@@ -442,8 +466,20 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
-        _, analysis, target, word_range = located(params)
-        if target is None or analysis.scheme is None:
+        document, analysis, target, word_range = located(params)
+        if target is None:
+            position = document.position_from_client_units(params.position)
+            lines = _lines(document.source)
+            word = word_at(lines[position.line], position.character) if position.line < len(
+                lines) else None
+            if word is None or word[0] not in KEYWORD_HOVER:
+                return None
+            return types.Hover(
+                contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                             value=KEYWORD_HOVER[word[0]]),
+                range=word_range,
+            )
+        if analysis.scheme is None:
             return None
         text = hover_markdown(analysis.scheme, target, analysis.clean and analysis.current)
         return types.Hover(

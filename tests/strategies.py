@@ -368,7 +368,7 @@ def goal_combines(draw: st.DrawFn, goal_periods: tuple[Period, ...]) -> Combine 
 
 @st.composite
 def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
-          national: bool) -> Goal:
+          national: bool, commissioners: Sequence[str] = ()) -> Goal:
     scope: Located[Scope] | None = Located("national")
     if not national:
         scope = draw(st.sampled_from((None, Located[Scope]("local"))))
@@ -395,6 +395,31 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
         lead=draw(OPTIONAL_TEXT),
         rationale=draw(OPTIONAL_TEXT),
         status=draw(st.none() | st.sampled_from(NEGOTIATION_STATUSES)),
+        commissioner=_commissioner(draw, commissioners),
+    )
+
+
+def _commissioner(draw: st.DrawFn, commissioners: Sequence[str]) -> Located[str] | None:
+    """None, or one of the header's commissioners (a goal's `commissioner` line)."""
+    if not commissioners:
+        return None
+    return draw(st.none() | st.sampled_from(commissioners).map(loc))
+
+
+@st.composite
+def scheme_gates(draw: st.DrawFn, code: str, commissioners: Sequence[str] = ()) -> Goal:
+    """A scheme gate: `gate`, no money, no domain needed (one sometimes given)."""
+    combine, items = draw(item_lists(None))
+    domains = draw(st.lists(st.sampled_from(DOMAINS), max_size=2, unique=True))
+    return Goal(
+        code=code,
+        title=draw(texts),
+        scope=draw(st.sampled_from((None, Located[Scope]("local"), Located[Scope]("national")))),
+        domains=loc(tuple(domains)) if domains else None,
+        gate=loc(True),
+        combine=combine,
+        items=items,
+        commissioner=_commissioner(draw, commissioners),
     )
 
 
@@ -424,7 +449,9 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
         cquin = Pounds(draw(pounds))
         exact = cquin.amount
     count: int = draw(st.integers(1, 6))
-    codes = unique_names(draw, count, goal_codes.filter(lambda c: c not in RESERVED_CODES))
+    codes = unique_names(draw, count + 1, goal_codes.filter(lambda c: c not in RESERVED_CODES))
+    gate_code = codes.pop()
+    commissioners = draw(st.lists(texts, max_size=2))
     national_flags = draw(st.lists(st.booleans(), min_size=count, max_size=count))
     by_value = _whole_pence(exact) and exact * 100 >= count and draw(st.booleans())
     shares: list[tuple[str, Fraction]]
@@ -433,8 +460,11 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
                   for k in partition(draw, int(exact * 100), count)]
     else:
         shares = [("weight", Fraction(k, 100)) for k in partition(draw, 100, count)]
-    goal_list = [draw(goals(code, share, flag))
+    goal_list = [draw(goals(code, share, flag, commissioners))
                  for code, share, flag in zip(codes, shares, national_flags, strict=True)]
+    if draw(st.integers(0, 3)) == 0:
+        goal_list.insert(draw(st.integers(0, len(goal_list))),
+                         draw(scheme_gates(gate_code, commissioners)))
     national_share = sum((s[1] for s, flag in zip(shares, national_flags, strict=True) if flag),
                          ZERO)
     national: Pounds | ShareOfContract | None = None
@@ -448,7 +478,7 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
     header = Header(
         title=draw(texts),
         provider=draw(st.none() | texts.map(loc)),
-        commissioners=tuple(draw(st.lists(texts.map(loc), max_size=2))),
+        commissioners=tuple(loc(name) for name in commissioners),
         year=draw(st.none() | st.integers(2000, 2098).map(
             lambda y: loc(FinancialYear(y, y + 1)))),
         framework=draw(st.none() | framework_refs) if framework else None,
@@ -461,6 +491,7 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
         reconcile_months=draw(st.none() | st.lists(
             st.integers(1, 12), min_size=1, max_size=4, unique=True).map(
                 lambda ms: loc(tuple(sorted(ms))))),
+        deemed_achieved=draw(texts.map(loc)) if draw(st.integers(0, 4)) == 0 else None,
     )
     scheme = Scheme(header, tuple(goal_list))
     if examples:
@@ -595,7 +626,8 @@ def example_blocks(draw: st.DrawFn, scheme: Scheme) -> Example:
         st.builds(ExpectMoney, st.sampled_from(["total", "national", "local"]), amounts),
         st.builds(ExpectMoney, goal_targets, amounts),
         st.builds(ExpectStatus, goal_targets | _target_strategy(scheme),
-                  st.sampled_from(["met", "partially met", "not met", "not reported"])),
+                  st.sampled_from(["met", "partially met", "not met", "not reported",
+                                   "deemed met"])),
     ), max_size=4))
     return Example(draw(texts), inputs, tuple(expectations))
 

@@ -23,8 +23,10 @@ Codes this module adds or sharpens, and where each points:
   parent's money) or are mixed (at the parent); a gate with a weight (at the gate).
 - E204 period shares do not total 100% (at the goal).
 - E205 a goal with both `weight` and `value`, or neither; a part likewise among
-  weighted siblings (at the goal or part).
-- E401-E409 pay rules (see `check_rules`). E409 holds for each goal as a whole: the
+  weighted siblings (at the goal or part); a scheme gate (`gate` on a goal) with a
+  `weight` or `value` (at that statement: a gate carries no money).
+- E103 also a goal's `commissioner` that the header does not name (at that statement).
+- E401-E409 pay rules (see `pay_rules`). E409 holds for each goal as a whole: the
   most each item can attain is lifted through every part, period, gate and combine with
   the evaluator's own `combine` and `gated`, and when every item can be paid in full but
   its parent's combine still cannot pay in full (`combine at least K` over fewer than K
@@ -38,6 +40,7 @@ Codes this module adds or sharpens, and where each points:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import get_close_matches
 from fractions import Fraction
 
 from ..base.diagnostics import Diagnostic, sort_key
@@ -87,6 +90,7 @@ def check(scheme: Scheme) -> list[Diagnostic]:
     analyses: Analyses = {}
     for goal in scheme.goals:
         found += _goal(goal, cquin, analyses)
+    found += _commissioners(scheme)
     found += _goal_money_check(scheme, cquin)
     found += _national_money(scheme)
     found += _examples(scheme)
@@ -114,7 +118,10 @@ def _header(header: Header) -> list[Diagnostic]:
 
 
 def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
-    """A goal's available money before rounding: its value, or its weight of the cquin value."""
+    """A goal's available money before rounding: its value, or its weight of the cquin value
+    (a scheme gate carries none)."""
+    if goal.is_gate:
+        return Fraction(0)
     if goal.value is not None and goal.weight is None:
         return goal.value.value
     if goal.weight is not None and goal.value is None and cquin is not None:
@@ -145,9 +152,10 @@ def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic
     total = _goal_money_total(scheme.goals, cquin)
     if total is None or total == cquin:
         return []
-    weights = [g.weight.value for g in scheme.goals if g.weight is not None]
+    paying = [g for g in scheme.goals if not g.is_gate]
+    weights = [g.weight.value for g in paying if g.weight is not None]
     hint = None
-    if len(weights) == len(scheme.goals) and scheme.goals:
+    if len(weights) == len(paying) and paying:
         hint = f"the goals' weights total {percent(sum(weights, Fraction(0)))}; make them 100%"
     return [Diagnostic(
         "E201", f"the goals' money totals {exact_pounds(total)}, but the cquin value is "
@@ -158,7 +166,7 @@ def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic
 def _national_money(scheme: Scheme) -> list[Diagnostic]:
     header = scheme.header
     cquin = cquin_value_exact(header)
-    national_goals = [g for g in scheme.goals if g.scope_kind == "national"]
+    national_goals = [g for g in scheme.goals if g.scope_kind == "national" and not g.is_gate]
     wanted = national_value_exact(header)
     have = _goal_money_total(national_goals, cquin)
     if wanted is None or have is None or have == wanted:
@@ -210,14 +218,50 @@ def _zero(
     return []
 
 
+def _commissioners(scheme: Scheme) -> list[Diagnostic]:
+    """E103 for a goal's `commissioner` that is not one of the header's."""
+    named = [c.value for c in scheme.header.commissioners]
+    found: list[Diagnostic] = []
+    for goal in scheme.goals:
+        if goal.commissioner is None or goal.commissioner.value in named:
+            continue
+        close = get_close_matches(goal.commissioner.value, named, n=1)
+        if close:
+            hint = f'did you mean "{close[0]}"?'
+        elif named:
+            hint = "the header's commissioners are: " + ", ".join(f'"{n}"' for n in named)
+        else:
+            hint = 'add `commissioner "…"` to the scheme header for each commissioner'
+        found.append(Diagnostic(
+            "E103", f'goal {goal.code} names the commissioner "{goal.commissioner.value}", '
+            "which the scheme header does not name", goal.commissioner.span, hint,
+        ))
+    return found
+
+
+def _gate_goal(goal: Goal) -> list[Diagnostic]:
+    """A scheme gate carries no money: a `weight` or `value` on it is E205, at that line."""
+    return [
+        Diagnostic(
+            "E205", f"goal {goal.code} is a gate, and a gate carries no money, so it takes "
+            f"no {words}", share.span,
+            f"remove the {words}, or remove `gate` to make {goal.code} a goal that pays",
+        )
+        for words, share in (("weight", goal.weight), ("value", goal.value))
+        if share is not None
+    ]
+
+
 def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    if goal.domains is None or not goal.domains.value:
+    if not goal.is_gate and (goal.domains is None or not goal.domains.value):
         found.append(Diagnostic(
             "E105", f"goal {goal.code} has no domain", goal.span,
             "add e.g. `domain safety` (safety, effectiveness, experience, innovation)",
         ))
-    if goal.weight is not None and goal.value is not None:
+    if goal.is_gate:
+        found += _gate_goal(goal)
+    elif goal.weight is not None and goal.value is not None:
         found.append(Diagnostic(
             "E205", f"goal {goal.code} has both a weight and a value", goal.span,
             "keep one: `weight P%` (a share of the cquin value) or `value £X`",
@@ -227,7 +271,8 @@ def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagno
             "E205", f"goal {goal.code} has neither a weight nor a value", goal.span,
             "add `weight P%` (a share of the cquin value) or `value £X`",
         ))
-    found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
+    if not goal.is_gate:
+        found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
     money = _goal_money(goal, cquin)
     if not goal.items and not goal.periods:
         found.append(Diagnostic(

@@ -21,12 +21,21 @@ Decisions, all following the language reference:
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
   indicator with no measurement, and for a goal (or period) none of whose indicators
   has one. A rule that could not be compiled (a scheme with errors) attains 0.
+- A scheme gate (a goal marked `gate`) is evaluated like any goal but carries no money;
+  unless every scheme gate's attainment is 1, every other goal attains 0: not met, £0.00
+  (its indicators keep their own statuses, so the report shows what was achieved).
+- Under `deemed achieved` every goal, period and indicator is "deemed met"; each goal
+  has attainment 1 and pays its available money in full. Measurements are kept and
+  shown (an indicator keeps its measured attainment) but change no money; nothing is
+  "not reported", and `strict` asks for none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
+
+from attrs import evolve
 
 from ..base.diagnostics import CquinError, Diagnostic
 from ..semantics.combine import combine, combine_periods, gated
@@ -63,7 +72,7 @@ def evaluate(
     missing (E610 at the indicator, said of the rulebook at `path`).
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
-    if strict:
+    if strict and compiled.deemed is None:
         missing = [
             _missing(indicator).at(path)
             for indicator in compiled.indicators()
@@ -72,14 +81,40 @@ def evaluate(
         if missing:
             raise CquinError(missing)
     goals = tuple(_goal(goal, measurements) for goal in compiled.goals)
+    if compiled.deemed is not None:
+        goals = tuple(deemed_met(goal) for goal in goals)
+    elif not gates_open(goal for goal in goals if goal.is_gate):
+        goals = tuple(goal if goal.is_gate else gated_shut(goal) for goal in goals)
     return Result(
         scheme=compiled.title,
         provider=compiled.provider,
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         goals=goals,
-        commissioners=tuple(c.value for c in compiled.scheme.header.commissioners),
+        commissioners=compiled.commissioners,
+        deemed=compiled.deemed,
+        names_commissioners=any(goal.node.commissioner for goal in compiled.goals),
     )
+
+
+def gates_open(gates: Iterable[GoalResult]) -> bool:
+    """Whether every scheme gate is met (attainment 1), so the other goals may pay."""
+    return all(gate.attainment >= 1 for gate in gates)
+
+
+def gated_shut(goal: GoalResult) -> GoalResult:
+    """A goal under a scheme gate that is not met: not met, £0.00."""
+    return evolve(goal, attainment=ZERO, earned=ZERO, status="not met")
+
+
+def deemed_met(goal: GoalResult) -> GoalResult:
+    """A goal under `deemed achieved`: met in full; its indicators keep what they measured
+    (value and attainment, shown for information) and read deemed met."""
+    indicators = tuple(evolve(indicator, status="deemed met") for indicator in goal.indicators)
+    deemed: Status = "deemed met"
+    periods = tuple((name, deemed) for name, _ in goal.periods)
+    return evolve(goal, attainment=ONE, earned=goal.available, status="deemed met",
+                  indicators=indicators, periods=periods)
 
 
 def evaluation_inputs(
@@ -210,4 +245,6 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
         rule=goal.rule_text,
+        is_gate=goal.is_gate,
+        commissioner=goal.commissioner,
     )

@@ -68,6 +68,11 @@ class Compliance:
         return header.framework.span
 
     @cached_property
+    def goals(self) -> list[Goal]:
+        """The goals that carry money: scheme gates count for no limit, domain or weight."""
+        return [goal for goal in self.scheme.goals if not goal.is_gate]
+
+    @cached_property
     def base(self) -> Fraction | None:
         return contract_base(self.header)
 
@@ -78,14 +83,14 @@ class Compliance:
 
     @cached_property
     def indicators(self) -> list[tuple[Goal, tuple[str, ...], Indicator]]:
-        return _indicators(self.scheme.goals)
+        return _indicators(self.goals)
 
     def counts(self) -> list[Count]:
         """(what, how many, the framework's limit, its warning level) for E307 and W502."""
         framework = self.framework
         national = [i for i in self.indicators if i[0].scope_kind == "national"]
         return [
-            ("goals", len(self.scheme.goals), framework.goals_at_most,
+            ("goals", len(self.goals), framework.goals_at_most,
              framework.warn_goals_more_than),
             ("indicators", len(self.indicators), framework.indicators_at_most,
              framework.warn_indicators_more_than),
@@ -168,7 +173,7 @@ def check_national_value(c: Compliance) -> list[Diagnostic]:
         return []
     share = c.framework.national_value.value
     national = Money()
-    for goal in c.scheme.goals:
+    for goal in c.goals:
         if goal.scope_kind == "national":
             money = goal_money(goal, c.cquin)
             if money is None:
@@ -219,7 +224,7 @@ def check_domains(c: Compliance) -> list[Diagnostic]:
     """E301: some goal covers each domain the framework requires (DH §33)."""
     if c.framework.required_domains is None:
         return []
-    covered = {d for goal in c.scheme.goals if goal.domains for d in goal.domains.value}
+    covered = {d for goal in c.goals if goal.domains for d in goal.domains.value}
     missing = [d for d in DOMAINS if d in c.framework.required_domains.value
                and d not in covered]
     if not missing:
@@ -258,7 +263,7 @@ def warn_counts(c: Compliance) -> list[Diagnostic]:
 
 def check_equal_weights(c: Compliance) -> list[Diagnostic]:
     """E308: every goal carries the same money where the framework requires it."""
-    goals = c.scheme.goals
+    goals = c.goals
     if c.framework.equal_weights is None or c.cquin is None or len(goals) <= 1:
         return []
     known = [(goal, money) for goal in goals

@@ -20,7 +20,7 @@ from html import escape
 from typing import Any
 
 from ..semantics.money import decimal_places, earned_percent
-from .table import pounds
+from .table import pounds, scheme_notes, scope_of
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -29,6 +29,7 @@ STATUS_WORDS = {
     "partially met": "Partially Met",
     "not met": "Not Met",
     "not reported": "Not Reported",
+    "deemed met": "Deemed Met",
     "n/a": "N/A",
 }
 
@@ -93,7 +94,15 @@ def _totals(document: dict[str, Any]) -> str:
         f'<tr class="total"><th scope="row">Total</th><td>{e(pounds(document["cquin_value"]))}</td>'
         f'<td>{e(pounds(document["earned"]))}</td><td>{e(document["earned_percent"])}%</td></tr>'
     )
+    rows += [
+        f'<tr class="commissioner"><th scope="row">{e(part["name"])}</th>'
+        f"<td>{e(pounds(part['available']))}</td><td>{e(pounds(part['earned']))}</td>"
+        f"<td>{e(_percent_of(part['earned'], part['available']))}</td></tr>"
+        for part in document.get("by_commissioner", [])
+    ]
     body = "\n".join(rows)
+    notes = "".join(f'\n<p class="note scheme-rule">{e(note)}</p>'
+                    for note in scheme_notes(document))
     cards = "\n".join((
         card("CQUIN value", "cquin-value", pounds(document["cquin_value"])),
         card("Earned", "earned", pounds(document["earned"])),
@@ -109,7 +118,7 @@ def _totals(document: dict[str, Any]) -> str:
 <tbody>
 {body}
 </tbody>
-</table>
+</table>{notes}
 </section>"""
 
 
@@ -291,7 +300,7 @@ def _goal(goal: dict[str, Any]) -> str:
     )
     return f"""<article class="goal" id="goal-{e(goal["code"])}">
 <h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
-<p class="facts">{e(goal["scope"].capitalize())} goal · {e(domains)} ·
+<p class="facts">{e(_kind(goal))} · {e(domains)} ·
 available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 (attainment {e(goal["attainment"])}) · {status_cell(goal["status"], tag="span")}</p>
 {how}<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
@@ -302,6 +311,13 @@ available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 </tbody>
 </table>
 </article>"""
+
+
+def _kind(goal: dict[str, Any]) -> str:
+    """`Local goal`, `National goal`, or `Scheme gate (no money)`; with its commissioner."""
+    kind = "Scheme gate (no money)" if scope_of(goal) == "gate" else (
+        f"{goal['scope'].capitalize()} goal")
+    return f"{kind}, commissioned by {goal['commissioner']}" if goal.get("commissioner") else kind
 
 
 def _diagnostics(document: dict[str, Any]) -> str:
@@ -354,6 +370,7 @@ div.status { margin: 2px 0; border-style: solid; }
   background: repeating-linear-gradient(45deg, #fff0c2, #fff0c2 6px, #ffffff 6px, #ffffff 10px); }
 .status-not-met { background: #f4cdc6; border: 4px double #942514; }
 .status-not-reported { background: #f3f2f1; border: 3px dotted #0b0c0c; font-style: italic; }
+.status-deemed-met { background: #d2e2f1; border: 3px solid #1d70b8; }
 .status-na { color: #505a5f; font-weight: normal; border: 1px dotted #b1b4b6; }
 td.periods { padding: 0.2rem; }
 .note, .key { font-size: 0.9rem; color: #383f43; }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .table import pounds
+from .table import pounds, scheme_notes, scope_of
 
 HEADINGS = ("Goal", "Title", "Domain(s)", "Scope", "Available", "Earned", "Status")
 ALIGNMENT = ("---", "---", "---", "---", "---:", "---:", "---")
@@ -40,7 +40,7 @@ def render(document: dict[str, Any]) -> str:
                 cell(goal["code"]),
                 cell(goal["title"]),
                 cell(", ".join(goal["domains"])),
-                cell(goal["scope"]),
+                cell(scope_of(goal)),
                 pounds(goal["available"]),
                 pounds(goal["earned"]),
                 cell(goal["status"].capitalize()),
@@ -62,6 +62,11 @@ def render(document: dict[str, Any]) -> str:
         row(("**Total**", f"**{pounds(document['cquin_value'])}**",
              f"**{pounds(document['earned'])}**"))
     )
+    lines += [row((cell(part["name"]), pounds(part["available"]), pounds(part["earned"])))
+              for part in document.get("by_commissioner", [])]
+    notes = scheme_notes(document)
+    if notes:
+        lines += ["", *(cell(note) for note in notes)]
     lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
               f"({document['earned_percent']}%)."]
     indicators = [

@@ -126,6 +126,10 @@ class CompiledGoal:
     periods: tuple[CompiledPeriod, ...]
     node: Goal = field(eq=False, repr=False)
     rule_text: str = ""
+    is_gate: bool = False
+    """A scheme gate (section 4): no money; unless its attainment is 1, no goal pays."""
+    commissioner: str | None = None
+    """Who funds the goal: its `commissioner`, else the header's first (None when none)."""
 
     def indicators(self) -> list[CompiledIndicator]:
         """Every indicator of the goal, in source order (period by period)."""
@@ -143,6 +147,9 @@ class CompiledScheme:
     national_value: Fraction
     goals: tuple[CompiledGoal, ...]
     scheme: Scheme = field(eq=False, repr=False)
+    deemed: str | None = None
+    """`deemed achieved "reason"`: every goal deemed met, paying in full (section 3)."""
+    commissioners: tuple[str, ...] = ()
     _index: dict[IndicatorKey, CompiledIndicator] = field(eq=False, repr=False, factory=dict)
 
     def goal(self, code: str) -> CompiledGoal | None:
@@ -183,8 +190,10 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
     shares = [goal_share(goal, cquin_value) for goal in scheme.goals]
     total = round_half_up(sum(shares, Fraction(0)))
     available = split_largest_remainder(total, shares) if shares else []
+    first = header.commissioners[0].value if header.commissioners else None
     goals = tuple(
-        _compile_goal(goal, money) for goal, money in zip(scheme.goals, available, strict=True)
+        _compile_goal(goal, money, first)
+        for goal, money in zip(scheme.goals, available, strict=True)
     )
     index = {indicator.key: indicator for goal in goals for indicator in goal.indicators()}
     return CompiledScheme(
@@ -195,12 +204,17 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
         national_value=national_value,
         goals=goals,
         scheme=scheme,
+        deemed=header.deemed_achieved.value if header.deemed_achieved else None,
+        commissioners=tuple(c.value for c in header.commissioners),
         index=index,
     )
 
 
 def goal_share(goal: Goal, cquin_value: Fraction) -> Fraction:
-    """A goal's exact money before the penny split: its value, or its weight of the cquin value."""
+    """A goal's exact money before the penny split: its value, or its weight of the cquin
+    value; a scheme gate's is nothing."""
+    if goal.is_gate:
+        return Fraction(0)
     if goal.value is not None:
         return goal.value.value
     if goal.weight is not None:
@@ -214,7 +228,7 @@ def _mode(combine: Combine | None) -> tuple[CombineMode, int | None]:
     return combine.mode, combine.count
 
 
-def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
+def _compile_goal(goal: Goal, available: Fraction, first: str | None) -> CompiledGoal:
     combine, at_least = _mode(goal.combine)
     periods = tuple(_compile_period(goal.code, period, available, goal.combine)
                     for period in goal.periods)
@@ -230,6 +244,8 @@ def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
         items=items,
         periods=periods,
         node=goal,
+        is_gate=goal.is_gate,
+        commissioner=goal.commissioner.value if goal.commissioner else first,
     )
     return evolve(compiled, rule_text=goal_rule_text(compiled))
 

@@ -165,6 +165,8 @@ def _header(header: Header) -> list[str]:
     if header.reconcile_months is not None:
         months = ", ".join(_integer(m) for m in header.reconcile_months.value)
         body.append(f"reconcile at months {months}")
+    if header.deemed_achieved is not None:
+        body.append(f"deemed achieved {string(header.deemed_achieved.value)}")
     return _block(f"scheme {string(header.title)}", body)
 
 
@@ -202,8 +204,12 @@ def _goal(goal: Goal) -> list[str]:
     body: list[str] = []
     if goal.scope is not None:
         body.append(goal.scope.value)
+    if goal.commissioner is not None:
+        body.append(f"commissioner {string(goal.commissioner.value)}")
     if goal.domains is not None:
         body.append("domain " + ", ".join(goal.domains.value))
+    if goal.gate is not None:
+        body.append("gate")
     body.extend(_share(goal.weight, goal.value))
     body.extend(_combine(goal.combine))
     if goal.lead is not None:

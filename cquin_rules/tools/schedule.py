@@ -22,6 +22,11 @@ A finance officer's questions, answered exactly and to the penny:
 
 A goal's share of the money paid to date is split by the largest-remainder method in
 proportion to the goals' available money, so the goal lines add up to the scheme lines.
+
+The scheme-wide shapes: under `deemed achieved` every goal is deemed met, and at every
+month has earned its available money in full. A scheme gate carries no money, so it is
+paid nothing on account; once it is measured and not met, every goal has earned
+nothing at any month (a gate not yet measured leaves the goals as they stand).
 """
 
 from __future__ import annotations
@@ -59,7 +64,8 @@ MONTHS = 12
 MONTH_NAMES = ("April", "May", "June", "July", "August", "September", "October",
                "November", "December", "January", "February", "March")
 
-GoalStanding = Literal["assessed", "partly assessed", "on track"]
+GoalStanding = Literal["assessed", "partly assessed", "on track", "deemed met",
+                       "gate not met"]
 PeriodStanding = Literal["assessed", "not yet ended", "awaiting data"]
 
 
@@ -227,6 +233,21 @@ def payment_schedule(
             _goal(goal, compiled.goal(goal.code), m, share)
             for goal, share in zip(result.goals, shares, strict=True)
         )
+
+    gates = [goal for goal in result.goals if goal.is_gate]
+    shut = any(gate.attainment < 1 and gate.status != "not reported" for gate in gates)
+    if compiled.deemed is not None or shut:
+        standing: GoalStanding = "deemed met" if compiled.deemed is not None else "gate not met"
+
+        def goals_at(m: int) -> tuple[GoalToDate, ...]:
+            paid_to_date = sum(paid[:m], Fraction(0))
+            shares = _paid_shares(paid_to_date, [g.available for g in result.goals])
+            return tuple(
+                GoalToDate(goal.code, goal.title, goal.available, share,
+                           goal.available if standing == "deemed met" else Fraction(0),
+                           standing)
+                for goal, share in zip(result.goals, shares, strict=True)
+            )
 
     reconciliations: list[Reconciliation] = []
     settled = Fraction(0)
