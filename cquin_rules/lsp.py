@@ -373,12 +373,12 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .parser import keywords_at
+    from .parser import keywords_at, start_for
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
     try:
-        return keywords_at(source, max(0, offset - shift))
+        return keywords_at(source, max(0, offset - shift), start_for(source))
     except Exception:  # the parser cannot say: offer every keyword
         return set(_STATIC_KEYWORDS.split()), True
 

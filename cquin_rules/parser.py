@@ -560,9 +560,23 @@ def parse(
     return scheme, diagnostics
 
 
-_FRAMEWORK_FIRST = re.compile(r"\A\ufeff?(?:\s|#[^\n]*)*framework(?![A-Za-z0-9_])")
-
-
 def start_for(text: str) -> str:
-    """`framework_file` when the first word of `text` is `framework`, else `rulebook`."""
-    return "framework_file" if _FRAMEWORK_FIRST.match(text) else "rulebook"
+    """`framework_file` when the first token of `text` is the keyword `framework`, else
+    `rulebook` (LANGUAGE.md §2: a comment never changes what the text means).
+
+    The token is read by the parser's own lexer, in the state that starts a framework
+    file, from the text as `parse_tree` would parse it: comments and blank space are
+    skipped as the grammar skips them, in time linear in their length, and a word that
+    only begins with `framework` is a different word.
+    """
+    cleaned, _ = _clean(text.removeprefix(BOM))
+    interactive = get_parser().parse_interactive(cleaned, start="framework_file")
+    tokens: Iterator[Token] = interactive.lexer_thread.lex(  # type: ignore[no-untyped-call]
+        interactive.parser_state
+    )
+    try:
+        first = next(tokens, None)
+    except UnexpectedInput:
+        return "rulebook"
+    framework = _keyword_terminals()["framework"]
+    return "framework_file" if first is not None and first.type == framework else "rulebook"
