@@ -313,9 +313,10 @@ _CHARACTER_HINTS = {
 }
 
 #: Literal mistakes found from the text around a failure, whatever the parser expected.
-_SPACED_NUMBER = re.compile(r"([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)[ \t]+(%|pp\b)")
+#: A number is tried only from the start of its run of digits, so a long run is read once.
+_SPACED_NUMBER = re.compile(r"(?<![0-9_])([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)[ \t]+(%|pp\b)")
 _SPACED_MONEY = re.compile(r"£[ \t]+[0-9]")
-_POINTS = re.compile(r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?pp\b")
+_POINTS = re.compile(r"(?<![0-9_])[0-9][0-9_]*(?:\.[0-9][0-9_]*)?pp\b")
 
 
 def _terminal_words(name: str) -> str:
