@@ -157,7 +157,10 @@ def test_other_grammar_is_not_read_from_the_tables() -> None:
     grammar = parser_module.grammar_text()
     options = parser_module.OPTIONS
     postlex = parser_module.WordsWhole()
-    assert grammar_tables.load(grammar, options, postlex) is not None
+    if shipped()["lark_version"] == lark.__version__:
+        assert grammar_tables.load(grammar, options, postlex) is not None
+    else:
+        assert grammar_tables.load(grammar, options, postlex) is None
     assert grammar_tables.load(grammar + "\n// edited\n", options, postlex) is None
     assert grammar_tables.load(grammar, {**options, "propagate_positions": False}, postlex) is None
 
