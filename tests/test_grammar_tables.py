@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -262,3 +264,32 @@ def test_formatter_parser_is_read_from_the_tables() -> None:
     if shipped()["lark_version"] != lark.__version__:
         pytest.skip("the tables were written by another Lark; the parser is built instead")
     assert formatter._layout_parser().source_path == "<deserialized>"
+
+
+_WITHOUT_TEST_EXTRA = """
+import sys
+sys.modules["interegular"] = None  # as after a plain `pip install .`: import fails
+import lark
+if sys.argv[1] == "other-lark":  # the tables were written by another Lark: built instead
+    lark.__version__ = "0.0.0"
+from cquin_rules.api import diagnose
+from cquin_rules.formatter import format_text
+from cquin_rules.parser import get_parser
+text = open(sys.argv[2], encoding="utf-8").read()
+assert [d for d in diagnose(text, "r.cquin") if d.severity == "error"] == []
+formatted, found = format_text(text, "r.cquin")
+assert formatted is not None and found == [], found
+print(get_parser().source_path)
+"""
+
+
+@pytest.mark.parametrize("lark_version", ["same-lark", "other-lark"])
+def test_check_and_fmt_need_no_test_dependency(lark_version: str) -> None:
+    """Defect 4: with `interegular` not importable, `check` and `fmt` work whether the
+    parser is read from the tables or built from the grammar (another Lark installed)."""
+    rulebook = ROOT / "rulebooks" / "northshire-2018-19" / "rulebook.cquin"
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_TEST_EXTRA, lark_version,
+                           str(rulebook)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    built = done.stdout.strip() != "<deserialized>"
+    assert built == (lark_version == "other-lark" or shipped()["lark_version"] != lark.__version__)
