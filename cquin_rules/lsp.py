@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PERIOD_AFTER = re.compile(r"\s+(Q[1-4]|H[12]|M1[0-2]|M[1-9]|year)\b")
-_GOAL_DECLARATION = re.compile(r"^\s*goal\s+([A-Za-z][A-Za-z0-9_]*)", re.MULTILINE)
-_TYPED = re.compile(r"[A-Za-z0-9_.]*\Z")
+_GOAL_DECLARATION = re.compile(r"^[^\S\n]*goal\s+([A-Za-z][A-Za-z0-9_]*)", re.MULTILINE)
+#: The characters of a word or path being typed.
+_TYPED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 
 #: Words that follow a keyword where the grammar only says NAME.
 _NAMED_AFTER: dict[str, tuple[str, ...]] = {
@@ -55,7 +56,7 @@ _NAMED_AFTER: dict[str, tuple[str, ...]] = {
     "period": PERIOD_NAMES,
 }
 _AFTER_KEYWORD = re.compile(r"\b(domain|domains|status|reported|period)\s+(?:\w+\s*,\s*)*\Z")
-_AFTER_FRAMEWORK = re.compile(r"(?:^|\n)\s*framework\s+\Z")
+_AFTER_FRAMEWORK = re.compile(r"(?:^|\n)[^\S\n]*framework\s+\Z")
 _AFTER_EXPECT = re.compile(r"\bexpect\s+\Z")
 
 #: Offered when the parser cannot say (the text before the cursor does not lex).
@@ -306,9 +307,10 @@ class Suggestion:
 def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestion]:
     """Words that can come at `offset` (a code-point index into `text`)."""
     before = text[:offset]
-    typed = _TYPED.search(before)
-    word = typed.group() if typed else ""
-    start = offset - len(word)
+    start = offset
+    while start > 0 and before[start - 1] in _TYPED:
+        start -= 1
+    word = before[start:]
     head = before[:start]
     if "." in word:
         return _paths_after(word, scheme)
@@ -330,12 +332,12 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .syntax.parser import keywords_at
+    from .syntax.parser import keywords_at, start_for
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
     try:
-        return keywords_at(source, max(0, offset - shift))
+        return keywords_at(source, max(0, offset - shift), start_for(source))
     except Exception:  # the parser cannot say: offer every keyword
         return set(_STATIC_KEYWORDS.split()), True
 
