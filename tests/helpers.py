@@ -30,7 +30,6 @@ PENDING: dict[str, tuple[str, set[str]]] = {
     "24-deemed-achieved": ("issue 18: deemed achieved", _ALL),
     "25-scheme-gate": ("issue 18: scheme gates", _ALL),
     "26-commissioners": ("issue 18: money per commissioner", _ALL),
-    "27-as-of": ("issue 13: evaluation as of a month", {"conformance.eval", "evaluate"}),
 }
 
 

@@ -21,6 +21,12 @@ Decisions, all following the language reference:
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
   indicator with no measurement, and for a goal (or period) none of whose indicators
   has one. A rule that could not be compiled (a scheme with errors) attains 0.
+- As of a month (`as_of`, section 6): a period not due yet (`as_of.is_due`), and every
+  indicator in it, reads "not yet due"; a goal none of whose periods is due reads "not
+  yet due", otherwise the status of Σ shareₚ × attainmentₚ ÷ Σ shareₚ over the due
+  periods. The year-end money is unchanged; the to-date money is available × Σ shareₚ
+  and available × Σ shareₚ × attainmentₚ over the due periods, each rounded half up
+  (all periods due: exactly the year-end figures).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from ..base.diagnostics import CquinError, Diagnostic
+from ..semantics.as_of import is_due
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -53,12 +60,16 @@ def evaluate(
     *,
     strict: bool = False,
     path: str = "<text>",
+    as_of: int | None = None,
+    data_files: tuple[str, ...] = (),
 ) -> Result:
     """The money each goal earns for `measurements` (see the module docstring).
 
     A plain mapping (`{"FLU.uptake": "68%"}`) is read with `Measurements.from_mapping`;
     CquinError is raised when it has errors, or in strict mode when a measurement is
-    missing (E610 at the indicator, said of the rulebook at `path`).
+    missing (E610 at the indicator, said of the rulebook at `path`). `as_of` is a
+    contract month (1 = April; `as_of.as_of_month` reads `M6` or `Q2`); `data_files`
+    names the files the measurements came from, in order, for the reports.
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     if strict:
@@ -69,7 +80,7 @@ def evaluate(
         ]
         if missing:
             raise CquinError(missing)
-    goals = tuple(_goal(goal, measurements) for goal in compiled.goals)
+    goals = tuple(_goal(goal, measurements, as_of) for goal in compiled.goals)
     return Result(
         scheme=compiled.title,
         provider=compiled.provider,
@@ -77,6 +88,8 @@ def evaluate(
         cquin_value=compiled.cquin_value,
         goals=goals,
         commissioners=tuple(c.value for c in compiled.scheme.header.commissioners),
+        as_of=as_of,
+        data_files=data_files,
     )
 
 
@@ -115,6 +128,8 @@ class _Walk:
     def __init__(self, measurements: Measurements) -> None:
         self.measurements = measurements
         self.indicators: list[IndicatorResult] = []
+        self.due = True
+        """Whether the items walked now are due (as of the month evaluated)."""
 
     def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
               ) -> tuple[Fraction, bool]:
@@ -140,6 +155,8 @@ class _Walk:
             if indicator.rule is not None:
                 attainment, _ = indicator.rule.apply(Observation.of(measurement.measured))
             status = _status(attainment)
+        if not self.due:
+            status = "not yet due"
         self.indicators.append(
             IndicatorResult(
                 goal=indicator.goal,
@@ -150,6 +167,7 @@ class _Walk:
                 status=status,
                 rule=indicator.rule_text,
                 line=indicator.line,
+                origin=measurement.origin if measurement else None,
             )
         )
         return attainment, measurement is not None
@@ -220,25 +238,39 @@ def _earned(attainment: Fraction, available: Fraction) -> Fraction:
     return Fraction((200 * numerator + denominator) // (2 * denominator), 100)
 
 
-def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
+def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> GoalResult:
     walk = _Walk(measurements)
     periods: list[tuple[str, Status]] = []
+    due: list[tuple[Fraction, Fraction, bool]] = []
+    """(share, attainment, reported) of each period due as of the month."""
     if goal.periods:
         attainments: list[Fraction] = []
         reported = False
         for period in goal.periods:
+            walk.due = as_of is None or is_due(period.name, as_of)
             attainment, period_reported = walk.items(period.items, period.combine,
                                                      period.at_least)
             attainments.append(attainment)
             reported = reported or period_reported
-            periods.append(
-                (period.name, _status(attainment) if period_reported else "not reported")
-            )
+            status: Status = _status(attainment) if period_reported else "not reported"
+            if walk.due:
+                due.append((period.share, attainment, period_reported))
+            else:
+                status = "not yet due"
+            periods.append((period.name, status))
         attainment = combine_periods(goal, attainments)
     else:
+        walk.due = as_of is None or is_due("year", as_of)
         attainment, reported = walk.items(goal.items, goal.combine, goal.at_least)
         if not goal.items:
             attainment = ZERO
+        if walk.due:
+            due.append((ONE, attainment, reported))
+    earned = _earned(attainment, goal.available)
+    status = _status(attainment) if reported else "not reported"
+    to_date: tuple[Fraction, Fraction] | None = None
+    if as_of is not None:
+        to_date, status = _to_date(goal, due, (goal.available, earned), status)
     return GoalResult(
         code=goal.code,
         title=goal.title,
@@ -246,9 +278,29 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         domains=goal.domains,
         available=goal.available,
         attainment=attainment,
-        earned=_earned(attainment, goal.available),
-        status=_status(attainment) if reported else "not reported",
+        earned=earned,
+        status=status,
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
         rule=goal.rule_text,
+        to_date=to_date,
     )
+
+
+def _to_date(
+    goal: CompiledGoal,
+    due: Sequence[tuple[Fraction, Fraction, bool]],
+    year_end: tuple[Fraction, Fraction],
+    year_end_status: Status,
+) -> tuple[tuple[Fraction, Fraction], Status]:
+    """A goal's (available, earned) to date and its status from the periods due so far."""
+    if not due:
+        return (ZERO, ZERO), "not yet due"
+    if len(due) == max(len(goal.periods), 1):
+        return year_end, year_end_status
+    share = sum((s for s, _, _ in due), ZERO)
+    earned = _weighted_sum([(s, a) for s, a, _ in due])
+    status: Status = "not reported"
+    if any(reported for _, _, reported in due):
+        status = _status(earned / share) if share else "not reported"
+    return (round_half_up(share * goal.available), _earned(earned, goal.available)), status

@@ -378,7 +378,7 @@ class ExampleInput:
 
 
 Total = Literal["total", "national", "local"]
-Status = Literal["met", "partially met", "not met", "not reported"]
+Status = Literal["met", "partially met", "not met", "not reported", "not yet due"]
 
 
 @frozen

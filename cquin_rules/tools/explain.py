@@ -26,6 +26,7 @@ from ..base.span import NOWHERE
 from ..engine.evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
 from ..engine.measurements import Measurements, did_you_mean
 from ..engine.result import GoalResult, Result
+from ..semantics.as_of import month_name, month_words
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -467,10 +468,32 @@ class GoalTrace:
     combine: CombineTrace | None
     attainment: Fraction
     status: Status
+    to_date: tuple[Fraction, Fraction] | None = None
+    """(available, earned) to date when explained as of a month (see `evaluate`)."""
 
     @property
     def available(self) -> Fraction:
         return self.money.available
+
+    @property
+    def to_date_text(self) -> str | None:
+        """How the to-date figures are made: the due periods' shares, then their attainments."""
+        if self.to_date is None:
+            return None
+        available, earned = self.to_date
+        due = [p for p in self.periods if p.status != "not yet due"]
+        if not due and self.status == "not yet due":
+            return (f"to date: nothing due yet: {pounds(available)} available, "
+                    f"{pounds(earned)} earned")
+        if len(due) == len(self.periods):
+            return (f"to date: every period is due, so the year-end figures: "
+                    f"{pounds(available)} available, {pounds(earned)} earned")
+        shares = " + ".join(_share(p.share) for p in due)
+        terms = " + ".join(f"{_share(p.share)} {TIMES} {fraction(p.attainment)}" for p in due)
+        return (f"to date ({', '.join(p.name for p in due)} due): available "
+                f"{pounds(self.available)} {TIMES} ({shares}) = {pounds(available)}; earned "
+                f"{pounds(self.available)} {TIMES} ({terms}) = {pounds(earned)}, each rounded "
+                "half up to the penny")
 
     @property
     def earned_exact(self) -> Fraction:
@@ -524,6 +547,9 @@ class GoalTrace:
             "earned": money(self.earned),
             "earned_text": self.earned_text,
             "status": self.status,
+            **({} if self.to_date is None else {"to_date": {
+                "available": money(self.to_date[0]), "earned": money(self.to_date[1]),
+                "text": self.to_date_text}}),
         }
 
     def lines(self) -> list[str]:
@@ -538,6 +564,8 @@ class GoalTrace:
         else:
             found.append("  no items: attainment 0")
         found.append(f"  earned: {self.earned_text} ({self.status})")
+        if self.to_date_text is not None:
+            found.append(f"  {self.to_date_text}")
         return found
 
     def to_text(self) -> str:
@@ -554,10 +582,22 @@ class Explanation:
     cquin_value: Fraction
     cquin_text: str
     goals: tuple[GoalTrace, ...]
+    as_of: int | None = None
 
     @property
     def available(self) -> Fraction:
         return sum((goal.available for goal in self.goals), ZERO)
+
+    @property
+    def to_date_text(self) -> str | None:
+        """The to-date totals, sums of the goal lines, beside the year-end ones."""
+        if self.as_of is None:
+            return None
+        figures = [goal.to_date or (ZERO, ZERO) for goal in self.goals]
+        available = sum((a for a, _ in figures), ZERO)
+        earned = sum((e for _, e in figures), ZERO)
+        return (f"to date, as of {month_words(self.as_of)}: {pounds(earned)} earned of "
+                f"{pounds(available)} due so far; the year-end figures above are unchanged")
 
     @property
     def earned(self) -> Fraction:
@@ -610,6 +650,8 @@ class Explanation:
             "earned": money(self.earned),
             "earned_percent": earned_percent(self.earned, self.available),
             "earned_text": self.total_text,
+            **({} if self.as_of is None else {"as_of": month_name(self.as_of),
+                                               "to_date_text": self.to_date_text}),
         }
 
     def to_text(self) -> str:
@@ -623,6 +665,8 @@ class Explanation:
         found.append(self.total_text)
         found.append(self._scope_line("national"))
         found.append(self._scope_line("local"))
+        if self.to_date_text is not None:
+            found.append(self.to_date_text)
         return "\n".join(found) + "\n"
 
 
@@ -638,13 +682,16 @@ def _unknown(message: str, name: str, candidates: list[str], prefix: str) -> Dia
 def explain(
     scheme_or_compiled: Scheme | CompiledScheme,
     measurements: Measurements | Mapping[str, object],
+    *,
+    as_of: int | None = None,
 ) -> Explanation:
     """The trace of evaluating `measurements`; its money is `evaluate`'s, to the penny.
 
     A plain mapping is read as `evaluate` reads it (CquinError when it has errors).
+    `as_of` (a contract month) adds the to-date figures, as `evaluate` gives them.
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
-    result = evaluate(compiled, measurements)
+    result = evaluate(compiled, measurements, as_of=as_of)
     goals = tuple(
         _Tracer(compiled, measurements, evaluated).goal(goal)
         for goal, evaluated in zip(compiled.goals, result.goals, strict=True)
@@ -656,6 +703,7 @@ def explain(
         cquin_value=compiled.cquin_value,
         cquin_text=_cquin_text(compiled),
         goals=goals,
+        as_of=as_of,
     )
     _agree(explanation, result)
     return explanation
@@ -751,6 +799,7 @@ class _Tracer:
             combine=combined,
             attainment=attainment,
             status=self.evaluated.status,
+            to_date=self.evaluated.to_date,
         )
 
     def items(self, items: tuple[CompiledItem, ...]) -> tuple[ItemTrace, ...]:
