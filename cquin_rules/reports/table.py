@@ -84,7 +84,8 @@ def render(document: dict[str, Any]) -> str:
             if indicator["period"] != "year":
                 name += f" {indicator['period']}"
             value = indicator["measured"] if indicator["measured"] is not None else "—"
-            source = f"  ({source_text(indicator)})" if shows_sources(document) else ""
+            found = source_text(indicator)
+            source = f"  ({found})" if found and shows_sources(document) else ""
             lines.append(
                 f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
                 f"{indicator['status']:<14} {indicator['rule']}{source}"
