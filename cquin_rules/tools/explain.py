@@ -245,7 +245,10 @@ class IndicatorTrace:
         if self.title:
             head += f' "{self.title}"'
         found = [f"{head}, line {self.line}"]
-        if self.measured is None:
+        if self.measured is None and self.status == "not yet due":
+            found.append("  measurement: none yet; the period is not yet due, so it is "
+                         "neither paid nor failed")
+        elif self.measured is None:
             found.append("  measurement: not reported, so it pays 0")
         else:
             where = f", from {self.origin}" if self.origin else ""
