@@ -103,6 +103,15 @@ class Rulebook:
             return None
         return check_against_framework(self.scheme, base_dir=self.folder, path=self.path)[0]
 
+    def evaluated_scheme(self) -> Scheme:
+        """The scheme as it is evaluated: under a framework that says `deemed achieved`
+        (the one the header names), as if the header said so (section 8)."""
+        from .frameworks.step import deemed_under
+
+        if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
+            return self.scheme
+        return deemed_under(self.scheme, self.framework())
+
     def evaluate(
         self,
         measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
@@ -128,15 +137,15 @@ class Rulebook:
 
         month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
+        scheme = self.evaluated_scheme()
         if isinstance(measurements, (list, tuple)):
             returns = [self._named_measurements(item, index)
                        for index, item in enumerate(measurements, start=1)]
-            return evaluate_returns(self.scheme, returns, strict=strict, path=self.path,
-                                    as_of=month)
+            return evaluate_returns(scheme, returns, strict=strict, path=self.path, as_of=month)
         if isinstance(measurements, (str, os.PathLike)):
-            return evaluate_returns(self.scheme, [self._named_measurements(measurements, 1)],
+            return evaluate_returns(scheme, [self._named_measurements(measurements, 1)],
                                     strict=strict, path=self.path, as_of=month)
-        return evaluate(self.scheme, measurements, strict=strict, path=self.path, as_of=month)
+        return evaluate(scheme, measurements, strict=strict, path=self.path, as_of=month)
 
     def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
         """A return as (the name reports give it, its measurements)."""
@@ -167,7 +176,7 @@ class Rulebook:
         from .semantics.compile import compile_scheme
 
         self._require_clean()
-        return evaluate_many(compile_scheme(self.scheme), columns, size=size)
+        return evaluate_many(compile_scheme(self.evaluated_scheme()), columns, size=size)
 
     def explain(
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
@@ -185,14 +194,14 @@ class Rulebook:
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
             measurements = read_measurements(measurements, self, limits=self.limits)
-        return explain(self.scheme, measurements, as_of=month)
+        return explain(self.evaluated_scheme(), measurements, as_of=month)
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
         from .tools.examples import run_examples
 
         self._require_clean()
-        return run_examples(self.scheme, self.path)
+        return run_examples(self.evaluated_scheme(), self.path)
 
     def _require_clean(self) -> None:
         diagnostics = self.check()

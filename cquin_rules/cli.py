@@ -390,8 +390,8 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
         print_diagnostics(found, {book.path: book.source.text})
         raise InputError("")
     result = _evaluated(book, measurements)
-    plan = payment_schedule(book.scheme, result, month=month, payment_on_account=on_account,
-                            reconcile_months=months)
+    plan = payment_schedule(book.evaluated_scheme(), result, month=month,
+                            payment_on_account=on_account, reconcile_months=months)
     if output_format == "json":
         click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -536,7 +536,7 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     from .tools.forecast import read_estimates
 
     book = _load_clean(rulebook)
-    compiled = compile_scheme(book.scheme)
+    compiled = compile_scheme(book.evaluated_scheme())
     try:
         found, diagnostics = read_estimates(estimates, compiled)
     except OSError as error:

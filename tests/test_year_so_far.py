@@ -320,3 +320,133 @@ def test_an_unknown_extension_needs_a_format(tmp_path: Path) -> None:
     assert code == 2 and "--format" in err and not target.exists()
     assert invoke("eval", *arguments, "--format", "markdown")[0] == 0
     assert target.read_text(encoding="utf-8").startswith("# ")
+
+
+# ---- as of a month under the scheme-wide shapes ---------------------------------------
+
+SHAPES_HEADER = """scheme "As of, with the scheme-wide shapes" {
+  provider "Test Provider NHS Trust"
+  commissioner "Test Commissioner"
+  year 2018/19
+  contract value £4,000,000
+  cquin value 2.5% of contract
+DEEMED}
+"""
+GATE_GOAL = """
+goal PQ "Pre-qualification" {
+  gate
+  period Q1 50% {
+    indicator plan { measure evidence  pay 100% when achieved }
+  }
+  period Q4 50% {
+    indicator review { measure evidence  pay 100% when achieved }
+  }
+}
+"""
+PAYING_GOALS = """
+goal PATH "Care pathway" {
+  domain effectiveness
+  weight 60%
+  period Q1 50% {
+    indicator audit { pay linear from 50% to 90% }
+  }
+  period Q4 50% {
+    indicator audit { pay 100% when value >= 80% }
+  }
+}
+
+goal YEAR "Year-end outcome" {
+  domain safety
+  weight 40%
+  indicator outcome { measure evidence  pay 100% when achieved }
+}
+"""
+
+
+def shapes_book(*, deemed: bool = False, gate: str | None = None) -> api.Rulebook:
+    """The scheme above: deemed achieved, or with the scheme gate `gate` (its text)."""
+    header = SHAPES_HEADER.replace(
+        "DEEMED", '  deemed achieved "CQUIN suspended; block payments include it"\n'
+        if deemed else "")
+    return api.loads(header + (gate or "") + PAYING_GOALS)
+
+
+def test_as_of_under_deemed_achieved_earns_everything_due() -> None:
+    """Deemed achieved, as of Q2: every goal reads deemed met and the year end pays in full
+    (section 3: whatever is measured); to date, everything due is earned (to-date earned =
+    to-date available); a period not yet due still reads not yet due, so nothing is said
+    paid for it before it falls due."""
+    book = shapes_book(deemed=True)
+    result = book.evaluate({"PATH.audit Q1": "60%"}, as_of="Q2")
+    assert (result.earned, result.available) == (Fraction(100_000), Fraction(100_000))
+    path, year = result.goals
+    assert [g.status for g in result.goals] == ["deemed met", "deemed met"]
+    assert path.to_date == (Fraction(30_000), Fraction(30_000))
+    assert year.to_date == (0, 0)
+    assert path.periods == (("Q1", "deemed met"), ("Q4", "not yet due"))
+    assert [i.status for i in path.indicators] == ["deemed met", "not yet due"]
+    assert [i.status for i in year.indicators] == ["not yet due"]
+    assert (result.available_to_date, result.earned_to_date) == (30_000, 30_000)
+    assert "To date, everything due so far is earned in full." in render(result, "table")
+    trace = book.explain({"PATH.audit Q1": "60%"}, as_of="Q2").to_text()
+    assert ("to date (Q1 due): available £60,000.00 × (50%) = £30,000.00, rounded half up to "
+            "the penny; earned £30,000.00: deemed achieved, so everything due is earned in "
+            "full") in trace
+    at_year_end = book.evaluate({"PATH.audit Q1": "60%"}, as_of="M12")
+    assert all(g.to_date == (g.available, g.available) for g in at_year_end.goals)
+    assert [s for _, s in at_year_end.goals[0].periods] == ["deemed met", "deemed met"]
+
+
+def test_as_of_under_a_scheme_gate_met_so_far() -> None:
+    """A gate met in its periods due so far leaves the to-date money as measured, though its
+    later period, not yet reported, shuts the year-end money (as `eval` without --as-of)."""
+    book = shapes_book(gate=GATE_GOAL)
+    data = {"PQ.plan Q1": "achieved", "PATH.audit Q1": "70%"}
+    result = book.evaluate(data, as_of="Q2")
+    assert result.earned == 0 == book.evaluate(data).earned
+    gate, path, year = result.goals
+    assert gate.status == "met" and gate.to_date == (0, 0)
+    assert (path.status, path.to_date) == ("partially met", (30_000, 15_000))
+    assert (year.status, year.to_date) == ("not yet due", (0, 0))
+    assert "Scheme gate PQ is met so far: the goals pay as measured to date." in render(
+        result, "table")
+
+
+def test_as_of_under_a_scheme_gate_not_met_to_date() -> None:
+    """A gate due and not met shuts the to-date money too: every other goal not met, £0.00
+    to date, except a goal with nothing due yet, which stays not yet due."""
+    book = shapes_book(gate=GATE_GOAL)
+    data = {"PQ.plan Q1": "not achieved", "PATH.audit Q1": "70%"}
+    result = book.evaluate(data, as_of="Q2")
+    gate, path, year = result.goals
+    assert gate.status == "not met"
+    assert (path.status, path.to_date) == ("not met", (30_000, 0))
+    assert [i.status for i in path.indicators] == ["partially met", "not yet due"]
+    assert (year.status, year.to_date) == ("not yet due", (0, 0))
+    assert (result.available_to_date, result.earned_to_date) == (30_000, 0)
+    assert "Scheme gate PQ is not met to date: no goal pays." in render(result, "markdown")
+    trace = book.explain(data, as_of="Q2").to_text()
+    assert ("earned £0.00: the scheme gate PQ is not met to date, so no goal has earned "
+            "anything to date") in trace
+    assert "the scheme gate PQ is not met over the year as measured, so no goal pays" in trace
+
+
+def test_as_of_under_a_scheme_gate_not_yet_due() -> None:
+    """A year-assessed gate is not yet due before M12: it stops no payment to date, and the
+    reports say the year end still depends on it."""
+    gate = GATE_GOAL.replace(
+        """  period Q1 50% {
+    indicator plan { measure evidence  pay 100% when achieved }
+  }
+  period Q4 50% {
+    indicator review { measure evidence  pay 100% when achieved }
+  }""", "  indicator plan { measure evidence  pay 100% when achieved }")
+    book = shapes_book(gate=gate)
+    result = book.evaluate({"PATH.audit Q1": "90%"}, as_of="Q3")
+    gate_result, path, _ = result.goals
+    assert gate_result.status == "not yet due"
+    assert (path.status, path.to_date) == ("met", (30_000, 30_000))
+    assert result.earned == 0
+    assert "Scheme gate PQ is not yet due: it stops no payment to date" in render(result, "csv")
+    met = book.evaluate({"PQ.plan": "achieved", "PATH.audit Q1": "90%"}, as_of="M12")
+    assert met.goals[1].to_date == (met.goals[1].available, met.goals[1].earned)

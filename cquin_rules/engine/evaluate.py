@@ -13,20 +13,35 @@ Decisions, all following the language reference:
   weight x attainment), minimum, all (1 when every item is 1), at least K (1 when K
   items are 1). Items with no non-gate siblings combine to 1, so gates alone decide.
   Gates apply after combining: any gate below 1 makes the attainment 0.
-- A goal with period blocks combines each period's items, then the periods by the
-  goal's `combine` (default weighted: the sum of share x period attainment; the other
-  modes look at the period attainments themselves).
+- A goal with period blocks combines each period's items by the period's `combine`, or
+  the goal's when the period has none (`compile` settles which); the periods always
+  combine by their shares: the sum of share x period attainment (section 6).
 - Goal earned = attainment x available, rounded to the penny, half up; totals are sums
   of goal lines (see `result.Result`).
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
   indicator with no measurement, and for a goal (or period) none of whose indicators
   has one. A rule that could not be compiled (a scheme with errors) attains 0.
+- A scheme gate (a goal marked `gate`) is evaluated like any goal but carries no money;
+  unless every scheme gate's attainment is 1, every other goal attains 0: not met, £0.00
+  (its indicators keep their own statuses, so the report shows what was achieved).
+- Under `deemed achieved` every goal, period and indicator is "deemed met"; each goal
+  has attainment 1 and pays its available money in full. Measurements are kept and
+  shown (an indicator keeps its measured attainment) but change no money; nothing is
+  "not reported", and `strict` asks for none.
 - As of a month (`as_of`, section 6): a period not due yet (`as_of.is_due`), and every
   indicator in it, reads "not yet due"; a goal none of whose periods is due reads "not
   yet due", otherwise the status of Σ shareₚ × attainmentₚ ÷ Σ shareₚ over the due
   periods. The year-end money is unchanged; the to-date money is available × Σ shareₚ
   and available × Σ shareₚ × attainmentₚ over the due periods, each rounded half up
   (all periods due: exactly the year-end figures).
+- As of a month under `deemed achieved`: the goal reads "deemed met" (the year end is
+  deemed met whatever is measured) and its to-date earned is its to-date available; a
+  period not yet due, and its indicators, still read "not yet due" (no money has fallen
+  due for it). Under a scheme gate the year-end money follows the gates' year-end
+  attainment as above; the to-date figures and statuses follow the gates as of the month:
+  a gate none of whose periods is due shuts nothing yet, a gate due and not met to date
+  (or not reported) leaves every other goal not met, £0.00 to date (a goal with nothing
+  due still reads "not yet due").
 """
 
 from __future__ import annotations
@@ -34,8 +49,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
+from attrs import evolve
+
 from ..base.diagnostics import CquinError, Diagnostic
 from ..semantics.as_of import is_due
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -43,11 +61,12 @@ from ..semantics.compile import (
     CompiledPart,
     CompiledScheme,
     compile_scheme,
+    key_name,
 )
 from ..semantics.money import round_half_up
 from ..semantics.rules import Observation
 from ..syntax.model import CombineMode, Scheme, Status
-from .measurements import Measurements, key_name
+from .measurements import Measurements
 from .result import GoalResult, IndicatorResult, Result
 
 ONE = Fraction(1)
@@ -72,7 +91,7 @@ def evaluate(
     names the files the measurements came from, in order, for the reports.
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
-    if strict:
+    if strict and compiled.deemed is None:
         missing = [
             _missing(indicator).at(path)
             for indicator in compiled.indicators()
@@ -81,16 +100,69 @@ def evaluate(
         if missing:
             raise CquinError(missing)
     goals = tuple(_goal(goal, measurements, as_of) for goal in compiled.goals)
+    if compiled.deemed is not None:
+        goals = tuple(deemed_met(goal) for goal in goals)
+    else:
+        gates = [goal for goal in goals if goal.is_gate]
+        year_shut = not gates_open(gates)
+        to_date_shut = as_of is not None and not gates_open_to_date(gates)
+        if year_shut or to_date_shut:
+            goals = tuple(goal if goal.is_gate else gated_shut(goal, year_shut, to_date_shut)
+                          for goal in goals)
     return Result(
         scheme=compiled.title,
         provider=compiled.provider,
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         goals=goals,
-        commissioners=tuple(c.value for c in compiled.scheme.header.commissioners),
+        commissioners=compiled.commissioners,
+        deemed=compiled.deemed,
+        names_commissioners=any(goal.node.commissioner for goal in compiled.goals),
         as_of=as_of,
         data_files=data_files,
     )
+
+
+def gates_open(gates: Iterable[GoalResult]) -> bool:
+    """Whether every scheme gate is met (attainment 1), so the other goals may pay."""
+    return all(gate.attainment >= 1 for gate in gates)
+
+
+def gates_open_to_date(gates: Iterable[GoalResult]) -> bool:
+    """Whether, as of the month evaluated, no scheme gate has shut the scheme: each is met
+    over its periods due so far, or has none due yet (its to-date status)."""
+    return all(gate.status in ("met", "not yet due") for gate in gates)
+
+
+def gated_shut(goal: GoalResult, year_end: bool = True, to_date: bool = False) -> GoalResult:
+    """A goal under a scheme gate that is not met: not met, £0.00. `year_end` shuts the
+    year-end money, `to_date` the to-date money and status (as of a month, the status is
+    the to-date one; a goal with nothing due yet stays "not yet due")."""
+    if year_end:
+        goal = evolve(goal, attainment=ZERO, earned=ZERO)
+        if goal.to_date is None:
+            goal = evolve(goal, status="not met")
+    if to_date and goal.to_date is not None:
+        status: Status = goal.status if goal.status == "not yet due" else "not met"
+        goal = evolve(goal, to_date=(goal.to_date[0], ZERO), status=status)
+    return goal
+
+
+def deemed_met(goal: GoalResult) -> GoalResult:
+    """A goal under `deemed achieved`: met in full; its indicators keep what they measured
+    (value and attainment, shown for information) and read deemed met. As of a month, its
+    to-date earned is its to-date available, and what is not yet due still reads so."""
+    deemed: Status = "deemed met"
+
+    def status(old: Status) -> Status:
+        return old if old == "not yet due" else deemed
+
+    indicators = tuple(evolve(indicator, status=status(indicator.status))
+                       for indicator in goal.indicators)
+    periods = tuple((name, status(old)) for name, old in goal.periods)
+    to_date = (goal.to_date[0], goal.to_date[0]) if goal.to_date is not None else None
+    return evolve(goal, attainment=ONE, earned=goal.available, status=deemed,
+                  indicators=indicators, periods=periods, to_date=to_date)
 
 
 def evaluation_inputs(
@@ -167,54 +239,11 @@ class _Walk:
                 status=status,
                 rule=indicator.rule_text,
                 line=indicator.line,
+                rule_rows=indicator.rule_rows,
                 origin=measurement.origin if measurement else None,
             )
         )
         return attainment, measurement is not None
-
-
-def combine(
-    mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fraction, Fraction]]
-) -> Fraction:
-    """Combine (weight, attainment) pairs by `mode`; no items combine to 1 (gates decide)."""
-    if not weighed:
-        return ONE
-    attainments = [attainment for _, attainment in weighed]
-    if mode == "minimum":
-        return min(attainments)
-    if mode == "all":
-        return ONE if all(a >= 1 for a in attainments) else ZERO
-    if mode == "at least":
-        met = sum(1 for a in attainments if a >= 1)
-        return ONE if met >= (at_least or 0) else ZERO
-    return _weighted_sum(weighed)
-
-
-def gated(combined: Fraction, gates: Iterable[Fraction]) -> Fraction:
-    """`combined`, or 0 when any gate's attainment is below 1: gates apply after combining."""
-    return ZERO if any(gate < 1 for gate in gates) else combined
-
-
-def combine_periods(goal: CompiledGoal, attainments: Sequence[Fraction]) -> Fraction:
-    """A goal's attainment from its periods' (in order): each weighs its share, and they
-    combine by the goal's `combine`."""
-    weighed = [(period.share, attainment)
-               for period, attainment in zip(goal.periods, attainments, strict=True)]
-    return combine(goal.combine, goal.at_least, weighed)
-
-
-def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
-    """Σ weight × attainment, summed over one running denominator with plain integers and
-    reduced once at the end (Fraction's own + and × reduce at every step, which is most
-    of the cost of evaluating a scheme)."""
-    numerator, denominator = 0, 1
-    for weight, attainment in weighed:
-        top = weight.numerator * attainment.numerator
-        if top:
-            bottom = weight.denominator * attainment.denominator
-            numerator = numerator * bottom + top * denominator
-            denominator *= bottom
-    return Fraction(numerator, denominator)
 
 
 def _status(attainment: Fraction) -> Status:
@@ -284,6 +313,8 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> 
         periods=tuple(periods),
         rule=goal.rule_text,
         to_date=to_date,
+        is_gate=goal.is_gate,
+        commissioner=goal.commissioner,
     )
 
 
@@ -299,7 +330,7 @@ def _to_date(
     if len(due) == max(len(goal.periods), 1):
         return year_end, year_end_status
     share = sum((s for s, _, _ in due), ZERO)
-    earned = _weighted_sum([(s, a) for s, a, _ in due])
+    earned = combine("weighted", None, [(s, a) for s, a, _ in due])
     status: Status = "not reported"
     if any(reported for _, _, reported in due):
         status = _status(earned / share) if share else "not reported"

@@ -17,6 +17,7 @@ from attrs import frozen
 from ..base.diagnostics import Diagnostic
 from ..semantics.as_of import month_name
 from ..semantics.money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from ..semantics.wording import RuleRow, rule_sentence
 from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 from .measurements import Origin
 
@@ -71,6 +72,9 @@ class IndicatorResult:
     line: int
     origin: Origin | None = None
     """The file and line the measurement came from (the later return when several gave it)."""
+    rule_rows: tuple[RuleRow, ...] = ()
+    """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
+    that `minimum denominator` implies: reports render these, never the rule text."""
 
     @property
     def name(self) -> str:
@@ -106,6 +110,8 @@ class IndicatorResult:
             "status": self.status,
             "rule": self.rule,
             "line": self.line,
+            "rule_rows": [row.to_dict() for row in self.rule_rows],
+            "rule_sentence": rule_sentence(self.rule_rows),
         }
         if source and self.origin is not None:
             document["source"] = {"file": self.origin.path, "line": self.origin.line}
@@ -130,6 +136,10 @@ class GoalResult:
     """How the indicators make the goal's attainment, in words (`compile.goal_rule_text`)."""
     to_date: tuple[Fraction, Fraction] | None = None
     """(available, earned) to date, each to the penny, when evaluated as of a month."""
+    is_gate: bool = False
+    """A scheme gate: no money; unless met, no goal of the scheme pays."""
+    commissioner: str | None = None
+    """Who funds the goal (its own `commissioner`, else the header's first)."""
 
     def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
         return next(
@@ -156,6 +166,8 @@ class GoalResult:
         document["indicators"] = [indicator.to_dict(source=sources)
                                   for indicator in self.indicators]
         document["rule"] = self.rule
+        if self.is_gate:
+            document["gate"] = True
         if self.to_date is not None:
             document["to_date"] = {"available": money(self.to_date[0]),
                                    "earned": money(self.to_date[1])}
@@ -188,6 +200,25 @@ class Result:
     @property
     def earned_to_date(self) -> Fraction:
         return sum((g.to_date[1] if g.to_date else g.earned for g in self.goals), Fraction(0))
+
+    deemed: str | None = None
+    """The reason given by `deemed achieved`, when the scheme is deemed achieved."""
+    names_commissioners: bool = False
+    """Whether any goal names its commissioner: then money is given per commissioner."""
+
+    def by_commissioner(self) -> list[tuple[str, Fraction, Fraction]]:
+        """(name, available, earned) per commissioner in header order, when any goal names
+        one; goals naming none count under the first (section 4)."""
+        if not self.names_commissioners or not self.commissioners:
+            return []
+        return [
+            (
+                name,
+                sum((g.available for g in self.goals if g.commissioner == name), Fraction(0)),
+                sum((g.earned for g in self.goals if g.commissioner == name), Fraction(0)),
+            )
+            for name in self.commissioners
+        ]
 
     @property
     def available(self) -> Fraction:
@@ -237,9 +268,10 @@ class Result:
                 "available": money(self.available_in("local")),
                 "earned": money(self.earned_in("local")),
             },
-            "goals": [goal.to_dict(sources=bool(self.data_files)) for goal in self.goals],
+            "goals": [self._goal_dict(goal) for goal in self.goals],
             "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
             "commissioners": list(self.commissioners),
+            **self._shapes(),
         }
         if self.as_of is not None:
             document["as_of"] = month_name(self.as_of)
@@ -249,6 +281,25 @@ class Result:
             document["data_files"] = list(self.data_files)
         if self.trajectories:
             document["trajectories"] = [t.to_dict() for t in self.trajectories]
+        return document
+
+    def _goal_dict(self, goal: GoalResult) -> dict[str, Any]:
+        document = goal.to_dict(sources=bool(self.data_files))
+        if self.names_commissioners and goal.commissioner is not None:
+            document["commissioner"] = goal.commissioner
+        return document
+
+    def _shapes(self) -> dict[str, Any]:
+        """The keys that only some schemes have: `by_commissioner`, `deemed_achieved`."""
+        document: dict[str, Any] = {}
+        rows = self.by_commissioner()
+        if rows:
+            document["by_commissioner"] = [
+                {"name": name, "available": money(available), "earned": money(earned)}
+                for name, available, earned in rows
+            ]
+        if self.deemed is not None:
+            document["deemed_achieved"] = self.deemed
         return document
 
     def to_json(self) -> str:

@@ -14,7 +14,6 @@ a title such as `<script>…</script>` is shown as text, never run.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from fractions import Fraction
 from html import escape
@@ -22,7 +21,15 @@ from pathlib import PurePath
 from typing import Any
 
 from ..semantics.money import decimal_places, earned_percent
-from .table import as_of_line, pounds, shows_sources, source_text, to_date_percent
+from .table import (
+    as_of_line,
+    pounds,
+    scheme_notes,
+    scope_of,
+    shows_sources,
+    source_text,
+    to_date_percent,
+)
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -32,6 +39,7 @@ STATUS_WORDS = {
     "not met": "Not Met",
     "not reported": "Not Reported",
     "not yet due": "Not Yet Due",
+    "deemed met": "Deemed Met",
     "n/a": "N/A",
 }
 
@@ -39,82 +47,6 @@ STATUS_WORDS = {
 def e(text: object) -> str:
     """Escape anything for HTML text or a quoted attribute."""
     return escape(str(text), quote=True)
-
-
-# ---- rules in words ------------------------------------------------------------------
-
-_COMPARISONS = {">=": "{} or more", ">": "above {}", "<=": "{} or less", "<": "below {}"}
-
-
-def threshold_words(threshold: str) -> str:
-    """`baseline * 85%` → `85% of the baseline`; a literal stays as written."""
-    if threshold == "baseline":
-        return "the baseline"
-    match = re.fullmatch(r"baseline ([*+-]) (\S+)", threshold)
-    if match is None:
-        return threshold
-    operator, operand = match.groups()
-    if operand.endswith("pp"):
-        operand = f"{operand[:-2]} percentage points"
-    if operator == "*":
-        return f"{operand} of the baseline"
-    return f"the baseline {'plus' if operator == '+' else 'minus'} {operand}"
-
-
-def _condition_words(condition: str) -> str | None:
-    if condition in ("achieved", "not achieved"):
-        return f"when {condition}"
-    if condition == "reported":
-        return "when a measurement is reported"
-    match = re.fullmatch(r"value (>=|>|<=|<) (.+)", condition)
-    if match:
-        comparison, threshold = match.groups()
-        return "when the value is " + _COMPARISONS[comparison].format(threshold_words(threshold))
-    match = re.fullmatch(r"denominator < (\S+)", condition)
-    if match:
-        return f"when the denominator is below {match.group(1)} (too few to assess)"
-    return None
-
-
-def _payout_words(payout: str) -> str | None:
-    match = re.fullmatch(r"linear from (.+) to (.+)", payout)
-    if match:
-        start, end = (threshold_words(t) for t in match.groups())
-        return f"a straight-line share, nothing at {start} or worse and all at {end} or better"
-    if payout == "100%":
-        return "in full"
-    if payout == "0%":
-        return "nothing"
-    return payout if re.fullmatch(r"\d+(\.\d+)?%", payout) else None
-
-
-def rule_in_words(rule: str) -> str:
-    """A pay rule as written (`100% when value >= 90%; 0% otherwise`) in a sentence.
-
-    Falls back to the rule as written for any form it does not know, so nothing is lost.
-    """
-    rows = rule.split("; ") if rule else []
-    phrases: list[str] = []
-    for index, row in enumerate(rows):
-        otherwise = row.endswith(" otherwise")
-        body = row.removesuffix(" otherwise")
-        payout, _, condition = body.partition(" when ")
-        payout_words = _payout_words(payout)
-        if payout_words is None:
-            return rule
-        if otherwise or not condition:
-            phrases.append(f"otherwise {payout_words}" if index else payout_words)
-            continue
-        condition_words = _condition_words(condition)
-        if condition_words is None:
-            return rule
-        phrases.append(f"{payout_words} {condition_words}")
-    if not phrases:
-        return "No pay rule."
-    last = rows[-1]
-    if not last.endswith(" otherwise") and " when " in last:
-        phrases.append("otherwise nothing")
-    return "Pays " + "; ".join(phrases) + "."
 
 
 # ---- pieces of the page --------------------------------------------------------------
@@ -182,7 +114,15 @@ def _totals(document: dict[str, Any]) -> str:
             f'</th><td>{e(pounds(to_date["available"]))}</td>'
             f'<td>{e(pounds(to_date["earned"]))}</td><td>{e(to_date_percent(to_date))}</td></tr>'
         )
+    rows += [
+        f'<tr class="commissioner"><th scope="row">{e(part["name"])}</th>'
+        f"<td>{e(pounds(part['available']))}</td><td>{e(pounds(part['earned']))}</td>"
+        f"<td>{e(_percent_of(part['earned'], part['available']))}</td></tr>"
+        for part in document.get("by_commissioner", [])
+    ]
     body = "\n".join(rows)
+    notes = "".join(f'\n<p class="note scheme-rule">{e(note)}</p>'
+                    for note in scheme_notes(document))
     cards = "\n".join((
         card("CQUIN value", "cquin-value", pounds(document["cquin_value"])),
         card("Earned", "earned", pounds(document["earned"])),
@@ -202,7 +142,7 @@ def _totals(document: dict[str, Any]) -> str:
 <tbody>
 {body}
 </tbody>
-</table>
+</table>{notes}
 </section>"""
 
 
@@ -265,6 +205,12 @@ def _chart(document: dict[str, Any]) -> str:
 </section>"""
 
 
+def rule_words(indicator: dict[str, Any]) -> str:
+    """The indicator's rule in words, as the document gives it (a document written before
+    rules carried their words shows the rule as written)."""
+    return str(indicator.get("rule_sentence") or indicator["rule"])
+
+
 def quarter_of(period: str) -> str | None:
     """The quarter a period ends in (financial year: M1 is April): M5 → Q2, H1 → Q2, year → Q4."""
     if period in QUARTERS:
@@ -273,9 +219,9 @@ def quarter_of(period: str) -> str | None:
         return "Q4"
     if period == "H1":
         return "Q2"
-    match = re.fullmatch(r"M(\d+)", period)
-    if match and 1 <= int(match.group(1)) <= 12:
-        return QUARTERS[(int(match.group(1)) - 1) // 3]
+    month = period.removeprefix("M")
+    if period.startswith("M") and month.isdigit() and 1 <= int(month) <= 12:
+        return QUARTERS[(int(month) - 1) // 3]
     return None
 
 
@@ -368,7 +314,7 @@ def _goal(goal: dict[str, Any], sources: bool = False) -> str:
         measured = indicator.get("measured") or "not reported"
         rows.append(
             f'<tr><th scope="row">{e(indicator["name"])}</th><td>{e(indicator["period"])}</td>'
-            f'<td>{e(rule_in_words(indicator["rule"]))}<br><code>{e(indicator["rule"])}</code></td>'
+            f'<td>{e(rule_words(indicator))}<br><code>{e(indicator["rule"])}</code></td>'
             f"<td>{e(measured)}</td><td>{e(indicator['attainment'])}</td>"
             f"{status_cell(indicator['status'])}"
             + (f'<td class="source">{e(source_text(indicator))}</td>' if sources else "")
@@ -382,7 +328,7 @@ def _goal(goal: dict[str, Any], sources: bool = False) -> str:
     )
     return f"""<article class="goal" id="goal-{e(goal["code"])}">
 <h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
-<p class="facts">{e(goal["scope"].capitalize())} goal · {e(domains)} ·
+<p class="facts">{e(_kind(goal))} · {e(domains)} ·
 available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 (attainment {e(goal["attainment"])}){_goal_to_date(goal)} ·
 {status_cell(goal["status"], tag="span")}</p>
@@ -395,6 +341,13 @@ available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 </tbody>
 </table>
 </article>"""
+
+
+def _kind(goal: dict[str, Any]) -> str:
+    """`Local goal`, `National goal`, or `Scheme gate (no money)`; with its commissioner."""
+    kind = "Scheme gate (no money)" if scope_of(goal) == "gate" else (
+        f"{goal['scope'].capitalize()} goal")
+    return f"{kind}, commissioned by {goal['commissioner']}" if goal.get("commissioner") else kind
 
 
 def _goal_to_date(goal: dict[str, Any]) -> str:
@@ -541,6 +494,7 @@ div.status { margin: 2px 0; border-style: solid; }
 .trajectory .line { fill: none; stroke: #1d4f91; stroke-width: 2; }
 .trajectory .point { fill: #1d4f91; }
 .trajectory .axis { stroke: #0b0c0c; stroke-width: 1; }
+.status-deemed-met { background: #d2e2f1; border: 3px solid #1d70b8; }
 .status-na { color: #505a5f; font-weight: normal; border: 1px dotted #b1b4b6; }
 td.periods { padding: 0.2rem; }
 .note, .key { font-size: 0.9rem; color: #383f43; }

@@ -16,6 +16,46 @@ def pounds(text: str) -> str:
     return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
 
 
+def scheme_notes(document: dict[str, Any]) -> list[str]:
+    """Sentences for the scheme-wide rules that decide the money: `deemed achieved`, and
+    each scheme gate with what it did. Every report shows them."""
+    notes = []
+    if document.get("deemed_achieved") is not None:
+        notes.append(
+            f"Deemed achieved: {document['deemed_achieved']}. Every goal is deemed met and "
+            "paid in full; measurements are shown but change no money."
+            + (" To date, everything due so far is earned in full."
+               if document.get("as_of") is not None else "")
+        )
+        return notes
+    for goal in document["goals"]:
+        if not goal.get("gate"):
+            continue
+        if document.get("as_of") is not None:
+            notes.append(_gate_to_date(goal))
+        elif goal["status"] == "met":
+            notes.append(f"Scheme gate {goal['code']} is met: the goals pay as measured.")
+        else:
+            notes.append(f"Scheme gate {goal['code']} is {goal['status']}: no goal pays.")
+    return notes
+
+
+def _gate_to_date(goal: dict[str, Any]) -> str:
+    """A scheme gate as of a month: its status is the status to date."""
+    code, status = goal["code"], goal["status"]
+    if status == "met":
+        return f"Scheme gate {code} is met so far: the goals pay as measured to date."
+    if status == "not yet due":
+        return (f"Scheme gate {code} is not yet due: it stops no payment to date; at the "
+                "year end no goal pays unless it is met.")
+    return f"Scheme gate {code} is {status} to date: no goal pays."
+
+
+def scope_of(goal: dict[str, Any]) -> str:
+    """A goal's scope, or `gate` for a scheme gate (it has no money to be national or local)."""
+    return "gate" if goal.get("gate") else str(goal["scope"])
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -76,7 +116,7 @@ def render(document: dict[str, Any]) -> str:
     for goal in goals:
         lines.append(
             f"{goal['code']:<{code_width}}  {_clip(goal['title'], title_width):<{title_width}}  "
-            f"{goal['scope']:<8}  {pounds(goal['available']):>{money_width}}  "
+            f"{scope_of(goal):<8}  {pounds(goal['available']):>{money_width}}  "
             f"{pounds(goal['earned']):>{money_width}}  {goal['status']}{goal_to_date(goal)}"
         )
         for indicator in goal["indicators"]:
@@ -88,7 +128,8 @@ def render(document: dict[str, Any]) -> str:
             source = f"  ({found})" if found and shows_sources(document) else ""
             lines.append(
                 f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
-                f"{indicator['status']:<14} {indicator['rule']}{source}"
+                f"{indicator['status']:<14} "
+                f"{indicator.get('rule_sentence') or indicator['rule']}{source}"
             )
     lines.append("-" * len(header))
     label_width = code_width + title_width + 12
@@ -109,6 +150,14 @@ def render(document: dict[str, Any]) -> str:
             f"{pounds(to_date['earned']):>{money_width}}  "
             f"{to_date_percent(to_date)} earned to date"
         )
+    for part in document.get("by_commissioner", []):
+        lines.append(
+            f"{_clip(part['name'], label_width):<{label_width}}  "
+            f"{pounds(part['available']):>{money_width}}  {pounds(part['earned']):>{money_width}}"
+        )
+    notes = scheme_notes(document)
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"
 
 

@@ -19,14 +19,15 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from ..base.diagnostics import CquinError, Diagnostic
 from ..base.span import NOWHERE
-from ..engine.evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
+from ..engine.evaluate import evaluate, evaluation_inputs
 from ..engine.measurements import Measurements, did_you_mean
 from ..engine.result import GoalResult, Result
-from ..semantics.as_of import month_name, month_words
+from ..semantics.as_of import is_due, month_name, month_words
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -43,6 +44,8 @@ from ..semantics.money import (
     decimal_places,
     earned_percent,
     exact_decimal,
+    exact_pounds,
+    finite_places,
     money,
     percent_text,
     pounds,
@@ -104,12 +107,8 @@ def _level(value: Fraction, measure: Measure) -> str:
 
 def _exact_pounds(amount: Fraction) -> str:
     """Unrounded money: `£320,000.00`, `£31,710.7525`, `£266,666.666667 (= 800000/3)`."""
-    if _terminates(amount, 2):
-        return pounds(amount)
-    sign = "-" if amount < 0 else ""
-    whole, _, tail = exact_decimal(abs(amount)).partition(".")
-    text = f"{sign}£{int(whole):,}.{tail}"
-    return text if _terminates(amount) else f"{text}… (= £{fraction(amount)})"
+    text = exact_pounds(amount)
+    return text if finite_places(amount) is not None else f"{text} (= £{fraction(amount)})"
 
 
 # ---- the trace ----------------------------------------------------------------------
@@ -427,9 +426,12 @@ class MoneyTrace:
     cquin_value: Fraction
     exact: Fraction
     available: Fraction
+    gate: bool = False
 
     @property
     def text(self) -> str:
+        if self.gate:
+            return "none: a scheme gate carries no money"
         if self.weight is not None:
             words = (
                 f"weight {_share(self.weight)} {TIMES} cquin value {pounds(self.cquin_value)}"
@@ -453,6 +455,7 @@ class MoneyTrace:
             "cquin_value": money(self.cquin_value),
             "exact": fraction(self.exact),
             "available": money(self.available),
+            "gate": self.gate,
             "text": self.text,
         }
 
@@ -473,6 +476,13 @@ class GoalTrace:
     status: Status
     to_date: tuple[Fraction, Fraction] | None = None
     """(available, earned) to date when explained as of a month (see `evaluate`)."""
+    scheme_rule: str | None = None
+    """Why the scheme overrides what the items give: a scheme gate, `deemed achieved`."""
+    commissioner: str | None = None
+    due: tuple[str, ...] = ()
+    """As of a month, the periods due so far (`year` for a goal without periods)."""
+    to_date_rule: str | None = None
+    """Why the scheme overrides the to-date earned money: `deemed achieved`, a gate."""
 
     @property
     def available(self) -> Fraction:
@@ -480,23 +490,28 @@ class GoalTrace:
 
     @property
     def to_date_text(self) -> str | None:
-        """How the to-date figures are made: the due periods' shares, then their attainments."""
+        """How the to-date figures are made: the due periods' shares, then their attainments
+        (or the scheme's own rule to date: `deemed achieved`, a scheme gate)."""
         if self.to_date is None:
             return None
         available, earned = self.to_date
-        due = [p for p in self.periods if p.status != "not yet due"]
-        if not due and self.status == "not yet due":
+        if not self.due:
             return (f"to date: nothing due yet: {pounds(available)} available, "
                     f"{pounds(earned)} earned")
-        if len(due) == len(self.periods):
-            return (f"to date: every period is due, so the year-end figures: "
+        if len(self.due) == max(len(self.periods), 1):
+            every = "every period is due" if self.periods else "the year is due"
+            return (f"to date: {every}, so the year-end figures: "
                     f"{pounds(available)} available, {pounds(earned)} earned")
+        due = [p for p in self.periods if p.name in self.due]
         shares = " + ".join(_share(p.share) for p in due)
+        head = (f"to date ({', '.join(p.name for p in due)} due): available "
+                f"{pounds(self.available)} {TIMES} ({shares}) = {pounds(available)}")
+        if self.to_date_rule is not None:
+            return (f"{head}, rounded half up to the penny; earned {pounds(earned)}: "
+                    f"{self.to_date_rule}")
         terms = " + ".join(f"{_share(p.share)} {TIMES} {fraction(p.attainment)}" for p in due)
-        return (f"to date ({', '.join(p.name for p in due)} due): available "
-                f"{pounds(self.available)} {TIMES} ({shares}) = {pounds(available)}; earned "
-                f"{pounds(self.available)} {TIMES} ({terms}) = {pounds(earned)}, each rounded "
-                "half up to the penny")
+        return (f"{head}; earned {pounds(self.available)} {TIMES} ({terms}) = "
+                f"{pounds(earned)}, each rounded half up to the penny")
 
     @property
     def earned_exact(self) -> Fraction:
@@ -553,6 +568,9 @@ class GoalTrace:
             **({} if self.to_date is None else {"to_date": {
                 "available": money(self.to_date[0]), "earned": money(self.to_date[1]),
                 "text": self.to_date_text}}),
+            "scheme_rule": None if self.scheme_rule is None else {
+                "text": self.scheme_rule, "attainment": fraction(self.attainment)},
+            "commissioner": self.commissioner,
         }
 
     def lines(self) -> list[str]:
@@ -566,6 +584,8 @@ class GoalTrace:
             found.append(f"  {self.combine.text}")
         else:
             found.append("  no items: attainment 0")
+        if self.scheme_rule is not None:
+            found.append(f"  {self.scheme_rule}: attainment {fraction(self.attainment)}")
         found.append(f"  earned: {self.earned_text} ({self.status})")
         if self.to_date_text is not None:
             found.append(f"  {self.to_date_text}")
@@ -586,6 +606,8 @@ class Explanation:
     cquin_text: str
     goals: tuple[GoalTrace, ...]
     as_of: int | None = None
+    by_commissioner: tuple[tuple[str, Fraction, Fraction], ...] = ()
+    """(name, available, earned) per commissioner, when goals name their commissioner."""
 
     @property
     def available(self) -> Fraction:
@@ -655,6 +677,10 @@ class Explanation:
             "earned_text": self.total_text,
             **({} if self.as_of is None else {"as_of": month_name(self.as_of),
                                                "to_date_text": self.to_date_text}),
+            "by_commissioner": [
+                {"name": name, "available": money(available), "earned": money(earned)}
+                for name, available, earned in self.by_commissioner
+            ],
         }
 
     def to_text(self) -> str:
@@ -670,6 +696,10 @@ class Explanation:
         found.append(self._scope_line("local"))
         if self.to_date_text is not None:
             found.append(self.to_date_text)
+        found += [
+            f"{name}: {pounds(earned)} earned of {pounds(available)}"
+            for name, available, earned in self.by_commissioner
+        ]
         return "\n".join(found) + "\n"
 
 
@@ -696,7 +726,7 @@ def explain(
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     result = evaluate(compiled, measurements, as_of=as_of)
     goals = tuple(
-        _Tracer(compiled, measurements, evaluated).goal(goal)
+        _Tracer(compiled, measurements, evaluated, as_of).goal(goal)
         for goal, evaluated in zip(compiled.goals, result.goals, strict=True)
     )
     explanation = Explanation(
@@ -705,11 +735,46 @@ def explain(
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         cquin_text=_cquin_text(compiled),
-        goals=goals,
+        goals=_scheme_rules(compiled, goals),
+        by_commissioner=tuple(result.by_commissioner()),
         as_of=as_of,
     )
     _agree(explanation, result)
     return explanation
+
+
+def _scheme_rules(compiled: CompiledScheme, goals: tuple[GoalTrace, ...]
+                  ) -> tuple[GoalTrace, ...]:
+    """The goals' traces with the scheme's own rules applied, as `evaluate` applies them:
+    `deemed achieved` pays every goal in full; a scheme gate not met pays no goal. As of a
+    month the to-date money follows the gates as of that month (`evaluate`'s decisions);
+    each trace's status is already the evaluated one."""
+    if compiled.deemed is not None:
+        words = (f'deemed achieved ("{compiled.deemed}"): deemed met in full, whatever was '
+                 "measured")
+        return tuple(evolve(goal, attainment=ONE, status="deemed met", scheme_rule=words,
+                            to_date_rule="deemed achieved, so everything due is earned in "
+                            "full" if goal.to_date is not None else None)
+                     for goal in goals)
+    gates = [goal for goal in goals if goal.money.gate]
+    shut = [gate.code for gate in gates if gate.attainment < 1]
+    shut_to_date = [gate.code for gate in gates if gate.to_date is not None
+                    and gate.status not in ("met", "not yet due")]
+    traced: list[GoalTrace] = []
+    for goal in goals:
+        if goal.money.gate:
+            goal = evolve(goal, scheme_rule="a scheme gate: unless it is met, no goal pays")
+        else:
+            if shut:
+                when = "" if goal.to_date is None else " over the year as measured"
+                goal = evolve(goal, attainment=ZERO,
+                              scheme_rule=f"the scheme gate {', '.join(shut)} is not met{when}, "
+                              "so no goal pays")
+            if shut_to_date:
+                goal = evolve(goal, to_date_rule=f"the scheme gate {', '.join(shut_to_date)} "
+                              "is not met to date, so no goal has earned anything to date")
+        traced.append(goal)
+    return tuple(traced)
 
 
 def _agree(explanation: Explanation, result: Result) -> None:
@@ -747,11 +812,14 @@ class _Tracer:
     """Walks one compiled goal, tracing each step as the evaluator takes it."""
 
     def __init__(
-        self, compiled: CompiledScheme, measurements: Measurements, evaluated: GoalResult
+        self, compiled: CompiledScheme, measurements: Measurements, evaluated: GoalResult,
+        as_of: int | None = None,
     ) -> None:
         self.compiled = compiled
+        self.as_of = as_of
         self.measurements = measurements
         self.evaluated = evaluated
+        self.names_commissioners = any(goal.node.commissioner for goal in compiled.goals)
 
     def goal(self, goal: CompiledGoal) -> GoalTrace:
         node = goal.node
@@ -761,6 +829,7 @@ class _Tracer:
             cquin_value=self.compiled.cquin_value,
             exact=goal_share(node, self.compiled.cquin_value),
             available=goal.available,
+            gate=goal.is_gate,
         )
         items: tuple[ItemTrace, ...] = ()
         periods: tuple[PeriodTrace, ...] = ()
@@ -783,8 +852,7 @@ class _Tracer:
             periods = tuple(traced)
             terms = tuple(Term(p.name, p.share, p.attainment) for p in periods)
             attainment = combine_periods(goal, [p.attainment for p in periods])
-            combined = CombineTrace(goal.combine, goal.at_least, terms, attainment, (),
-                                    attainment)
+            combined = CombineTrace("weighted", None, terms, attainment, (), attainment)
         elif goal.items:
             items = self.items(goal.items)
             combined = self.combine(items, goal.combine, goal.at_least)
@@ -803,7 +871,16 @@ class _Tracer:
             attainment=attainment,
             status=self.evaluated.status,
             to_date=self.evaluated.to_date,
+            commissioner=goal.commissioner if self.names_commissioners else None,
+            due=self.due(goal),
         )
+
+    def due(self, goal: CompiledGoal) -> tuple[str, ...]:
+        """The goal's periods due as of the month (`year` when it has none and the year is)."""
+        if self.as_of is None:
+            return ()
+        names = [period.name for period in goal.periods] or ["year"]
+        return tuple(name for name in names if is_due(name, self.as_of))
 
     def items(self, items: tuple[CompiledItem, ...]) -> tuple[ItemTrace, ...]:
         traced: list[ItemTrace] = []

@@ -7,10 +7,12 @@ money and percentages are real numbers with number formats (`£#,##0.00`, `0.0%`
 text. Columns the national template lacks but a rulebook needs (national or local, the
 indicator's weighting, measure, direction, minimum denominator, exclusions, lead,
 negotiation status) follow the template's nineteen columns; a `Scheme` sheet holds the
-header and an `Examples` sheet the examples as rulebook text.
+header (with `deemed achieved` and its reason) and an `Examples` sheet the examples as
+rulebook text.
 
 What the columns cannot say (parts, gates, `combine` other than weighted, period blocks
-with more than one indicator, indicator values in pounds) is carried, not lost: such a
+with more than one indicator, indicator values in pounds, a scheme gate, a goal's own
+commissioner) is carried, not lost: such a
 goal's rows are still written for people to read, and its first row's last column,
 "Rulebook text", holds the whole goal in the language's own words. Export reports each
 such goal (W701), and anything that does not survive at all, such as comments (W702).
@@ -142,6 +144,7 @@ SCHEME_ROWS: tuple[tuple[str, str, Kind], ...] = (
     ("national_pounds", "National value (£)", "money"),
     ("on_account", "Payment on account (%)", "percent"),
     ("reconcile", "Reconcile at months", "text"),
+    ("deemed", "Deemed achieved (reason)", "text"),
 )
 
 
@@ -217,6 +220,10 @@ def _words(cell: Cell) -> str:
 def _cannot_say(goal: Goal) -> list[str]:
     """Why the template's columns cannot hold `goal` (empty when they can)."""
     reasons: list[str] = []
+    if goal.is_gate:
+        reasons.append("a scheme gate")
+    if goal.commissioner is not None:
+        reasons.append("its own commissioner")
     if goal.combine is not None and goal.combine.mode != "weighted":
         reasons.append(f"`combine {goal.combine.mode}`")
     for period in goal.periods:
@@ -396,6 +403,8 @@ def _scheme_cells(header: Header, cquin: Fraction, national: Fraction | None
         rows.append(("on_account", Cell(header.payment_on_account.value, "percent")))
     if header.reconcile_months:
         rows.append(("reconcile", Cell(", ".join(map(str, header.reconcile_months.value)))))
+    if header.deemed_achieved:
+        rows.append(("deemed", Cell(header.deemed_achieved.value)))
     return rows
 
 
@@ -917,6 +926,8 @@ def _read_scheme(sheet: Any, builder: _Builder) -> None:
         if not all(m.isdigit() for m in months):
             raise _bad(reconcile, f"`{reconcile.text}` is not a list of months", "write 6, 9, 12")
         builder.add(f"  reconcile at months {', '.join(months)}", reconcile.origin)
+    if (deemed := one("deemed")) is not None:
+        builder.add(f"  deemed achieved {printer.string(deemed.text)}", deemed.origin)
     builder.add("}", title.origin)
     builder.scheme_cells = {key: reads[0] for key, reads in values.items()}
 
