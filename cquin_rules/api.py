@@ -114,21 +114,54 @@ class Rulebook:
 
     def evaluate(
         self,
-        measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
+        measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
+        | list[Any] | tuple[Any, ...],
         *,
         strict: bool = False,
+        as_of: str | int | None = None,
     ) -> Result:
         """The money each goal earns for `measurements`: a `Measurements`, a mapping such as
-        `{"FLU.uptake": "68%", "REC.plan Q2": "achieved"}`, or a path to a CSV/JSON file.
+        `{"FLU.uptake": "68%", "REC.plan Q2": "achieved"}`, or a path to a CSV/JSON file;
+        or a list of them, the quarterly returns in order (a later value for the same
+        indicator and period replaces an earlier one; the result names the files and holds
+        each indicator's trajectory across them).
 
-        Raises CquinError when the rulebook has errors or the measurements do.
+        `as_of` (`"M6"`, `"Q2"`, or a month 1–12) evaluates the year so far: periods that
+        end later are not yet due, and the result holds the to-date figures beside the
+        year-end ones. Raises CquinError when the rulebook has errors or the measurements
+        do; ValueError for an `as_of` that is not a month or a quarter.
         """
         from .engine.evaluate import evaluate
+        from .engine.returns import evaluate_returns
+        from .semantics.as_of import as_of_month
 
+        month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
+        scheme = self.evaluated_scheme()
+        if isinstance(measurements, (list, tuple)):
+            returns = [self._named_measurements(item, index)
+                       for index, item in enumerate(measurements, start=1)]
+            return evaluate_returns(scheme, returns, strict=strict, path=self.path, as_of=month)
         if isinstance(measurements, (str, os.PathLike)):
-            measurements = read_measurements(measurements, self, limits=self.limits)
-        return evaluate(self.evaluated_scheme(), measurements, strict=strict, path=self.path)
+            return evaluate_returns(scheme, [self._named_measurements(measurements, 1)],
+                                    strict=strict, path=self.path, as_of=month)
+        return evaluate(scheme, measurements, strict=strict, path=self.path, as_of=month)
+
+    def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
+        """A return as (the name reports give it, its measurements)."""
+        from .engine.measurements import Measurements
+        from .semantics.compile import compile_scheme
+
+        if isinstance(item, (str, os.PathLike)):
+            return os.fspath(item), read_measurements(item, self, limits=self.limits)
+        if isinstance(item, Measurements):
+            name = next((m.origin.path for m in item.values() if m.origin), f"return {position}")
+            return name, item
+        read, diagnostics = Measurements.from_mapping(item, compile_scheme(self.scheme),
+                                                      f"return {position}")
+        if read is None:
+            raise CquinError(diagnostics)
+        return f"return {position}", read
 
     def evaluate_many(self, columns: Mapping[Any, Any], *, size: int | None = None
                       ) -> BatchResult:
@@ -146,18 +179,22 @@ class Rulebook:
         return evaluate_many(compile_scheme(self.evaluated_scheme()), columns, size=size)
 
     def explain(
-        self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
+        self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
+        *, as_of: str | int | None = None,
     ) -> Explanation:
-        """Why each number in `evaluate(measurements)` is what it is (see `explain.py`).
+        """Why each number in `evaluate(measurements)` is what it is (see `explain.py`);
+        `as_of` as for `evaluate`.
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
+        from .semantics.as_of import as_of_month
         from .tools.explain import explain
 
+        month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
         if isinstance(measurements, (str, os.PathLike)):
             measurements = read_measurements(measurements, self, limits=self.limits)
-        return explain(self.evaluated_scheme(), measurements)
+        return explain(self.evaluated_scheme(), measurements, as_of=month)
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""

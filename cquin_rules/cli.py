@@ -106,18 +106,62 @@ def _load_clean(path: str) -> Any:
     return rulebook
 
 
-def _evaluated(book: Any, measurements: str, *, strict: bool = False) -> Any:
-    """The rulebook evaluated against a measurements file; exit 2 if the file is
-    unreadable, 1 (after printing) when it has errors."""
-    from .api import read_measurements
-
+def _evaluated(book: Any, measurements: str | tuple[str, ...], *, strict: bool = False,
+               as_of: int | None = None) -> Any:
+    """The rulebook evaluated against one measurements file, or several returns in order;
+    exit 2 if a file is unreadable, 1 (after printing) when one has errors."""
+    paths = [measurements] if isinstance(measurements, str) else list(measurements)
     try:
-        return book.evaluate(read_measurements(measurements, book), strict=strict)
+        return book.evaluate(paths, strict=strict, as_of=as_of)
     except OSError as error:
-        raise UnreadableFile.of("read", measurements, error) from None
+        raise UnreadableFile.of("read", str(error.filename or paths[0]), error) from None
     except CquinError as error:
         print_diagnostics(error.diagnostics, {})
         raise InputError("") from None
+
+
+def _as_of(context: click.Context, parameter: click.Parameter, value: str | None
+           ) -> int | None:
+    """`--as-of M6|Q2` as a contract month; a usage error (exit 2) otherwise."""
+    from .semantics.as_of import as_of_month
+
+    if value is None:
+        return None
+    try:
+        return as_of_month(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+AS_OF = click.option(
+    "--as-of", "as_of", metavar="M1…M12|Q1…Q4", callback=_as_of,
+    help="The year so far: periods ending after this month (M1 is April; Q2 means M6) are "
+    "not yet due, and the to-date figures sit beside the year-end ones.",
+)
+
+#: The report format each `--output` extension means.
+EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+              ".csv": "csv", ".json": "json", ".txt": "table"}
+
+
+def output_format_for(output: str | None, chosen: str | None) -> str:
+    """The report format: `--format` when given, else the `--output` file's extension,
+    else a table. A `--format` that contradicts the extension is a usage error (exit 2),
+    so an `.html` file never holds a table."""
+    from pathlib import Path
+
+    implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if chosen is None:
+        if output and implied is None:
+            raise click.UsageError(
+                f"cannot tell the report format from {output!r}: give --format, or name "
+                "the file .html, .md, .csv, .json or .txt")
+        return implied or "table"
+    if implied is not None and implied != chosen:
+        raise click.UsageError(
+            f"--format {chosen} does not match the file name {output!r}, which means "
+            f"--format {implied}: change one of them")
+    return chosen
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -261,26 +305,34 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
 
 @main.command(name="eval")
 @click.argument("rulebook", type=click.Path(dir_okay=False))
-@click.argument("measurements", type=click.Path(dir_okay=False))
+@click.argument("measurements", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
-    "--format", "output_format", default="table",
+    "--format", "output_format", default=None,
     type=click.Choice(["table", "json", "csv", "markdown", "html"]),
     help=f"table for a terminal, json for tools (see {page('json')}), markdown, csv or html "
-    "for people.",
+    "for people. Default: from the --output file's extension, else table.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Write the report to this file (.html, .md, .csv, .json or .txt).")
 @click.option(
     "--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'."
 )
+@AS_OF
 @guarded
 def evaluate(
-    rulebook: str, measurements: str, output_format: str, output: str | None, strict: bool
+    rulebook: str, measurements: tuple[str, ...], output_format: str | None,
+    output: str | None, strict: bool, as_of: int | None,
 ) -> None:
-    """Evaluate a rulebook against a year's measurements: the money each goal earns."""
+    """Evaluate a rulebook against a year's measurements: the money each goal earns.
+
+    Several MEASUREMENTS files are the quarterly returns in order: a later value for the
+    same indicator and period replaces an earlier one.
+    """
     from .reports import render
 
-    result = _evaluated(_load_clean(rulebook), measurements, strict=strict)
-    text = render(result, output_format)
+    chosen = output_format_for(output, output_format)
+    result = _evaluated(_load_clean(rulebook), measurements, strict=strict, as_of=as_of)
+    text = render(result, chosen)
     if output:
         from .base.files import write_atomically
 
@@ -354,14 +406,16 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     help="text for people, json for tools.",
 )
+@AS_OF
 @guarded
-def explain(rulebook: str, measurements: str, name: str | None, output_format: str) -> None:
+def explain(rulebook: str, measurements: str, name: str | None, output_format: str,
+            as_of: int | None) -> None:
     """Why each number is what it is: measurement, matching row, arithmetic, rounding."""
     from .api import read_measurements
 
     book = _load_clean(rulebook)
     try:
-        trace = book.explain(read_measurements(measurements, book))
+        trace = book.explain(read_measurements(measurements, book), as_of=as_of)
         selected = trace.select(name) if name else None
     except OSError as error:
         raise UnreadableFile.of("read", measurements, error) from None

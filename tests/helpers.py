@@ -22,9 +22,7 @@ SHARED = ROOT.parent / "shared"
 
 _ALL = {"conformance.check", "conformance.eval", "parse", "check", "evaluate", "batch",
         "explain", "spreadsheet", "reports"}
-PENDING: dict[str, tuple[str, set[str]]] = {
-    "27-as-of": ("issue 13: evaluation as of a month", {"conformance.eval", "evaluate"}),
-}
+PENDING: dict[str, tuple[str, set[str]]] = {}
 
 
 def expectations(case: Path) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.engine.measurements import Measurements, parse_measurements, read_measurements
 from cquin_rules.engine.result import Result
+from cquin_rules.semantics.as_of import as_of_month
 from cquin_rules.semantics.compile import compile_scheme, goal_rule_text, rule_text
 from cquin_rules.syntax.model import (
     Achieved,
@@ -108,12 +109,17 @@ def earned(result: Result) -> dict[str, str]:
 
 
 def evaluate_case(case: Path, *, strict: bool = False) -> Result:
+    """The case evaluated as `cquin eval` would, with its `eval_args` (`--as-of Q2`)."""
     text = (case / "rulebook.cquin").read_text(encoding="utf-8")
     parsed, diagnostics = parse(text, str(case / "rulebook.cquin"))
     assert parsed is not None, diagnostics
     data, problems = read_measurements(case / "data.csv", parsed)
     assert data is not None, problems
-    return evaluate(parsed, data, strict=strict)
+    arguments = json.loads((case / "expect.json").read_text(encoding="utf-8")).get(
+        "eval_args", [])
+    as_of = (as_of_month(arguments[arguments.index("--as-of") + 1])
+             if "--as-of" in arguments else None)
+    return evaluate(parsed, data, strict=strict, as_of=as_of)
 
 
 @pytest.mark.parametrize("case", case_params(evaluated_cases(), "evaluate"))
@@ -128,6 +134,8 @@ def test_conformance_money_from_text(case: Path) -> None:
     statuses = {g["code"]: g["status"] for g in document["goals"]}
     for code, status in expected.get("status", {}).items():
         assert statuses[code] == status
+    if "to_date" in expected:
+        assert document["to_date"] == expected["to_date"]
     if "not_reported" in expected:
         result = evaluate_case(case)
         assert [list(t) for t in result.not_reported()] == expected["not_reported"]

@@ -28,6 +28,20 @@ Decisions, all following the language reference:
   has attainment 1 and pays its available money in full. Measurements are kept and
   shown (an indicator keeps its measured attainment) but change no money; nothing is
   "not reported", and `strict` asks for none.
+- As of a month (`as_of`, section 6): a period not due yet (`as_of.is_due`), and every
+  indicator in it, reads "not yet due"; a goal none of whose periods is due reads "not
+  yet due", otherwise the status of Σ shareₚ × attainmentₚ ÷ Σ shareₚ over the due
+  periods. The year-end money is unchanged; the to-date money is available × Σ shareₚ
+  and available × Σ shareₚ × attainmentₚ over the due periods, each rounded half up
+  (all periods due: exactly the year-end figures).
+- As of a month under `deemed achieved`: the goal reads "deemed met" (the year end is
+  deemed met whatever is measured) and its to-date earned is its to-date available; a
+  period not yet due, and its indicators, still read "not yet due" (no money has fallen
+  due for it). Under a scheme gate the year-end money follows the gates' year-end
+  attainment as above; the to-date figures and statuses follow the gates as of the month:
+  a gate none of whose periods is due shuts nothing yet, a gate due and not met to date
+  (or not reported) leaves every other goal not met, £0.00 to date (a goal with nothing
+  due still reads "not yet due").
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ from fractions import Fraction
 from attrs import evolve
 
 from ..base.diagnostics import CquinError, Diagnostic
+from ..semantics.as_of import is_due
 from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
@@ -64,12 +79,16 @@ def evaluate(
     *,
     strict: bool = False,
     path: str = "<text>",
+    as_of: int | None = None,
+    data_files: tuple[str, ...] = (),
 ) -> Result:
     """The money each goal earns for `measurements` (see the module docstring).
 
     A plain mapping (`{"FLU.uptake": "68%"}`) is read with `Measurements.from_mapping`;
     CquinError is raised when it has errors, or in strict mode when a measurement is
-    missing (E610 at the indicator, said of the rulebook at `path`).
+    missing (E610 at the indicator, said of the rulebook at `path`). `as_of` is a
+    contract month (1 = April; `as_of.as_of_month` reads `M6` or `Q2`); `data_files`
+    names the files the measurements came from, in order, for the reports.
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     if strict and compiled.deemed is None:
@@ -80,11 +99,16 @@ def evaluate(
         ]
         if missing:
             raise CquinError(missing)
-    goals = tuple(_goal(goal, measurements) for goal in compiled.goals)
+    goals = tuple(_goal(goal, measurements, as_of) for goal in compiled.goals)
     if compiled.deemed is not None:
         goals = tuple(deemed_met(goal) for goal in goals)
-    elif not gates_open(goal for goal in goals if goal.is_gate):
-        goals = tuple(goal if goal.is_gate else gated_shut(goal) for goal in goals)
+    else:
+        gates = [goal for goal in goals if goal.is_gate]
+        year_shut = not gates_open(gates)
+        to_date_shut = as_of is not None and not gates_open_to_date(gates)
+        if year_shut or to_date_shut:
+            goals = tuple(goal if goal.is_gate else gated_shut(goal, year_shut, to_date_shut)
+                          for goal in goals)
     return Result(
         scheme=compiled.title,
         provider=compiled.provider,
@@ -94,6 +118,8 @@ def evaluate(
         commissioners=compiled.commissioners,
         deemed=compiled.deemed,
         names_commissioners=any(goal.node.commissioner for goal in compiled.goals),
+        as_of=as_of,
+        data_files=data_files,
     )
 
 
@@ -102,19 +128,41 @@ def gates_open(gates: Iterable[GoalResult]) -> bool:
     return all(gate.attainment >= 1 for gate in gates)
 
 
-def gated_shut(goal: GoalResult) -> GoalResult:
-    """A goal under a scheme gate that is not met: not met, £0.00."""
-    return evolve(goal, attainment=ZERO, earned=ZERO, status="not met")
+def gates_open_to_date(gates: Iterable[GoalResult]) -> bool:
+    """Whether, as of the month evaluated, no scheme gate has shut the scheme: each is met
+    over its periods due so far, or has none due yet (its to-date status)."""
+    return all(gate.status in ("met", "not yet due") for gate in gates)
+
+
+def gated_shut(goal: GoalResult, year_end: bool = True, to_date: bool = False) -> GoalResult:
+    """A goal under a scheme gate that is not met: not met, £0.00. `year_end` shuts the
+    year-end money, `to_date` the to-date money and status (as of a month, the status is
+    the to-date one; a goal with nothing due yet stays "not yet due")."""
+    if year_end:
+        goal = evolve(goal, attainment=ZERO, earned=ZERO)
+        if goal.to_date is None:
+            goal = evolve(goal, status="not met")
+    if to_date and goal.to_date is not None:
+        status: Status = goal.status if goal.status == "not yet due" else "not met"
+        goal = evolve(goal, to_date=(goal.to_date[0], ZERO), status=status)
+    return goal
 
 
 def deemed_met(goal: GoalResult) -> GoalResult:
     """A goal under `deemed achieved`: met in full; its indicators keep what they measured
-    (value and attainment, shown for information) and read deemed met."""
-    indicators = tuple(evolve(indicator, status="deemed met") for indicator in goal.indicators)
+    (value and attainment, shown for information) and read deemed met. As of a month, its
+    to-date earned is its to-date available, and what is not yet due still reads so."""
     deemed: Status = "deemed met"
-    periods = tuple((name, deemed) for name, _ in goal.periods)
-    return evolve(goal, attainment=ONE, earned=goal.available, status="deemed met",
-                  indicators=indicators, periods=periods)
+
+    def status(old: Status) -> Status:
+        return old if old == "not yet due" else deemed
+
+    indicators = tuple(evolve(indicator, status=status(indicator.status))
+                       for indicator in goal.indicators)
+    periods = tuple((name, status(old)) for name, old in goal.periods)
+    to_date = (goal.to_date[0], goal.to_date[0]) if goal.to_date is not None else None
+    return evolve(goal, attainment=ONE, earned=goal.available, status=deemed,
+                  indicators=indicators, periods=periods, to_date=to_date)
 
 
 def evaluation_inputs(
@@ -152,6 +200,8 @@ class _Walk:
     def __init__(self, measurements: Measurements) -> None:
         self.measurements = measurements
         self.indicators: list[IndicatorResult] = []
+        self.due = True
+        """Whether the items walked now are due (as of the month evaluated)."""
 
     def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
               ) -> tuple[Fraction, bool]:
@@ -177,6 +227,8 @@ class _Walk:
             if indicator.rule is not None:
                 attainment, _ = indicator.rule.apply(Observation.of(measurement.measured))
             status = _status(attainment)
+        if not self.due:
+            status = "not yet due"
         self.indicators.append(
             IndicatorResult(
                 goal=indicator.goal,
@@ -188,6 +240,7 @@ class _Walk:
                 rule=indicator.rule_text,
                 line=indicator.line,
                 rule_rows=indicator.rule_rows,
+                origin=measurement.origin if measurement else None,
             )
         )
         return attainment, measurement is not None
@@ -214,25 +267,39 @@ def _earned(attainment: Fraction, available: Fraction) -> Fraction:
     return Fraction((200 * numerator + denominator) // (2 * denominator), 100)
 
 
-def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
+def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> GoalResult:
     walk = _Walk(measurements)
     periods: list[tuple[str, Status]] = []
+    due: list[tuple[Fraction, Fraction, bool]] = []
+    """(share, attainment, reported) of each period due as of the month."""
     if goal.periods:
         attainments: list[Fraction] = []
         reported = False
         for period in goal.periods:
+            walk.due = as_of is None or is_due(period.name, as_of)
             attainment, period_reported = walk.items(period.items, period.combine,
                                                      period.at_least)
             attainments.append(attainment)
             reported = reported or period_reported
-            periods.append(
-                (period.name, _status(attainment) if period_reported else "not reported")
-            )
+            status: Status = _status(attainment) if period_reported else "not reported"
+            if walk.due:
+                due.append((period.share, attainment, period_reported))
+            else:
+                status = "not yet due"
+            periods.append((period.name, status))
         attainment = combine_periods(goal, attainments)
     else:
+        walk.due = as_of is None or is_due("year", as_of)
         attainment, reported = walk.items(goal.items, goal.combine, goal.at_least)
         if not goal.items:
             attainment = ZERO
+        if walk.due:
+            due.append((ONE, attainment, reported))
+    earned = _earned(attainment, goal.available)
+    status = _status(attainment) if reported else "not reported"
+    to_date: tuple[Fraction, Fraction] | None = None
+    if as_of is not None:
+        to_date, status = _to_date(goal, due, (goal.available, earned), status)
     return GoalResult(
         code=goal.code,
         title=goal.title,
@@ -240,11 +307,31 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         domains=goal.domains,
         available=goal.available,
         attainment=attainment,
-        earned=_earned(attainment, goal.available),
-        status=_status(attainment) if reported else "not reported",
+        earned=earned,
+        status=status,
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
         rule=goal.rule_text,
+        to_date=to_date,
         is_gate=goal.is_gate,
         commissioner=goal.commissioner,
     )
+
+
+def _to_date(
+    goal: CompiledGoal,
+    due: Sequence[tuple[Fraction, Fraction, bool]],
+    year_end: tuple[Fraction, Fraction],
+    year_end_status: Status,
+) -> tuple[tuple[Fraction, Fraction], Status]:
+    """A goal's (available, earned) to date and its status from the periods due so far."""
+    if not due:
+        return (ZERO, ZERO), "not yet due"
+    if len(due) == max(len(goal.periods), 1):
+        return year_end, year_end_status
+    share = sum((s for s, _, _ in due), ZERO)
+    earned = combine("weighted", None, [(s, a) for s, a, _ in due])
+    status: Status = "not reported"
+    if any(reported for _, _, reported in due):
+        status = _status(earned / share) if share else "not reported"
+    return (round_half_up(share * goal.available), _earned(earned, goal.available)), status

@@ -15,9 +15,47 @@ from typing import Any
 from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
+from ..semantics.as_of import month_name
 from ..semantics.money import decimal_places, earned_percent, exact_decimal, money, percent_text
 from ..semantics.wording import RuleRow, rule_sentence
 from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
+from .measurements import Origin
+
+
+@frozen
+class Point:
+    """One value of an indicator in one return."""
+
+    file: str
+    line: int
+    period: str
+    value: Fraction
+    measured: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "period": self.period,
+                "value": exact_decimal(self.value), "measured": self.measured}
+
+
+@frozen
+class Trajectory:
+    """An indicator's values across the returns, in the order given, and the values at
+    which its rule changes what it pays."""
+
+    goal: str
+    indicator: str
+    measure: str
+    thresholds: tuple[Fraction, ...]
+    points: tuple[Point, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal": self.goal,
+            "indicator": self.indicator,
+            "measure": self.measure,
+            "thresholds": [exact_decimal(t) for t in self.thresholds],
+            "points": [point.to_dict() for point in self.points],
+        }
 
 
 @frozen
@@ -32,6 +70,8 @@ class IndicatorResult:
     status: Status
     rule: str
     line: int
+    origin: Origin | None = None
+    """The file and line the measurement came from (the later return when several gave it)."""
     rule_rows: tuple[RuleRow, ...] = ()
     """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
     that `minimum denominator` implies: reports render these, never the rule text."""
@@ -59,8 +99,9 @@ class IndicatorResult:
             return f"{measured.numerator}/{measured.denominator}"
         return self.value_text
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, source: bool = False) -> dict[str, Any]:
+        """The indicator's entry; `source` adds the file and line its value came from."""
+        document: dict[str, Any] = {
             "name": self.name,
             "period": self.period,
             "value": self.value_text,
@@ -72,6 +113,9 @@ class IndicatorResult:
             "rule_rows": [row.to_dict() for row in self.rule_rows],
             "rule_sentence": rule_sentence(self.rule_rows),
         }
+        if source and self.origin is not None:
+            document["source"] = {"file": self.origin.path, "line": self.origin.line}
+        return document
 
 
 @frozen
@@ -90,6 +134,8 @@ class GoalResult:
     periods: tuple[tuple[str, Status], ...] = ()
     rule: str = ""
     """How the indicators make the goal's attainment, in words (`compile.goal_rule_text`)."""
+    to_date: tuple[Fraction, Fraction] | None = None
+    """(available, earned) to date, each to the penny, when evaluated as of a month."""
     is_gate: bool = False
     """A scheme gate: no money; unless met, no goal of the scheme pays."""
     commissioner: str | None = None
@@ -103,7 +149,8 @@ class GoalResult:
     def period_status(self, period: str) -> Status | None:
         return dict(self.periods).get(period)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, sources: bool = False) -> dict[str, Any]:
+        """The goal's entry; `sources` as for `IndicatorResult.to_dict`."""
         document: dict[str, Any] = {
             "code": self.code,
             "title": self.title,
@@ -116,10 +163,14 @@ class GoalResult:
         }
         if self.periods:
             document["periods"] = dict(self.periods)
-        document["indicators"] = [indicator.to_dict() for indicator in self.indicators]
+        document["indicators"] = [indicator.to_dict(source=sources)
+                                  for indicator in self.indicators]
         document["rule"] = self.rule
         if self.is_gate:
             document["gate"] = True
+        if self.to_date is not None:
+            document["to_date"] = {"available": money(self.to_date[0]),
+                                   "earned": money(self.to_date[1])}
         return document
 
 
@@ -134,6 +185,22 @@ class Result:
     goals: tuple[GoalResult, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     commissioners: tuple[str, ...] = ()
+    as_of: int | None = None
+    """The contract month (1 = April) evaluated as of; None for the year end."""
+    data_files: tuple[str, ...] = ()
+    """The measurement files, in the order given (a later value replaces an earlier one)."""
+    trajectories: tuple[Trajectory, ...] = ()
+    """`returns.Trajectory` of each measured indicator, when several returns were given."""
+
+    @property
+    def available_to_date(self) -> Fraction:
+        """The money of the periods due so far (the year's when not evaluated as of a month)."""
+        return sum((g.to_date[0] if g.to_date else g.available for g in self.goals), Fraction(0))
+
+    @property
+    def earned_to_date(self) -> Fraction:
+        return sum((g.to_date[1] if g.to_date else g.earned for g in self.goals), Fraction(0))
+
     deemed: str | None = None
     """The reason given by `deemed achieved`, when the scheme is deemed achieved."""
     names_commissioners: bool = False
@@ -186,7 +253,7 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The section 12 document, keys in a fixed order (keys added since come last)."""
-        return {
+        document: dict[str, Any] = {
             "scheme": self.scheme,
             "provider": self.provider,
             "year": self.year,
@@ -206,9 +273,18 @@ class Result:
             "commissioners": list(self.commissioners),
             **self._shapes(),
         }
+        if self.as_of is not None:
+            document["as_of"] = month_name(self.as_of)
+            document["to_date"] = {"available": money(self.available_to_date),
+                                   "earned": money(self.earned_to_date)}
+        if self.data_files:
+            document["data_files"] = list(self.data_files)
+        if self.trajectories:
+            document["trajectories"] = [t.to_dict() for t in self.trajectories]
+        return document
 
     def _goal_dict(self, goal: GoalResult) -> dict[str, Any]:
-        document = goal.to_dict()
+        document = goal.to_dict(sources=bool(self.data_files))
         if self.names_commissioners and goal.commissioner is not None:
             document["commissioner"] = goal.commissioner
         return document

@@ -19,8 +19,13 @@ Columns, in order:
   commas) so a spreadsheet reads them as numbers; goal, national, local and total rows.
   Indicators carry no money of their own.
 - `earned_percent`: total earned ÷ available, one decimal place; the total row only.
-- `status`: met, partially met, not met, not reported, deemed met.
+- `status`: met, partially met, not met, not reported, deemed met, not yet due.
 - `rule`: the indicator's pay rule as written in the rulebook; indicator rows only.
+- `source`: the file and line the measurement came from (`Q2.csv:3`; the later return
+  when several gave it); indicator rows only.
+- `to_date_available`, `to_date_earned`: under `--as-of`, the money of the periods due
+  so far; goal and total rows only. The status is then the status to date (`not yet due`
+  when none of the goal's periods is due).
 
 The goal rows' `earned` add up to the total row's exactly (it is their sum); the national
 and local rows split the same total, and so do the commissioner rows (one per header
@@ -36,17 +41,25 @@ import csv
 import io
 from typing import Any
 
-from .table import scheme_notes
+from .table import scheme_notes, source_text
 
 COLUMNS = (
     "kind", "goal", "indicator", "period", "title", "scope", "domains", "measured", "value",
-    "attainment", "available", "earned", "earned_percent", "status", "rule",
+    "attainment", "available", "earned", "earned_percent", "status", "rule", "source",
+    "to_date_available", "to_date_earned",
 )
 
 
 def text_cell(text: str) -> str:
     """Free text a spreadsheet will not mistake for a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _to_date(part: dict[str, Any]) -> dict[str, str]:
+    to_date = part.get("to_date")
+    if to_date is None:
+        return {}
+    return {"to_date_available": to_date["available"], "to_date_earned": to_date["earned"]}
 
 
 def render(document: dict[str, Any]) -> str:
@@ -64,6 +77,7 @@ def render(document: dict[str, Any]) -> str:
             "available": goal["available"],
             "earned": goal["earned"],
             "status": goal["status"],
+            **_to_date(goal),
         })
         for indicator in goal["indicators"]:
             writer.writerow({
@@ -76,6 +90,7 @@ def render(document: dict[str, Any]) -> str:
                 "attainment": indicator["attainment"],
                 "status": indicator["status"],
                 "rule": indicator["rule"],
+                "source": source_text(indicator),
             })
     for scope in ("national", "local"):
         writer.writerow({
@@ -97,5 +112,6 @@ def render(document: dict[str, Any]) -> str:
         "available": document["cquin_value"],
         "earned": document["earned"],
         "earned_percent": document["earned_percent"],
+        **_to_date(document),
     })
     return stream.getvalue()

@@ -17,10 +17,19 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 from html import escape
+from pathlib import PurePath
 from typing import Any
 
 from ..semantics.money import decimal_places, earned_percent
-from .table import pounds, scheme_notes, scope_of
+from .table import (
+    as_of_line,
+    pounds,
+    scheme_notes,
+    scope_of,
+    shows_sources,
+    source_text,
+    to_date_percent,
+)
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -29,6 +38,7 @@ STATUS_WORDS = {
     "partially met": "Partially Met",
     "not met": "Not Met",
     "not reported": "Not Reported",
+    "not yet due": "Not Yet Due",
     "deemed met": "Deemed Met",
     "n/a": "N/A",
 }
@@ -75,6 +85,9 @@ def _header(document: dict[str, Any]) -> str:
             f'\n<p class="parties commissioners">Commissioned by '
             f'{" · ".join(e(name) for name in commissioners)}</p>'
         )
+    as_of = as_of_line(document)
+    if as_of:
+        line += f'\n<p class="parties as-of" id="as-of">{e(as_of)}</p>'
     return (
         f'<header>\n<p class="kicker">CQUIN results</p>\n<h1>{e(document["scheme"])}</h1>\n'
         f"{line}\n</header>"
@@ -94,6 +107,13 @@ def _totals(document: dict[str, Any]) -> str:
         f'<tr class="total"><th scope="row">Total</th><td>{e(pounds(document["cquin_value"]))}</td>'
         f'<td>{e(pounds(document["earned"]))}</td><td>{e(document["earned_percent"])}%</td></tr>'
     )
+    to_date = document.get("to_date")
+    if to_date is not None:
+        rows.append(
+            f'<tr class="to-date"><th scope="row">To date ({e(document["as_of"])}), due so far'
+            f'</th><td>{e(pounds(to_date["available"]))}</td>'
+            f'<td>{e(pounds(to_date["earned"]))}</td><td>{e(to_date_percent(to_date))}</td></tr>'
+        )
     rows += [
         f'<tr class="commissioner"><th scope="row">{e(part["name"])}</th>'
         f"<td>{e(pounds(part['available']))}</td><td>{e(pounds(part['earned']))}</td>"
@@ -107,6 +127,10 @@ def _totals(document: dict[str, Any]) -> str:
         card("CQUIN value", "cquin-value", pounds(document["cquin_value"])),
         card("Earned", "earned", pounds(document["earned"])),
         card("Share earned", "earned-percent", f"{document['earned_percent']}%"),
+        *(() if to_date is None else (
+            card(f"Earned to date ({document['as_of']})", "earned-to-date",
+                 f"{pounds(to_date['earned'])} of {pounds(to_date['available'])}"),
+        )),
     ))
     return f"""<section id="totals">
 <h2>Totals</h2>
@@ -269,11 +293,13 @@ def _grid(document: dict[str, Any]) -> str:
 <span class="status status-partially-met">Partially Met</span> dashed, striped ·
 <span class="status status-not-met">Not Met</span> double border ·
 <span class="status status-not-reported">Not Reported</span> dotted, italic ·
+<span class="status status-not-yet-due">Not Yet Due</span> thin border, neither paid nor
+failed ·
 <span class="status status-na">N/A</span> no period assessed.</p>
 </section>"""
 
 
-def _goal(goal: dict[str, Any]) -> str:
+def _goal(goal: dict[str, Any], sources: bool = False) -> str:
     periods = goal.get("periods") or {}
     if periods:
         assessed = "Assessed in " + ", ".join(
@@ -290,7 +316,9 @@ def _goal(goal: dict[str, Any]) -> str:
             f'<tr><th scope="row">{e(indicator["name"])}</th><td>{e(indicator["period"])}</td>'
             f'<td>{e(rule_words(indicator))}<br><code>{e(indicator["rule"])}</code></td>'
             f"<td>{e(measured)}</td><td>{e(indicator['attainment'])}</td>"
-            f"{status_cell(indicator['status'])}</tr>"
+            f"{status_cell(indicator['status'])}"
+            + (f'<td class="source">{e(source_text(indicator))}</td>' if sources else "")
+            + "</tr>"
         )
     body = "\n".join(rows)
     domains = ", ".join(goal["domains"])
@@ -302,10 +330,12 @@ def _goal(goal: dict[str, Any]) -> str:
 <h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
 <p class="facts">{e(_kind(goal))} · {e(domains)} ·
 available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
-(attainment {e(goal["attainment"])}) · {status_cell(goal["status"], tag="span")}</p>
+(attainment {e(goal["attainment"])}){_goal_to_date(goal)} ·
+{status_cell(goal["status"], tag="span")}</p>
 {how}<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
 <table class="indicators">
-{head("Indicator", "Period", "Rule", "Measured", "Attainment", "Status")}
+{head("Indicator", "Period", "Rule", "Measured", "Attainment", "Status",
+       *(("Source",) if sources else ()))}
 <tbody>
 {body}
 </tbody>
@@ -318,6 +348,92 @@ def _kind(goal: dict[str, Any]) -> str:
     kind = "Scheme gate (no money)" if scope_of(goal) == "gate" else (
         f"{goal['scope'].capitalize()} goal")
     return f"{kind}, commissioned by {goal['commissioner']}" if goal.get("commissioner") else kind
+
+
+def _goal_to_date(goal: dict[str, Any]) -> str:
+    to_date = goal.get("to_date")
+    if to_date is None:
+        return ""
+    return (f" · to date {e(pounds(to_date['earned']))} of "
+            f"{e(pounds(to_date['available']))} due so far")
+
+
+def _scaled(value: Fraction, low: Fraction, high: Fraction, top: int, height: int) -> str:
+    """The y coordinate of `value` on a chart from `low` (bottom) to `high` (top)."""
+    return decimal_places(top + (high - value) / (high - low) * height, 1)
+
+
+def _level_text(value: Fraction, measure: str) -> str:
+    from ..semantics.money import percent_text
+
+    return percent_text(value) if measure == "percent" else decimal_places(value, 2).rstrip(
+        "0").rstrip(".")
+
+
+def trajectory_chart(trajectory: dict[str, Any], ident: str) -> str:
+    """One indicator's values across the returns (a line through the points, in order)
+    against the thresholds of its rule (dashed lines), as a small inline SVG."""
+    measure = trajectory["measure"]
+    points = trajectory["points"]
+    values = [Fraction(Decimal(p["value"])) for p in points]
+    limits = [Fraction(Decimal(t)) for t in trajectory["thresholds"]]
+    low, high = min([*values, *limits]), max([*values, *limits])
+    if low == high:
+        low, high = low - 1, high + 1
+    margin = (high - low) / 10
+    low, high = low - margin, high + margin
+    if measure == "percent":
+        low, high = max(low, Fraction(0)), min(high, Fraction(1))
+    left, top, plot_width, plot_height = 70, 10, 420, 120
+    step = Fraction(plot_width, max(len(points) - 1, 1))
+    xs = [decimal_places(left + (step * i if len(points) > 1 else Fraction(plot_width, 2)), 1)
+          for i in range(len(points))]
+    ys = [_scaled(v, low, high, top, plot_height) for v in values]
+    label = f"{trajectory['goal']}.{trajectory['indicator']} across the returns"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{e(ident)}" '
+        f'viewBox="0 0 {left + plot_width + 80} {top + plot_height + 40}" width="100%" '
+        'class="trajectory">',
+        f'<title id="{e(ident)}">{e(label)}</title>',
+        f'<line class="axis" x1="{left}" y1="{top + plot_height}" x2="{left + plot_width}" '
+        f'y2="{top + plot_height}"/>',
+    ]
+    for limit in limits:
+        y = _scaled(limit, low, high, top, plot_height)
+        parts += [
+            f'<line class="threshold" x1="{left}" y1="{y}" x2="{left + plot_width}" y2="{y}"/>',
+            f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">'
+            f"{e(_level_text(limit, measure))}</text>",
+        ]
+    line = " ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True))
+    parts.append(f'<polyline class="line" points="{line}"/>')
+    for point, x, y in zip(points, xs, ys, strict=True):
+        where = (PurePath(point["file"]).name
+                 + ("" if point["period"] == "year" else f" ({point['period']})"))
+        parts += [
+            f'<circle class="point" cx="{x}" cy="{y}" r="4"><title>'
+            f'{e(where)}: {e(point["measured"])}</title></circle>',
+            f'<text x="{x}" y="{decimal_places(Fraction(Decimal(y)) - 8, 1)}" '
+            f'text-anchor="middle">{e(point["measured"])}</text>',
+            f'<text x="{x}" y="{top + plot_height + 16}" text-anchor="middle">{e(where)}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _trajectories(document: dict[str, Any]) -> str:
+    trajectories = document.get("trajectories") or []
+    if not trajectories:
+        return ""
+    charts = "\n".join(
+        f'<figure class="trajectory-figure"><figcaption><span class="code">'
+        f'{e(t["goal"])}.{e(t["indicator"])}</span>: each return\'s value, and the '
+        f"thresholds of its rule (dashed)</figcaption>\n"
+        f"{trajectory_chart(t, f'trajectory-{index}')}</figure>"
+        for index, t in enumerate(trajectories, start=1)
+    )
+    return (f'<section id="trajectories">\n<h2>Trajectories across the returns</h2>\n'
+            f"{charts}\n</section>")
 
 
 def _diagnostics(document: dict[str, Any]) -> str:
@@ -370,6 +486,14 @@ div.status { margin: 2px 0; border-style: solid; }
   background: repeating-linear-gradient(45deg, #fff0c2, #fff0c2 6px, #ffffff 6px, #ffffff 10px); }
 .status-not-met { background: #f4cdc6; border: 4px double #942514; }
 .status-not-reported { background: #f3f2f1; border: 3px dotted #0b0c0c; font-style: italic; }
+.status-not-yet-due { background: #ffffff; color: #383f43; border: 1px solid #505a5f;
+  font-weight: normal; }
+.trajectory { max-width: 560px; height: auto; font-size: 12px; }
+.trajectory text { fill: #0b0c0c; font-family: inherit; }
+.trajectory .threshold { stroke: #505a5f; stroke-width: 1; stroke-dasharray: 4 3; }
+.trajectory .line { fill: none; stroke: #1d4f91; stroke-width: 2; }
+.trajectory .point { fill: #1d4f91; }
+.trajectory .axis { stroke: #0b0c0c; stroke-width: 1; }
 .status-deemed-met { background: #d2e2f1; border: 3px solid #1d70b8; }
 .status-na { color: #505a5f; font-weight: normal; border: 1px dotted #b1b4b6; }
 td.periods { padding: 0.2rem; }
@@ -401,8 +525,9 @@ def render(document: dict[str, Any]) -> str:
             _chart(document),
             _grid(document),
             '<section id="goals">\n<h2>Goals and their rules</h2>',
-            "\n".join(_goal(goal) for goal in document["goals"]),
+            "\n".join(_goal(goal, shows_sources(document)) for goal in document["goals"]),
             "</section>",
+            _trajectories(document),
             _diagnostics(document),
             "</main>",
             '<footer>Produced by cquin-rules from the rulebook and the year\'s measurements. '

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .table import pounds, scheme_notes, scope_of
+from .table import (
+    as_of_line,
+    goal_to_date,
+    pounds,
+    scheme_notes,
+    scope_of,
+    shows_sources,
+    source_text,
+    to_date_percent,
+)
 
 HEADINGS = ("Goal", "Title", "Domain(s)", "Scope", "Available", "Earned", "Status")
 ALIGNMENT = ("---", "---", "---", "---", "---:", "---:", "---")
@@ -33,6 +42,9 @@ def render(document: dict[str, Any]) -> str:
     )
     if subtitle:
         lines += [subtitle, ""]
+    as_of = as_of_line(document)
+    if as_of:
+        lines += [cell(as_of) + ".", ""]
     lines += [row(HEADINGS), row(ALIGNMENT)]
     for goal in document["goals"]:
         lines.append(
@@ -43,7 +55,7 @@ def render(document: dict[str, Any]) -> str:
                 cell(scope_of(goal)),
                 pounds(goal["available"]),
                 pounds(goal["earned"]),
-                cell(goal["status"].capitalize()),
+                cell(goal["status"].capitalize() + goal_to_date(goal)),
             ])
         )
     lines.append(
@@ -62,6 +74,10 @@ def render(document: dict[str, Any]) -> str:
         row(("**Total**", f"**{pounds(document['cquin_value'])}**",
              f"**{pounds(document['earned'])}**"))
     )
+    to_date = document.get("to_date")
+    if to_date is not None:
+        lines.append(row((f"To date ({document['as_of']})", pounds(to_date["available"]),
+                          pounds(to_date["earned"]))))
     lines += [row((cell(part["name"]), pounds(part["available"]), pounds(part["earned"])))
               for part in document.get("by_commissioner", [])]
     notes = scheme_notes(document)
@@ -69,6 +85,19 @@ def render(document: dict[str, Any]) -> str:
         lines += ["", *(cell(note) for note in notes)]
     lines += ["", f"{pounds(document['earned'])} earned of {pounds(document['cquin_value'])} "
               f"({document['earned_percent']}%)."]
+    if to_date is not None:
+        lines += ["", f"To date ({document['as_of']}): {pounds(to_date['earned'])} earned of "
+                  f"{pounds(to_date['available'])} due so far ({to_date_percent(to_date)}); "
+                  "periods not yet due are neither paid nor failed."]
+    if shows_sources(document):
+        lines += ["", "## Where each value came from", ""]
+        lines += [
+            f"- **{cell(goal['code'])}.{cell(indicator['name'])}**"
+            f"{' ' + cell(indicator['period']) if indicator['period'] != 'year' else ''}: "
+            f"{cell(indicator['measured'])} ({cell(source_text(indicator))})"
+            for goal in document["goals"] for indicator in goal["indicators"]
+            if indicator.get("source")
+        ]
     indicators = [
         (goal["code"], indicator) for goal in document["goals"]
         for indicator in goal["indicators"] if indicator.get("rule_sentence")

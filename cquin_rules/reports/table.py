@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+from ..semantics.as_of import MONTH_NAMES
+from ..semantics.money import earned_percent
 
 
 def pounds(text: str) -> str:
@@ -20,16 +24,31 @@ def scheme_notes(document: dict[str, Any]) -> list[str]:
         notes.append(
             f"Deemed achieved: {document['deemed_achieved']}. Every goal is deemed met and "
             "paid in full; measurements are shown but change no money."
+            + (" To date, everything due so far is earned in full."
+               if document.get("as_of") is not None else "")
         )
         return notes
     for goal in document["goals"]:
         if not goal.get("gate"):
             continue
-        if goal["status"] == "met":
+        if document.get("as_of") is not None:
+            notes.append(_gate_to_date(goal))
+        elif goal["status"] == "met":
             notes.append(f"Scheme gate {goal['code']} is met: the goals pay as measured.")
         else:
             notes.append(f"Scheme gate {goal['code']} is {goal['status']}: no goal pays.")
     return notes
+
+
+def _gate_to_date(goal: dict[str, Any]) -> str:
+    """A scheme gate as of a month: its status is the status to date."""
+    code, status = goal["code"], goal["status"]
+    if status == "met":
+        return f"Scheme gate {code} is met so far: the goals pay as measured to date."
+    if status == "not yet due":
+        return (f"Scheme gate {code} is not yet due: it stops no payment to date; at the "
+                "year end no goal pays unless it is met.")
+    return f"Scheme gate {code} is {status} to date: no goal pays."
 
 
 def scope_of(goal: dict[str, Any]) -> str:
@@ -39,6 +58,40 @@ def scope_of(goal: dict[str, Any]) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def as_of_line(document: dict[str, Any]) -> str | None:
+    """`As of M6 (September), from Q1.csv, Q2.csv`: the month and the data files a report
+    is drawn from; None for a year-end report from one file."""
+    files = document.get("data_files") or []
+    as_of = document.get("as_of")
+    if as_of is None and len(files) < 2:
+        return None
+    names = ("the year end" if as_of is None
+             else f"{as_of} ({MONTH_NAMES[int(as_of[1:]) - 1]})")
+    text = f"As of {names}"
+    if files:
+        text += f", from {', '.join(files)}"
+    return text
+
+
+def goal_to_date(goal: dict[str, Any]) -> str:
+    """`; to date £22,500.00 of £30,000.00` beside a goal evaluated as of a month."""
+    to_date = goal.get("to_date")
+    if to_date is None:
+        return ""
+    return f"; to date {pounds(to_date['earned'])} of {pounds(to_date['available'])}"
+
+
+def source_text(indicator: dict[str, Any]) -> str:
+    """`Q2.csv:3`: the file and line an indicator's value came from ("" if none)."""
+    source = indicator.get("source")
+    return f"{source['file']}:{source['line']}" if source else ""
+
+
+def shows_sources(document: dict[str, Any]) -> bool:
+    """Sources are worth a column when the values came from several returns."""
+    return len(document.get("data_files") or []) > 1
 
 
 def render(document: dict[str, Any]) -> str:
@@ -51,6 +104,9 @@ def render(document: dict[str, Any]) -> str:
     subtitle = " · ".join(part for part in (document.get("provider"), document.get("year")) if part)
     if subtitle:
         lines.append(subtitle)
+    as_of = as_of_line(document)
+    if as_of:
+        lines.append(as_of)
     lines.append("")
     header = (
         f"{'Goal':<{code_width}}  {'Title':<{title_width}}  {'Scope':<8}  "
@@ -61,17 +117,19 @@ def render(document: dict[str, Any]) -> str:
         lines.append(
             f"{goal['code']:<{code_width}}  {_clip(goal['title'], title_width):<{title_width}}  "
             f"{scope_of(goal):<8}  {pounds(goal['available']):>{money_width}}  "
-            f"{pounds(goal['earned']):>{money_width}}  {goal['status']}"
+            f"{pounds(goal['earned']):>{money_width}}  {goal['status']}{goal_to_date(goal)}"
         )
         for indicator in goal["indicators"]:
             name = indicator["name"]
             if indicator["period"] != "year":
                 name += f" {indicator['period']}"
             value = indicator["measured"] if indicator["measured"] is not None else "—"
+            found = source_text(indicator)
+            source = f"  ({found})" if found and shows_sources(document) else ""
             lines.append(
                 f"{'':<{code_width}}    {_clip(name, 24):<24} {value:>12}  "
                 f"{indicator['status']:<14} "
-                f"{indicator.get('rule_sentence') or indicator['rule']}"
+                f"{indicator.get('rule_sentence') or indicator['rule']}{source}"
             )
     lines.append("-" * len(header))
     label_width = code_width + title_width + 12
@@ -84,6 +142,14 @@ def render(document: dict[str, Any]) -> str:
         f"{'Total':<{label_width}}  {pounds(document['cquin_value']):>{money_width}}  "
         f"{pounds(document['earned']):>{money_width}}  {document['earned_percent']}% earned"
     )
+    to_date = document.get("to_date")
+    if to_date is not None:
+        label = f"To date ({document['as_of']}), due so far"
+        lines.append(
+            f"{label:<{label_width}}  {pounds(to_date['available']):>{money_width}}  "
+            f"{pounds(to_date['earned']):>{money_width}}  "
+            f"{to_date_percent(to_date)} earned to date"
+        )
     for part in document.get("by_commissioner", []):
         lines.append(
             f"{_clip(part['name'], label_width):<{label_width}}  "
@@ -93,3 +159,12 @@ def render(document: dict[str, Any]) -> str:
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"
+
+
+def to_date_percent(to_date: dict[str, str]) -> str:
+    """Earned to date ÷ available to date, one decimal place (`75.0%`), or `—` when
+    nothing is due yet."""
+    available = Fraction(Decimal(to_date["available"]))
+    if not available:
+        return "—"
+    return earned_percent(Fraction(Decimal(to_date["earned"])), available) + "%"

@@ -386,7 +386,8 @@ class ExampleInput:
 
 
 Total = Literal["total", "national", "local"]
-Status = Literal["met", "partially met", "not met", "not reported", "deemed met"]
+Status = Literal["met", "partially met", "not met", "not reported", "deemed met",
+                 "not yet due"]
 
 
 @frozen

@@ -26,6 +26,7 @@ from ..base.span import NOWHERE
 from ..engine.evaluate import evaluate, evaluation_inputs
 from ..engine.measurements import Measurements, did_you_mean
 from ..engine.result import GoalResult, Result
+from ..semantics.as_of import is_due, month_name, month_words
 from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
@@ -243,7 +244,10 @@ class IndicatorTrace:
         if self.title:
             head += f' "{self.title}"'
         found = [f"{head}, line {self.line}"]
-        if self.measured is None:
+        if self.measured is None and self.status == "not yet due":
+            found.append("  measurement: none yet; the period is not yet due, so it is "
+                         "neither paid nor failed")
+        elif self.measured is None:
             found.append("  measurement: not reported, so it pays 0")
         else:
             where = f", from {self.origin}" if self.origin else ""
@@ -470,13 +474,44 @@ class GoalTrace:
     combine: CombineTrace | None
     attainment: Fraction
     status: Status
+    to_date: tuple[Fraction, Fraction] | None = None
+    """(available, earned) to date when explained as of a month (see `evaluate`)."""
     scheme_rule: str | None = None
     """Why the scheme overrides what the items give: a scheme gate, `deemed achieved`."""
     commissioner: str | None = None
+    due: tuple[str, ...] = ()
+    """As of a month, the periods due so far (`year` for a goal without periods)."""
+    to_date_rule: str | None = None
+    """Why the scheme overrides the to-date earned money: `deemed achieved`, a gate."""
 
     @property
     def available(self) -> Fraction:
         return self.money.available
+
+    @property
+    def to_date_text(self) -> str | None:
+        """How the to-date figures are made: the due periods' shares, then their attainments
+        (or the scheme's own rule to date: `deemed achieved`, a scheme gate)."""
+        if self.to_date is None:
+            return None
+        available, earned = self.to_date
+        if not self.due:
+            return (f"to date: nothing due yet: {pounds(available)} available, "
+                    f"{pounds(earned)} earned")
+        if len(self.due) == max(len(self.periods), 1):
+            every = "every period is due" if self.periods else "the year is due"
+            return (f"to date: {every}, so the year-end figures: "
+                    f"{pounds(available)} available, {pounds(earned)} earned")
+        due = [p for p in self.periods if p.name in self.due]
+        shares = " + ".join(_share(p.share) for p in due)
+        head = (f"to date ({', '.join(p.name for p in due)} due): available "
+                f"{pounds(self.available)} {TIMES} ({shares}) = {pounds(available)}")
+        if self.to_date_rule is not None:
+            return (f"{head}, rounded half up to the penny; earned {pounds(earned)}: "
+                    f"{self.to_date_rule}")
+        terms = " + ".join(f"{_share(p.share)} {TIMES} {fraction(p.attainment)}" for p in due)
+        return (f"{head}; earned {pounds(self.available)} {TIMES} ({terms}) = "
+                f"{pounds(earned)}, each rounded half up to the penny")
 
     @property
     def earned_exact(self) -> Fraction:
@@ -530,6 +565,9 @@ class GoalTrace:
             "earned": money(self.earned),
             "earned_text": self.earned_text,
             "status": self.status,
+            **({} if self.to_date is None else {"to_date": {
+                "available": money(self.to_date[0]), "earned": money(self.to_date[1]),
+                "text": self.to_date_text}}),
             "scheme_rule": None if self.scheme_rule is None else {
                 "text": self.scheme_rule, "attainment": fraction(self.attainment)},
             "commissioner": self.commissioner,
@@ -549,6 +587,8 @@ class GoalTrace:
         if self.scheme_rule is not None:
             found.append(f"  {self.scheme_rule}: attainment {fraction(self.attainment)}")
         found.append(f"  earned: {self.earned_text} ({self.status})")
+        if self.to_date_text is not None:
+            found.append(f"  {self.to_date_text}")
         return found
 
     def to_text(self) -> str:
@@ -565,12 +605,24 @@ class Explanation:
     cquin_value: Fraction
     cquin_text: str
     goals: tuple[GoalTrace, ...]
+    as_of: int | None = None
     by_commissioner: tuple[tuple[str, Fraction, Fraction], ...] = ()
     """(name, available, earned) per commissioner, when goals name their commissioner."""
 
     @property
     def available(self) -> Fraction:
         return sum((goal.available for goal in self.goals), ZERO)
+
+    @property
+    def to_date_text(self) -> str | None:
+        """The to-date totals, sums of the goal lines, beside the year-end ones."""
+        if self.as_of is None:
+            return None
+        figures = [goal.to_date or (ZERO, ZERO) for goal in self.goals]
+        available = sum((a for a, _ in figures), ZERO)
+        earned = sum((e for _, e in figures), ZERO)
+        return (f"to date, as of {month_words(self.as_of)}: {pounds(earned)} earned of "
+                f"{pounds(available)} due so far; the year-end figures above are unchanged")
 
     @property
     def earned(self) -> Fraction:
@@ -623,6 +675,8 @@ class Explanation:
             "earned": money(self.earned),
             "earned_percent": earned_percent(self.earned, self.available),
             "earned_text": self.total_text,
+            **({} if self.as_of is None else {"as_of": month_name(self.as_of),
+                                               "to_date_text": self.to_date_text}),
             "by_commissioner": [
                 {"name": name, "available": money(available), "earned": money(earned)}
                 for name, available, earned in self.by_commissioner
@@ -640,6 +694,8 @@ class Explanation:
         found.append(self.total_text)
         found.append(self._scope_line("national"))
         found.append(self._scope_line("local"))
+        if self.to_date_text is not None:
+            found.append(self.to_date_text)
         found += [
             f"{name}: {pounds(earned)} earned of {pounds(available)}"
             for name, available, earned in self.by_commissioner
@@ -659,15 +715,18 @@ def _unknown(message: str, name: str, candidates: list[str], prefix: str) -> Dia
 def explain(
     scheme_or_compiled: Scheme | CompiledScheme,
     measurements: Measurements | Mapping[str, object],
+    *,
+    as_of: int | None = None,
 ) -> Explanation:
     """The trace of evaluating `measurements`; its money is `evaluate`'s, to the penny.
 
     A plain mapping is read as `evaluate` reads it (CquinError when it has errors).
+    `as_of` (a contract month) adds the to-date figures, as `evaluate` gives them.
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
-    result = evaluate(compiled, measurements)
+    result = evaluate(compiled, measurements, as_of=as_of)
     goals = tuple(
-        _Tracer(compiled, measurements, evaluated).goal(goal)
+        _Tracer(compiled, measurements, evaluated, as_of).goal(goal)
         for goal, evaluated in zip(compiled.goals, result.goals, strict=True)
     )
     explanation = Explanation(
@@ -678,6 +737,7 @@ def explain(
         cquin_text=_cquin_text(compiled),
         goals=_scheme_rules(compiled, goals),
         by_commissioner=tuple(result.by_commissioner()),
+        as_of=as_of,
     )
     _agree(explanation, result)
     return explanation
@@ -686,22 +746,33 @@ def explain(
 def _scheme_rules(compiled: CompiledScheme, goals: tuple[GoalTrace, ...]
                   ) -> tuple[GoalTrace, ...]:
     """The goals' traces with the scheme's own rules applied, as `evaluate` applies them:
-    `deemed achieved` pays every goal in full; a scheme gate not met pays no goal."""
+    `deemed achieved` pays every goal in full; a scheme gate not met pays no goal. As of a
+    month the to-date money follows the gates as of that month (`evaluate`'s decisions);
+    each trace's status is already the evaluated one."""
     if compiled.deemed is not None:
         words = (f'deemed achieved ("{compiled.deemed}"): deemed met in full, whatever was '
                  "measured")
-        return tuple(evolve(goal, attainment=ONE, status="deemed met", scheme_rule=words)
+        return tuple(evolve(goal, attainment=ONE, status="deemed met", scheme_rule=words,
+                            to_date_rule="deemed achieved, so everything due is earned in "
+                            "full" if goal.to_date is not None else None)
                      for goal in goals)
     gates = [goal for goal in goals if goal.money.gate]
     shut = [gate.code for gate in gates if gate.attainment < 1]
+    shut_to_date = [gate.code for gate in gates if gate.to_date is not None
+                    and gate.status not in ("met", "not yet due")]
     traced: list[GoalTrace] = []
     for goal in goals:
         if goal.money.gate:
             goal = evolve(goal, scheme_rule="a scheme gate: unless it is met, no goal pays")
-        elif shut:
-            goal = evolve(goal, attainment=ZERO, status="not met",
-                          scheme_rule=f"the scheme gate {', '.join(shut)} is not met, so no "
-                          "goal pays")
+        else:
+            if shut:
+                when = "" if goal.to_date is None else " over the year as measured"
+                goal = evolve(goal, attainment=ZERO,
+                              scheme_rule=f"the scheme gate {', '.join(shut)} is not met{when}, "
+                              "so no goal pays")
+            if shut_to_date:
+                goal = evolve(goal, to_date_rule=f"the scheme gate {', '.join(shut_to_date)} "
+                              "is not met to date, so no goal has earned anything to date")
         traced.append(goal)
     return tuple(traced)
 
@@ -741,9 +812,11 @@ class _Tracer:
     """Walks one compiled goal, tracing each step as the evaluator takes it."""
 
     def __init__(
-        self, compiled: CompiledScheme, measurements: Measurements, evaluated: GoalResult
+        self, compiled: CompiledScheme, measurements: Measurements, evaluated: GoalResult,
+        as_of: int | None = None,
     ) -> None:
         self.compiled = compiled
+        self.as_of = as_of
         self.measurements = measurements
         self.evaluated = evaluated
         self.names_commissioners = any(goal.node.commissioner for goal in compiled.goals)
@@ -797,8 +870,17 @@ class _Tracer:
             combine=combined,
             attainment=attainment,
             status=self.evaluated.status,
+            to_date=self.evaluated.to_date,
             commissioner=goal.commissioner if self.names_commissioners else None,
+            due=self.due(goal),
         )
+
+    def due(self, goal: CompiledGoal) -> tuple[str, ...]:
+        """The goal's periods due as of the month (`year` when it has none and the year is)."""
+        if self.as_of is None:
+            return ()
+        names = [period.name for period in goal.periods] or ["year"]
+        return tuple(name for name in names if is_due(name, self.as_of))
 
     def items(self, items: tuple[CompiledItem, ...]) -> tuple[ItemTrace, ...]:
         traced: list[ItemTrace] = []

@@ -8,7 +8,8 @@ A finance officer's questions, answered exactly and to the penny:
   remainder, so the instalments always add up to the total on account.
 - What has been earned by contract month m (1 = April)? At year end (m = 12) exactly what
   `cquin eval` says. Before that, a goal is assessed period by period: a period counts
-  once it has ended (`model.PERIOD_END_MONTH`; `year` ends in month 12) and every one of
+  once it is due (`as_of.is_due`, the one definition `eval --as-of` uses too: it has
+  ended by month m; `year` ends in month 12) and every one of
   its indicators has a measurement. Everything not yet assessable (a period not yet
   ended, or still awaiting data: DH §66 adjusts "depending on the availability of data")
   is taken as on track: the goal's share of the money paid on account so far stands.
@@ -40,6 +41,7 @@ from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
 from ..engine.result import GoalResult, IndicatorResult, Result
+from ..semantics.as_of import MONTH_NAMES, MONTHS, is_due
 from ..semantics.combine import combine, gated
 from ..semantics.compile import (
     CompiledGoal,
@@ -58,11 +60,6 @@ from ..semantics.money import (
     split_largest_remainder,
 )
 from ..syntax.model import PERIOD_END_MONTH, CombineMode, Scheme
-
-MONTHS = 12
-#: Contract months, April first (the NHS financial year).
-MONTH_NAMES = ("April", "May", "June", "July", "August", "September", "October",
-               "November", "December", "January", "February", "March")
 
 GoalStanding = Literal["assessed", "partly assessed", "on track", "deemed met",
                        "gate not met"]
@@ -285,7 +282,7 @@ def _goal(goal: GoalResult, compiled: CompiledGoal | None, month: int, paid: Fra
         return GoalToDate(goal.code, goal.title, goal.available, paid, earned, standing, periods)
 
     if compiled is None or not compiled.periods:
-        if month == MONTHS:
+        if is_due("year", month):
             return line(goal.earned, "assessed")
         return line(paid, "on track")
     found = {(i.path, i.period): i for i in goal.indicators}
@@ -304,7 +301,7 @@ def _goal(goal: GoalResult, compiled: CompiledGoal | None, month: int, paid: Fra
 def _period(period: CompiledPeriod, found: dict[tuple[tuple[str, ...], str], IndicatorResult],
             month: int) -> PeriodToDate:
     ends = PERIOD_END_MONTH[period.name]
-    if ends > month:
+    if not is_due(period.name, month):
         return PeriodToDate(period.name, period.share, ends, "not yet ended", None)
     complete = all(
         (found_result := found.get((i.path, i.period))) is not None
@@ -395,6 +392,7 @@ def render_table(schedule: Schedule) -> str:
         f"{'Total':<{width}} {pounds(s.cquin_value):>16} {pounds(s.paid_to_date):>16} "
         f"{pounds(s.earned_to_date):>16} {pounds(s.balance):>16}"
     )
+    lines += ["", *_settlements(s)]
     lines.append("")
     when = "year end" if s.month == MONTHS else f"month {s.month} ({MONTH_NAMES[s.month - 1]})"
     lines.append(f"Balance at {when}: {pounds(s.balance)}"
@@ -405,3 +403,25 @@ def render_table(schedule: Schedule) -> str:
         lines.append(f"Not a reconciliation month; next reconciliation at month "
                      f"{s.next_reconciliation}")
     return "\n".join(lines) + "\n"
+
+
+def _settlements(s: Schedule) -> list[str]:
+    """Every settlement made at a reconciliation month so far: the balance then, what
+    earlier reconciliations had settled, and the adjustment (the difference), so the last
+    adjustment can be checked from the table alone."""
+    if not s.reconciliations:
+        return [f"No reconciliation yet; the first is at month {s.next_reconciliation}"]
+    lines = [f"{'Reconciliation':<16} {'Balance then':>16} {'Settled before':>16} "
+             f"{'Adjustment':>16}"]
+    for r in s.reconciliations:
+        label = f"{r.month:>2} {MONTH_NAMES[r.month - 1]}"
+        lines.append(f"{label:<16} {pounds(r.balance):>16} {pounds(r.balance - r.adjustment):>16}"
+                     f" {pounds(r.adjustment):>16}")
+    lines.append(f"{'Settled in all':<16} {'':>16} {'':>16} "
+                 f"{pounds(sum((r.adjustment for r in s.reconciliations), Fraction(0))):>16}")
+    last = s.reconciliations[-1]
+    name = "final balancing payment" if last.month == MONTHS else "latest adjustment"
+    lines.append(f"(adjustment = balance then - settled before; the {name} is "
+                 f"{pounds(last.balance)} - {pounds(last.balance - last.adjustment)} = "
+                 f"{pounds(last.adjustment)})")
+    return lines
