@@ -26,13 +26,15 @@ written with `printer.print_scheme`.
 The package is one module a job: `template` (columns, formats, cell values), `rows` (a goal
 as the template's rows), `export` (writing the workbook), `cells` (reading one cell),
 `pay_cells` (a pay rule from its cells), `importer` (the workbook back into text) and
-`consistency` (cells that repeat the rulebook must agree with it).
+`consistency` (cells that repeat the rulebook must agree with it); `returns` writes
+the provider's data-return workbook.
 """
 
 from __future__ import annotations
 
 from .export import export_workbook, workbook_bytes
 from .importer import import_workbook
+from .returns import returns_due, returns_workbook
 from .template import COLUMNS, MONEY_FORMAT, PERCENT_FORMAT, POSITION
 
 __all__ = [
@@ -42,5 +44,7 @@ __all__ = [
     "POSITION",
     "export_workbook",
     "import_workbook",
+    "returns_due",
+    "returns_workbook",
     "workbook_bytes",
 ]
