@@ -19,7 +19,6 @@ from .cells import (
     _at,
     _Builder,
     _fraction,
-    _goal_cell,
     _money,
     _origin,
     _percent,
@@ -33,25 +32,30 @@ from .rows import (
     goal_rows,
 )
 from .template import (
+    COLUMNS,
     Cell,
     Kind,
     _words,
 )
 
+GOAL_KEYS = tuple(column.key for column in COLUMNS if column.goal_level)
+
 
 def _consistency(scheme: Scheme, carried: dict[str, list[_Row]],
                  indicators: list[tuple[str, str, tuple[str, ...], _Row]],
-                 builder: _Builder) -> list[Diagnostic]:
-    """Cells that repeat what the rulebook says must agree with it: a carried goal's rows,
-    a threshold beside its rule, an expected financial value beside a weighting, and the
-    Scheme sheet's amounts in pounds."""
+                 builder: _Builder, entered: set[str] | frozenset[str] = frozenset()
+                 ) -> list[Diagnostic]:
+    """Cells that repeat what the rulebook says must agree with it: a carried goal's rows
+    (but for the money and weighting of a goal whose money was entered in its money cell,
+    `entered`: see goal_money), a threshold beside its rule, and the Scheme sheet's amounts
+    in pounds."""
     found: list[Diagnostic] = []
     compiled = compile_scheme(scheme)
     goals = {goal.code: goal for goal in scheme.goals}
     available = {goal.code: goal.available for goal in compiled.goals}
     for code, rows in carried.items():
         goal = goals[code]
-        expected = goal_rows(goal, available[code], carried=True)
+        expected = goal_rows(goal, available[code], carried=True, cquin=compiled.cquin_value)
         if len(expected) != len(rows):
             found.append(_at("E709", rows[0].cells["goal_number"].origin,
                              f"goal {code} has {len(rows)} rows, but its rulebook text has "
@@ -59,8 +63,13 @@ def _consistency(scheme: Scheme, carried: dict[str, list[_Row]],
                              "the rows repeat the rulebook text for reading: one per indicator",
                              builder.path))
             continue
-        for want, row in zip(expected, rows, strict=True):
-            found += _compare_row(want, row, builder.path, skip=("rulebook_text",))
+        for index, (want, row) in enumerate(zip(expected, rows, strict=True)):
+            skip: tuple[str, ...] = ("rulebook_text", "goal_value", "goal_weighting") \
+                if code in entered \
+                else ("rulebook_text",)
+            if index:  # a goal's columns are read from its first row (see _goal_cell)
+                skip += GOAL_KEYS
+            found += _compare_row(want, row, builder.path, skip=skip)
     for code, period, path, row in indicators:
         owner = goals.get(code)
         indicator = next((i for p, q, i in goal_indicators(owner) if p == period and q == path),
@@ -72,18 +81,6 @@ def _consistency(scheme: Scheme, carried: dict[str, list[_Row]],
             found += _compare_row(want, row, builder.path, because=(
                 "the rules pay in full at a different value",
                 "make the threshold agree with the rules, or clear it"))
-    for goal in scheme.goals:
-        if goal.code in carried or goal.weight is None:
-            continue
-        cells = [r for c, _, _, r in indicators if c == goal.code]
-        value = _goal_cell(cells, "goal_value") if cells else None
-        stated = _stated_money(value, builder.path, found)
-        if stated is not None and stated != available[goal.code]:
-            assert value is not None
-            found.append(_at("E709", value.origin,
-                             f"says {printer.money(stated)}, but goal {goal.code}'s "
-                             f"weighting gives {printer.money(available[goal.code])}",
-                             "clear one of the two, or make them agree", builder.path))
     given = builder.scheme_cells
     header = scheme.header
     for key, exact in (("cquin_pounds", cquin_value_exact(header)),

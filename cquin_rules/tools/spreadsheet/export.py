@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 from ...base.diagnostics import Diagnostic
-from ...semantics.compile import compile_scheme
+from ...semantics.compile import CompiledGoal, compile_scheme
 from ...syntax.model import (
     Header,
     Scheme,
@@ -26,6 +27,7 @@ from .template import (
     POSITION,
     SCHEME_ROWS,
     SCHEME_SHEET,
+    TOTAL_LABEL,
     Cell,
     _stored,
 )
@@ -117,7 +119,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
                 goal.span,
                 "the other columns of its rows are for reading; edit the rulebook text",
             ))
-        for row in goal_rows(goal, money, carried=bool(reasons)):
+        for row in goal_rows(goal, money, carried=bool(reasons), cquin=compiled.cquin_value):
             for key, value in row.items():
                 stored, number_format = _stored(value)
                 if stored is None or stored == "":
@@ -127,6 +129,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
                 if number_format:
                     cell.number_format = number_format
             row_number += 1
+    _write_totals(sheet, row_number + 1, compiled.goals, bold)
     _write_scheme_sheet(book.create_sheet(SCHEME_SHEET), scheme, compiled.cquin_value,
                         compiled.national_value, bold)
     examples = _example_texts(scheme)
@@ -142,6 +145,27 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
             scheme.header.span, "keep the rulebook as the master copy, or copy comments by hand",
         ))
     return book, warnings
+
+
+def totals(goals: Sequence[CompiledGoal]) -> list[tuple[str, Fraction]]:
+    """The totals rows: national and local subtotals (each when a goal has that scope), then
+    the total, which is the CQUIN value the goals share."""
+    rows = [(f"Total {scope}",
+             sum((g.available for g in goals if g.scope == scope), Fraction(0)))
+            for scope in ("national", "local") if any(g.scope == scope for g in goals)]
+    return [*rows, (TOTAL_LABEL, sum((g.available for g in goals), Fraction(0)))]
+
+
+def _write_totals(sheet: Any, first: int, goals: Sequence[CompiledGoal], bold: Any) -> None:
+    """Below the goals, after a blank row: the money column's subtotals and total, as values
+    (no formulas), labelled in the goal number column. Import skips these rows."""
+    for number, (label, amount) in enumerate(totals(goals), first):
+        sheet.cell(row=number, column=POSITION["goal_number"], value=label).font = bold
+        stored, number_format = _stored(Cell(amount, "money"))
+        cell = sheet.cell(row=number, column=POSITION["goal_value"], value=stored)
+        cell.font = bold
+        if number_format:
+            cell.number_format = number_format
 
 
 def _write_scheme_sheet(sheet: Any, scheme: Scheme, cquin: Fraction,

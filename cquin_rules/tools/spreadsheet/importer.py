@@ -36,6 +36,7 @@ from .cells import (
 from .consistency import (
     _consistency,
 )
+from .goal_money import entered_money
 from .pay_cells import (
     _inferred_measure,
     _pay_text,
@@ -51,6 +52,7 @@ from .template import (
     SCHEME_SHEET,
     SCHEME_TITLES,
     _normal,
+    is_total,
 )
 
 
@@ -144,7 +146,13 @@ def import_workbook(
     found = [_relocate(d, builder) for d in parsed]
     if scheme is None or has_errors(found):
         return None, found + warnings
-    found += _consistency(scheme, carried, indicator_rows, builder)
+    parsed_goals = scheme.goals
+    rows_of = carried | _rows_by_goal(indicator_rows)
+    scheme, money_found = entered_money(scheme, rows_of, path)
+    found += money_found
+    entered = {g.code for g, before in zip(scheme.goals, parsed_goals, strict=True)
+               if g != before}
+    found += _consistency(scheme, carried, indicator_rows, builder, entered)
     found += [_relocate(d.at(path), builder) for d in check(scheme)]
     if base_dir is not None:
         framework_found = check_against_framework(scheme, base_dir=base_dir, path=path)[1]
@@ -154,6 +162,14 @@ def import_workbook(
     canonical = printer.print_scheme(scheme)
     name = Path(path).name
     return f"# Imported from {name} by `cquin import-xlsx`.\n{canonical}", found + warnings
+
+
+def _rows_by_goal(indicators: list[tuple[str, str, tuple[str, ...], _Row]]
+                  ) -> dict[str, list[_Row]]:
+    rows: dict[str, list[_Row]] = {}
+    for code, _, _, row in indicators:
+        rows.setdefault(code, []).append(row)
+    return rows
 
 
 def _relocate(diagnostic: Diagnostic, builder: _Builder) -> Diagnostic:
@@ -280,6 +296,8 @@ def _read_goals(sheet: Any, builder: _Builder, warnings: list[Diagnostic]
     seen: dict[str, int] = {}
     for row in rows:
         number = row.get("goal_number")
+        if number is not None and is_total(number.value):
+            continue
         if number is None:
             if not groups:
                 raise _bad(next(iter(row.cells.values())),

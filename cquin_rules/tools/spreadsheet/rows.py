@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 from ...syntax import printer
@@ -121,13 +122,23 @@ def _quantity_cell(quantity: Quantity | None) -> Cell:
     return Cell(quantity.value, "percent" if quantity.kind == "percent" else "number")
 
 
-def goal_rows(goal: Goal, available: Fraction, *, carried: bool) -> list[dict[str, Cell]]:
-    """The template rows for one goal: one per indicator, the goal's columns on each."""
+def goal_rows(goal: Goal, available: Fraction, *, carried: bool,
+              cquin: Fraction | None = None) -> list[dict[str, Cell]]:
+    """The template rows for one goal: one per indicator, the goal's columns on its first
+    row only, so that its money is written once and a column of money adds up.
+
+    A goal given in pounds has its weighting written as its share of `cquin` (the CQUIN
+    value), to the precision a spreadsheet keeps: the money is the goal's, the weighting
+    is for reading.
+    """
+    weighting = goal.weight.value if goal.weight else None
+    if weighting is None and cquin:
+        weighting = Fraction(Decimal(repr(float(available / cquin))))
     goal_cells: dict[str, Cell] = {
         "goal_number": Cell(goal.code),
         "goal_name": Cell(goal.title),
         "domain": Cell(", ".join(goal.domains.value) if goal.domains else None),
-        "goal_weighting": Cell(goal.weight.value if goal.weight else None, "percent"),
+        "goal_weighting": Cell(weighting, "percent"),
         "goal_value": Cell(goal.value.value if goal.value else available, "money"),
         "rationale": Cell(goal.rationale),
         "scope": Cell(goal.scope_kind),
@@ -138,7 +149,7 @@ def goal_rows(goal: Goal, available: Fraction, *, carried: bool) -> list[dict[st
     rows: list[dict[str, Cell]] = []
     listed: list[tuple[str, tuple[str, ...], Indicator | None]] = [*goal_indicators(goal)]
     for period, path, indicator in listed or [("year", (), None)]:
-        row = dict(goal_cells)
+        row = dict(goal_cells) if not rows else {}
         if indicator is not None:
             weight: Fraction | None = indicator.weight.value if indicator.weight else None
             if goal.periods and not carried:

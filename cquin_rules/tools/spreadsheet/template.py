@@ -16,6 +16,8 @@ MONEY_FORMAT = "£#,##0.00"
 GOALS_SHEET = "Goals"
 SCHEME_SHEET = "Scheme"
 EXAMPLES_SHEET = "Examples"
+#: The last totals row's label; every totals row's label starts "Total " (see is_total).
+TOTAL_LABEL = "Total (CQUIN value)"
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 Kind = Literal["text", "percent", "money", "number", "integer", "quantity", "threshold"]
@@ -97,6 +99,12 @@ def _normal(title: object) -> str:
     """A column or row title compared loosely: case, brackets, spacing and symbols aside."""
     text = str(title).lower().replace("£", " pounds ").replace("%", " percent ")
     return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
+
+
+def is_total(label: object) -> bool:
+    """Whether a goal number cell labels a totals row (`Total national`, `Total (CQUIN
+    value)`): such rows are for reading and are not read back."""
+    return isinstance(label, str) and _normal(label).startswith("total ")
 
 
 HEADER_TITLES = {
