@@ -451,9 +451,9 @@ def _indicator(row: _Row, position: int, indent: str, builder: _Builder,
     inner = indent + "  "
     measure = row.get("measure")
     measure_word = _word(measure, ("percent", "number", "evidence")) if measure else None
-    rule, rule_origin = _pay_text(row)
+    rule, pay_rule, rule_origin = _pay_text(row)
     if measure_word is None:
-        measure_word = _inferred_measure(rule)
+        measure_word = _inferred_measure(pay_rule)
     if measure_word is not None:
         builder.add(f"{inner}measure {measure_word}", measure.origin if measure else rule_origin)
     if (direction := row.get("direction")) is not None:
