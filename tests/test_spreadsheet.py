@@ -450,3 +450,23 @@ def test_money_that_no_longer_adds_up_is_the_checkers_error(tmp_path: Path) -> N
     assert text is None
     assert [d.code for d in found if d.severity == "error"] == ["E201", "E202"]
     assert all("£50,000.00 over" in d.message for d in found if d.severity == "error")
+
+
+def test_a_carried_goals_money_is_entered_in_its_money_cell(tmp_path: Path) -> None:
+    """Acute trust's SEP (carried as rulebook text, for its parts) takes £10,000 from FRAIL
+    (carried too) on their money cells, and import gives them that money."""
+    folder = ROOT / "rulebooks" / "acute-trust-2019-20"
+    path, warnings = export(folder, tmp_path)
+    assert any(w.code == "W701" and "goal SEP " in w.message for w in warnings)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Goals"]
+    firsts = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    before = {code: Fraction(str(sheet.cell(firsts[code], column("goal_value")).value))
+              for code in ("SEP", "FRAIL")}
+    sheet.cell(firsts["SEP"], column("goal_value"), float(before["SEP"] + 10000))
+    sheet.cell(firsts["FRAIL"], column("goal_value"), float(before["FRAIL"] - 10000))
+    book.save(path)
+    text, found = import_workbook(str(path), base_dir=tmp_path)
+    assert text is not None, errors(found)
+    money = {g.code: g.available for g in compile_scheme(api.loads(text).scheme).goals}
+    assert (money["SEP"], money["FRAIL"]) == (before["SEP"] + 10000, before["FRAIL"] - 10000)
