@@ -338,8 +338,8 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
         print_diagnostics(found, {book.path: book.source.text})
         raise InputError("")
     result = _evaluated(book, measurements)
-    plan = payment_schedule(book.scheme, result, month=month, payment_on_account=on_account,
-                            reconcile_months=months)
+    plan = payment_schedule(book.evaluated_scheme(), result, month=month,
+                            payment_on_account=on_account, reconcile_months=months)
     if output_format == "json":
         click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -442,10 +442,15 @@ def returns(rulebook: str, out: str) -> None:
     from .tools.spreadsheet import returns_workbook, workbook_bytes
 
     book = _load_clean(rulebook)
+    scheme = book.evaluated_scheme()
     try:
-        write_atomically(out, workbook_bytes(returns_workbook(book.scheme)))
+        write_atomically(out, workbook_bytes(returns_workbook(scheme)))
     except OSError as error:
         raise UnreadableFile.of("write", out, error) from None
+    if scheme.header.deemed_achieved:
+        click.echo(f"the scheme is deemed achieved ({scheme.header.deemed_achieved.value}): "
+                   "every goal pays in full whatever is entered, so the return is optional",
+                   err=True)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -500,7 +505,7 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     from .tools.forecast import read_estimates
 
     book = _load_clean(rulebook)
-    compiled = compile_scheme(book.scheme)
+    compiled = compile_scheme(book.evaluated_scheme())
     try:
         found, diagnostics = read_estimates(estimates, compiled)
     except OSError as error:

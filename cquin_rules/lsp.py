@@ -23,24 +23,17 @@ from attrs import frozen
 from .base.diagnostics import CquinError, Diagnostic, has_errors
 from .base.span import Span
 from .semantics.money import percent_text
+from .semantics.wording import rule_rows, rule_sentence
 from .syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     PERIOD_NAMES,
     REPORTING_FREQUENCIES,
-    Achieved,
-    DenominatorBelow,
-    FixedPay,
     Goal,
     Indicator,
     Item,
-    LinearPay,
     Part,
-    Reported,
-    Row,
     Scheme,
-    Threshold,
-    ValueIs,
 )
 
 if TYPE_CHECKING:
@@ -50,8 +43,9 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PERIOD_AFTER = re.compile(r"\s+(Q[1-4]|H[12]|M1[0-2]|M[1-9]|year)\b")
-_GOAL_DECLARATION = re.compile(r"^\s*goal\s+([A-Za-z][A-Za-z0-9_]*)", re.MULTILINE)
-_TYPED = re.compile(r"[A-Za-z0-9_.]*\Z")
+_GOAL_DECLARATION = re.compile(r"^[^\S\n]*goal\s+([A-Za-z][A-Za-z0-9_]*)", re.MULTILINE)
+#: The characters of a word or path being typed.
+_TYPED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 
 #: Words that follow a keyword where the grammar only says NAME.
 _NAMED_AFTER: dict[str, tuple[str, ...]] = {
@@ -62,7 +56,7 @@ _NAMED_AFTER: dict[str, tuple[str, ...]] = {
     "period": PERIOD_NAMES,
 }
 _AFTER_KEYWORD = re.compile(r"\b(domain|domains|status|reported|period)\s+(?:\w+\s*,\s*)*\Z")
-_AFTER_FRAMEWORK = re.compile(r"(?:^|\n)\s*framework\s+\Z")
+_AFTER_FRAMEWORK = re.compile(r"(?:^|\n)[^\S\n]*framework\s+\Z")
 _AFTER_EXPECT = re.compile(r"\bexpect\s+\Z")
 
 #: Offered when the parser cannot say (the text before the cursor does not lex).
@@ -70,8 +64,29 @@ _STATIC_KEYWORDS = (
     "scheme goal indicator part period example expect domain weight value combine pay "
     "linear from to when otherwise measure percent number evidence baseline gate "
     "minimum denominator national local source definition exclusions lead rationale "
-    "status reported year provider commissioner framework contract cquin outturn"
+    "status reported year provider commissioner framework contract cquin outturn deemed "
+    "achieved"
 )
+
+#: Hover text for the keywords of the scheme-wide shapes.
+KEYWORD_HOVER: dict[str, str] = {
+    "deemed": (
+        '**deemed achieved "reason"** (scheme header or framework): every goal is deemed '
+        "met and pays in full, whatever is measured (a suspended year such as 2020/21). "
+        "Statuses read *deemed met*; measurements are shown but change no money."
+    ),
+    "gate": (
+        "**gate** on an indicator: unless its attainment is 1, its goal (or part) pays "
+        "nothing. On a goal, instead of `weight`/`value`: a *scheme gate* (pre-qualification, "
+        "a control total) with no money and no domain needed; unless it is met, no goal of "
+        "the scheme pays."
+    ),
+    "commissioner": (
+        '**commissioner "…"** in the header names a party; on a goal, one of the header\'s '
+        "commissioners, who funds that goal. Results then give money per commissioner "
+        "(goals naming none count under the first)."
+    ),
+}
 
 
 # ---- what the cursor is on -----------------------------------------------------------
@@ -194,7 +209,10 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
             else f"value {_pounds(goal.value.value)}" if goal.value is not None else ""
         )
         domains = ", ".join(goal.domains.value) if goal.domains else ""
-        lines.append(" · ".join(x for x in (goal.scope_kind, domains, share) if x))
+        gate = "scheme gate: no money; unless met, no goal pays" if goal.is_gate else ""
+        funder = f"commissioner {goal.commissioner.value}" if goal.commissioner else ""
+        lines.append(" · ".join(x for x in (goal.scope_kind, domains, share, gate, funder)
+                                if x))
         if money is not None:
             lines += ["", f"Available: **{_pounds(money)}**"]
         lines.append("")
@@ -236,61 +254,8 @@ def _rule_summary(indicator: Indicator) -> str:
 
 
 def rule_in_words(indicator: Indicator) -> str:
-    """The rule as a sentence: `Pays 100% when the value is at least 90%; otherwise 0%.`"""
-    if indicator.pay is None:
-        return "No pay rule."
-    phrases = []
-    if indicator.minimum_denominator is not None and not any(
-        isinstance(row.condition, DenominatorBelow) for row in indicator.pay.rows
-    ):
-        phrases.append(
-            f"pays 100% when the denominator is below {indicator.minimum_denominator.value}"
-            " (not assessable)"
-        )
-    single = len(indicator.pay.rows) == 1
-    for row in indicator.pay.rows:
-        phrases.append(_row_in_words(row, indicator, single))
-    sentence = "; ".join(phrases)
-    return sentence[0].upper() + sentence[1:] + "."
-
-
-def _row_in_words(row: Row, indicator: Indicator, single: bool) -> str:
-    if isinstance(row.payout, FixedPay):
-        pays = f"pays {percent_text(row.payout.share)}"
-    else:
-        assert isinstance(row.payout, LinearPay)
-        start = _threshold_words(row.payout.start, indicator)
-        end = _threshold_words(row.payout.end, indicator)
-        pays = (
-            f"pays nothing at {start} or worse, all at {end} or better,"
-            " in a straight line between"
-        )
-    condition = row.condition
-    if condition is None:
-        return pays if single else f"otherwise {pays}"
-    if isinstance(condition, ValueIs):
-        words = {">=": "at least", ">": "above", "<=": "at most", "<": "below"}
-        threshold = _threshold_words(condition.threshold, indicator)
-        return f"{pays} when the value is {words[condition.comparison]} {threshold}"
-    if isinstance(condition, DenominatorBelow):
-        return f"{pays} when the denominator is below {condition.limit}"
-    if isinstance(condition, Achieved):
-        return f"{pays} when {'not ' if condition.negated else ''}achieved"
-    assert isinstance(condition, Reported)
-    return f"{pays} when a measurement is reported"
-
-
-def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
-    from .semantics.compile import threshold_text
-    from .semantics.rules import resolve
-
-    written = threshold_text(threshold)
-    baseline = indicator.baseline.value if indicator.baseline else None
-    value = resolve(threshold, baseline)
-    if value is None or not written.startswith("baseline"):
-        return written
-    number = percent_text(value) if indicator.measure_kind == "percent" else _decimal(value)
-    return f"{written} ({number})"
+    """The rule as the reports say it (`wording.rule_sentence`), minimum denominator and all."""
+    return rule_sentence(rule_rows(indicator))
 
 
 def _money(scheme: Scheme, target: Target) -> Fraction | None:
@@ -321,13 +286,6 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
 
 
 
-
-def _decimal(value: Fraction) -> str:
-    from .semantics.money import exact_decimal
-
-    return exact_decimal(value)
-
-
 def _pounds(value: Fraction) -> str:
     from .semantics.money import pounds
 
@@ -349,9 +307,10 @@ class Suggestion:
 def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestion]:
     """Words that can come at `offset` (a code-point index into `text`)."""
     before = text[:offset]
-    typed = _TYPED.search(before)
-    word = typed.group() if typed else ""
-    start = offset - len(word)
+    start = offset
+    while start > 0 and before[start - 1] in _TYPED:
+        start -= 1
+    word = before[start:]
     head = before[:start]
     if "." in word:
         return _paths_after(word, scheme)
@@ -373,12 +332,12 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .syntax.parser import keywords_at
+    from .syntax.parser import keywords_at, start_for
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
     try:
-        return keywords_at(source, max(0, offset - shift))
+        return keywords_at(source, max(0, offset - shift), start_for(source))
     except Exception:  # the parser cannot say: offer every keyword
         return set(_STATIC_KEYWORDS.split()), True
 
@@ -509,8 +468,20 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
-        _, analysis, target, word_range = located(params)
-        if target is None or analysis.scheme is None:
+        document, analysis, target, word_range = located(params)
+        if target is None:
+            position = document.position_from_client_units(params.position)
+            lines = _lines(document.source)
+            word = word_at(lines[position.line], position.character) if position.line < len(
+                lines) else None
+            if word is None or word[0] not in KEYWORD_HOVER:
+                return None
+            return types.Hover(
+                contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                             value=KEYWORD_HOVER[word[0]]),
+                range=word_range,
+            )
+        if analysis.scheme is None:
             return None
         text = hover_markdown(analysis.scheme, target, analysis.clean and analysis.current)
         return types.Hover(

@@ -21,15 +21,8 @@ CONFORMANCE = TESTS / "conformance"
 SHARED = ROOT.parent / "shared"
 
 _ALL = {"conformance.check", "conformance.eval", "parse", "check", "evaluate", "batch",
-        "explain", "spreadsheet"}
+        "explain", "spreadsheet", "reports"}
 PENDING: dict[str, tuple[str, set[str]]] = {
-    "22-goal-combine-periods": ("issue 10: a goal's combine inside its periods",
-                                {"conformance.eval", "evaluate", "batch"}),
-    "23-E405-percent-default": ("issue 10: E405 when a percent pays more lower",
-                                {"conformance.check", "check"}),
-    "24-deemed-achieved": ("issue 18: deemed achieved", _ALL),
-    "25-scheme-gate": ("issue 18: scheme gates", _ALL),
-    "26-commissioners": ("issue 18: money per commissioner", _ALL),
     "27-as-of": ("issue 13: evaluation as of a month", {"conformance.eval", "evaluate"}),
 }
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import Literal, TypeVar
 
+from attrs import evolve
 from hypothesis import strategies as st
 
 from cquin_rules.semantics.rules import Linear, compile_rule
@@ -247,7 +248,8 @@ def indicators(draw: st.DrawFn, name: str, share: tuple[str, Fraction] | None = 
     """One indicator; `share` is ("weight", P) or ("value", £X) when its parent weighs items."""
     measure: Measure = draw(st.sampled_from(("percent", "percent", "number", "evidence")))
     direction, baseline, minimum, rule = draw(pay_setups(measure))
-    declared = direction if direction is not None and draw(st.booleans()) else None
+    must_declare = measure == "percent" and direction == "lower"  # section 5: E405 otherwise
+    declared = direction if direction and (draw(st.booleans()) or must_declare) else None
     return Indicator(
         name=name,
         title=draw(OPTIONAL_TEXT),
@@ -348,12 +350,25 @@ def periods(draw: st.DrawFn) -> tuple[Period, ...]:
     return tuple(result)
 
 
+def counted_items(items: tuple[Item, ...]) -> int:
+    """How many of `items` a combine counts: gates are not among them."""
+    return sum(1 for item in items if not (isinstance(item, Indicator) and item.is_gate))
+
+
+@st.composite
+def goal_combines(draw: st.DrawFn, goal_periods: tuple[Period, ...]) -> Combine | None:
+    """A goal's `combine` over period blocks: the default of each period without its own
+    (section 6), so `at least K` asks no more than the smallest such period holds."""
+    taking = [counted_items(p.items) for p in goal_periods if p.combine is None]
+    return draw(combines(min(taking, default=3)))
+
+
 # ---- goals and the header -----------------------------------------------------------
 
 
 @st.composite
 def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
-          national: bool) -> Goal:
+          national: bool, commissioners: Sequence[str] = ()) -> Goal:
     scope: Located[Scope] | None = Located("national")
     if not national:
         scope = draw(st.sampled_from((None, Located[Scope]("local"))))
@@ -364,6 +379,7 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
     goal_periods: tuple[Period, ...] = ()
     if draw(st.integers(0, 3)) == 0:
         goal_periods = draw(periods())
+        combine = draw(goal_combines(goal_periods))
     else:
         combine, items = draw(item_lists(money))
     return Goal(
@@ -379,6 +395,31 @@ def goals(draw: st.DrawFn, code: str, share: tuple[str, Fraction],
         lead=draw(OPTIONAL_TEXT),
         rationale=draw(OPTIONAL_TEXT),
         status=draw(st.none() | st.sampled_from(NEGOTIATION_STATUSES)),
+        commissioner=_commissioner(draw, commissioners),
+    )
+
+
+def _commissioner(draw: st.DrawFn, commissioners: Sequence[str]) -> Located[str] | None:
+    """None, or one of the header's commissioners (a goal's `commissioner` line)."""
+    if not commissioners:
+        return None
+    return draw(st.none() | st.sampled_from(commissioners).map(loc))
+
+
+@st.composite
+def scheme_gates(draw: st.DrawFn, code: str, commissioners: Sequence[str] = ()) -> Goal:
+    """A scheme gate: `gate`, no money, no domain needed (one sometimes given)."""
+    combine, items = draw(item_lists(None))
+    domains = draw(st.lists(st.sampled_from(DOMAINS), max_size=2, unique=True))
+    return Goal(
+        code=code,
+        title=draw(texts),
+        scope=draw(st.sampled_from((None, Located[Scope]("local"), Located[Scope]("national")))),
+        domains=loc(tuple(domains)) if domains else None,
+        gate=loc(True),
+        combine=combine,
+        items=items,
+        commissioner=_commissioner(draw, commissioners),
     )
 
 
@@ -408,7 +449,9 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
         cquin = Pounds(draw(pounds))
         exact = cquin.amount
     count: int = draw(st.integers(1, 6))
-    codes = unique_names(draw, count, goal_codes.filter(lambda c: c not in RESERVED_CODES))
+    codes = unique_names(draw, count + 1, goal_codes.filter(lambda c: c not in RESERVED_CODES))
+    gate_code = codes.pop()
+    commissioners = draw(st.lists(texts, max_size=2))
     national_flags = draw(st.lists(st.booleans(), min_size=count, max_size=count))
     by_value = _whole_pence(exact) and exact * 100 >= count and draw(st.booleans())
     shares: list[tuple[str, Fraction]]
@@ -417,8 +460,11 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
                   for k in partition(draw, int(exact * 100), count)]
     else:
         shares = [("weight", Fraction(k, 100)) for k in partition(draw, 100, count)]
-    goal_list = [draw(goals(code, share, flag))
+    goal_list = [draw(goals(code, share, flag, commissioners))
                  for code, share, flag in zip(codes, shares, national_flags, strict=True)]
+    if draw(st.integers(0, 3)) == 0:
+        goal_list.insert(draw(st.integers(0, len(goal_list))),
+                         draw(scheme_gates(gate_code, commissioners)))
     national_share = sum((s[1] for s, flag in zip(shares, national_flags, strict=True) if flag),
                          ZERO)
     national: Pounds | ShareOfContract | None = None
@@ -432,7 +478,7 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
     header = Header(
         title=draw(texts),
         provider=draw(st.none() | texts.map(loc)),
-        commissioners=tuple(draw(st.lists(texts.map(loc), max_size=2))),
+        commissioners=tuple(loc(name) for name in commissioners),
         year=draw(st.none() | st.integers(2000, 2098).map(
             lambda y: loc(FinancialYear(y, y + 1)))),
         framework=draw(st.none() | framework_refs) if framework else None,
@@ -445,6 +491,7 @@ def schemes(draw: st.DrawFn, framework: bool = False, examples: bool = False) ->
         reconcile_months=draw(st.none() | st.lists(
             st.integers(1, 12), min_size=1, max_size=4, unique=True).map(
                 lambda ms: loc(tuple(sorted(ms))))),
+        deemed_achieved=draw(texts.map(loc)) if draw(st.integers(0, 4)) == 0 else None,
     )
     scheme = Scheme(header, tuple(goal_list))
     if examples:
@@ -579,6 +626,65 @@ def example_blocks(draw: st.DrawFn, scheme: Scheme) -> Example:
         st.builds(ExpectMoney, st.sampled_from(["total", "national", "local"]), amounts),
         st.builds(ExpectMoney, goal_targets, amounts),
         st.builds(ExpectStatus, goal_targets | _target_strategy(scheme),
-                  st.sampled_from(["met", "partially met", "not met", "not reported"])),
+                  st.sampled_from(["met", "partially met", "not met", "not reported",
+                                   "deemed met"])),
     ), max_size=4))
     return Example(draw(texts), inputs, tuple(expectations))
+
+
+# ---- slips: schemes one change away from valid ---------------------------------------
+
+
+def _slip_rule(rule: PayRule) -> PayRule:
+    """The rule with every 100% row paying 90%: full payment becomes unreachable (E409)
+    unless a line still reaches 100%."""
+    rows = tuple(
+        evolve(row, payout=FixedPay(Fraction(9, 10)))
+        if isinstance(row.payout, FixedPay) and row.payout.share == ONE else row
+        for row in rule.rows
+    )
+    return evolve(rule, rows=rows)
+
+
+def _slip_items(items: tuple[Item, ...], target: int, seen: list[int]) -> tuple[Item, ...]:
+    changed: list[Item] = []
+    for item in items:
+        if isinstance(item, Part):
+            changed.append(evolve(item, items=_slip_items(item.items, target, seen)))
+            continue
+        if len(seen) == target and item.pay is not None:
+            item = evolve(item, pay=_slip_rule(item.pay))
+        seen.append(1)
+        changed.append(item)
+    return tuple(changed)
+
+
+@st.composite
+def slipped_schemes(draw: st.DrawFn) -> Scheme:
+    """A valid scheme with one slip that can make full payment unreachable: an
+    indicator's 100% rows pay 90%, or a goal, period or part asks for one item more
+    than it has (on a goal with periods, through the goal's own `combine`)."""
+    scheme: Scheme = draw(schemes())
+    index = draw(st.integers(0, len(scheme.goals) - 1))
+    goal = scheme.goals[index]
+    kind = draw(st.sampled_from(("rule", "combine")))
+    if kind == "rule":
+        count = len(goal_indicators(goal))
+        target = draw(st.integers(0, count - 1))
+        if goal.periods:
+            seen: list[int] = []
+            goal = evolve(goal, periods=tuple(
+                evolve(p, items=_slip_items(p.items, target, seen)) for p in goal.periods))
+        else:
+            goal = evolve(goal, items=_slip_items(goal.items, target, []))
+    elif goal.periods:
+        taking = [counted_items(p.items) for p in goal.periods]
+        chosen = draw(st.integers(0, len(goal.periods) - 1))
+        periods_now = tuple(
+            evolve(p, combine=None) if i == chosen else p for i, p in enumerate(goal.periods))
+        goal = evolve(goal, periods=periods_now,
+                      combine=Combine("at least", taking[chosen] + 1))
+    else:
+        goal = evolve(goal, combine=Combine("at least", counted_items(goal.items) + 1))
+    goals_now = tuple(goal if i == index else g for i, g in enumerate(scheme.goals))
+    return evolve(scheme, goals=goals_now)

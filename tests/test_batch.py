@@ -286,7 +286,7 @@ fractions = st.fractions(min_value=0, max_value=1, max_denominator=10**6)
 @given(st.lists(st.tuples(fractions, fractions), max_size=6))
 def test_weighted_sum_is_the_fraction_sum(weighed: list[tuple[Fraction, Fraction]]) -> None:
     """evaluate's integer weighted sum equals Σ weight × attainment in Fractions."""
-    from cquin_rules.engine.evaluate import _weighted_sum
+    from cquin_rules.semantics.combine import _weighted_sum
 
     assert _weighted_sum(weighed) == sum((w * a for w, a in weighed), Fraction(0))
 

@@ -355,6 +355,89 @@ goal A "a" {
     assert pairs(text) == [("E409", line(text, "combine"))]
 
 
+def test_goal_at_least_inherited_by_periods_too_small_is_e409_at_the_goal_combine() -> None:
+    """Issue 10, defect 1: four indicators in two periods under the goal's `combine at least
+    3` ask each period for 3 of its 2 items (section 6): E409 at the goal's combine, once
+    per period, and never a clean check."""
+    text = HEADER + """
+goal AUD "Four audits, two per half" {
+  domain safety
+  weight 100%
+  combine at least 3
+  period Q2 50% {
+    indicator a { pay 100% when value >= 60% }
+    indicator b { pay 100% when value >= 60% }
+  }
+  period Q4 50% {
+    indicator c { pay 100% when value >= 60% }
+    indicator d { pay 100% when value >= 60% }
+  }
+}
+"""
+    found = diagnose(text)
+    assert [(d.code, d.line) for d in found] == [("E409", line(text, "combine"))] * 2
+    assert [d.message for d in found] == [
+        f"period {name} of goal AUD asks for at least 3 items met (the goal's `combine at "
+        "least 3`), but has only 2" for name in ("Q2", "Q4")]
+
+
+def test_goal_at_least_reaching_into_a_period_that_has_enough_checks_clean() -> None:
+    """The staff survey, `combine at least 2` on the goal over `period Q4 100%` with three
+    questions, checks clean; a period with its own combine does not take the goal's."""
+    text = HEADER + """
+goal STAFF "Two of three survey questions, assessed in Q4" {
+  domain experience
+  weight 100%
+  combine at least 2
+  period Q2 20% {
+    combine weighted
+    indicator plan { measure evidence pay 100% when achieved }
+  }
+  period Q4 80% {
+    indicator q1 { pay 100% when value >= 60% }
+    indicator q2 { pay 100% when value >= 60% }
+    indicator q3 { pay 100% when value >= 60% }
+  }
+}
+"""
+    assert diagnose(text) == []
+
+
+def test_period_at_least_too_many_is_e409_at_the_period_combine() -> None:
+    """A period's own `combine at least 3` over two items is E409 at that combine."""
+    text = HEADER + """
+goal P "p" {
+  domain safety
+  weight 100%
+  period H2 100% {
+    combine at least 3
+    indicator a { pay 100% when value >= 60% }
+    indicator b { pay 100% when value >= 60% }
+  }
+}
+"""
+    assert pairs(text) == [("E409", line(text, "combine"))]
+
+
+def test_combine_all_over_an_item_that_cannot_pay_in_full_is_e409_at_its_pay() -> None:
+    """`combine all` with an item whose most is 80%: the rule is the cause, so E409 is at
+    its `pay`, and the goal does not check clean."""
+    text = HEADER + """
+goal A "a" {
+  domain safety
+  weight 100%
+  combine all
+  indicator x { pay 100% when value >= 90% }
+  part p {
+    combine minimum
+    indicator y { pay 80% when value >= 90% }
+    indicator z { pay 100% when value >= 90% }
+  }
+}
+"""
+    assert pairs(text) == [("E409", line(text, "pay 80%"))]
+
+
 # ---- examples ----------------------------------------------------------------------------
 
 
@@ -476,10 +559,37 @@ def test_declared_direction_contradicting_the_rule_is_e405() -> None:
     assert pairs(bands) == [("E405", line(bands, "higher is better"))]
 
 
-def test_rule_shows_lower_is_better_for_percent_without_declaration() -> None:
-    """A percent rule that visibly pays more for lower values is judged lower-is-better."""
-    text = one_indicator("pay { 100% when value <= 5%  50% when value <= 10%  0% otherwise }")
+def test_percent_paying_more_for_lower_values_must_say_so() -> None:
+    """A percent rule that pays more for lower values with no declaration is E405 at `pay`
+    (section 5); with `lower is better` it is clean."""
+    rule = "pay { 100% when value <= 5%  50% when value <= 10%  0% otherwise }"
+    text = one_indicator(rule)
+    assert pairs(text) == [("E405", line(text, "pay {"))]
+    assert pairs(one_indicator("lower is better\n    " + rule)) == []
+
+
+def test_vaccination_line_falling_from_75_to_60_is_e405() -> None:
+    """Issue 10 defect 2: `pay linear from 75% to 60%` on a rate no longer checks clean, and
+    the message says what to add."""
+    text = one_indicator("pay linear from 75% to 60%")
+    found = diagnose(text)
+    assert [(d.code, d.line) for d in found] == [("E405", line(text, "pay linear"))]
+    assert "pays more for lower values" in found[0].message
+    assert found[0].hint is not None and "`lower is better`" in found[0].hint
+
+
+def test_number_has_no_default_direction() -> None:
+    """A number rule paying more for lower values needs no declaration: its rule shows it."""
+    text = one_indicator("measure number\n    pay { 100% when value <= 10  0% otherwise }")
     assert pairs(text) == []
+    assert pairs(one_indicator("measure number\n    pay linear from 30 to 10")) == []
+
+
+def test_declared_direction_contradiction_stays_at_the_declaration() -> None:
+    """With `higher is better` written over a falling percent rule, E405 is at the
+    declaration, once, not also at `pay`."""
+    text = one_indicator("higher is better\n    pay linear from 75% to 60%")
+    assert pairs(text) == [("E405", line(text, "higher is better"))]
 
 
 # ---- exact analysis: E403, E404, E409 ----------------------------------------------------
@@ -590,6 +700,31 @@ def test_full_payment_only_at_a_point_not_in_the_rows_region_is_e409() -> None:
     )
     found = pairs(text)
     assert ("E409", line(text, "pay {")) in found
+
+
+def test_e409_states_the_supremum_a_line_approaches_below_a_row() -> None:
+    """Issue 10, defect 6: `50% when value >= 90%` over `linear from 60% to 100%` pays
+    close to 75% just below 90%; the message says so, and that 50% is the most paid."""
+    text = one_indicator(
+        "pay {\n      50% when value >= 90%\n      linear from 60% to 100% otherwise\n    }"
+    )
+    [problem] = [d for d in diagnose(text) if d.code == "E409"]
+    assert problem.line == line(text, "pay {")
+    assert problem.message.endswith(
+        ": it pays close to 75% just below 90%, but never that much: the most any "
+        "measurement earns is 50%")
+
+
+def test_e409_says_the_most_paid_exactly_or_that_it_is_not_exact() -> None:
+    """A best pay with an exact decimal is quoted exactly (62.5%); one without says `about`."""
+    exact = one_indicator("pay 62.5% when value >= 90%")
+    [problem] = diagnose(exact)
+    assert problem.message.endswith("the most it pays is 62.5%")
+    cut = one_indicator(
+        "pay {\n      0% when value >= 20%\n      linear from 0% to 30% otherwise\n    }"
+    )
+    [close] = [d for d in diagnose(cut) if d.code == "E409"]
+    assert "close to about 66.6667% just below 20%" in close.message
 
 
 def test_minimum_denominator_makes_full_payment_reachable() -> None:

@@ -353,17 +353,38 @@ def test_combine_at_least() -> None:
     assert (earned(two), earned(one)) == ({"S": "900.00"}, {"S": "0.00"})
 
 
-def test_goal_combine_applies_to_periods() -> None:
-    """A goal's `combine minimum` takes the weakest period, not the share-weighted sum."""
+def test_goal_combine_works_inside_periods_which_combine_by_shares() -> None:
+    """A goal's `combine minimum` takes the weakest item of each period; the periods then
+    combine by their shares (section 6), not by the goal's `combine`."""
     periods = tuple(
-        Period(name, Located(pct(50)), items=(indicator("x", linear(pct(0), pct(100))),))
+        Period(name, Located(pct(50)), items=(indicator("x", linear(pct(0), pct(100))),
+                                              indicator("y", linear(pct(0), pct(100)))))
         for name in ("H1", "H2")
     )
     model = scheme(goal("P", weight=Fraction(1), periods=periods, combine=Combine("minimum")),
                    cquin=Fraction(1000))
-    result = evaluate(model, measured(model, {"P.x H1": "80%", "P.x H2": "40%"}))
-    assert earned(result) == {"P": "400.00"}
+    result = evaluate(model, measured(model, {"P.x H1": "80%", "P.y H1": "90%",
+                                              "P.x H2": "40%", "P.y H2": "30%"}))
+    assert earned(result) == {"P": "550.00"}
     assert result.goals[0].periods == (("H1", "partially met"), ("H2", "partially met"))
+
+
+def test_goal_at_least_over_a_single_period_pays_in_full() -> None:
+    """Issue 10, defect 1: "two of three questions, assessed in Q4" as `combine at least 2`
+    on the goal with the questions in `period Q4 100%`: all met pays in full."""
+    questions = tuple(indicator(name, all_or_nothing(pct(60))) for name in ("q1", "q2", "q3"))
+    model = scheme(goal("STAFF", weight=Fraction(1), combine=Combine("at least", 2),
+                        periods=(Period("Q4", Located(Fraction(1)), items=questions),)),
+                   cquin=Fraction(100_000))
+    every = evaluate(model, measured(model, {f"STAFF.{q} Q4": "65%" for q in ("q1", "q2", "q3")}))
+    two = evaluate(model, measured(model, {"STAFF.q1 Q4": "65%", "STAFF.q2 Q4": "55%",
+                                           "STAFF.q3 Q4": "70%"}))
+    one = evaluate(model, measured(model, {"STAFF.q1 Q4": "65%", "STAFF.q2 Q4": "55%",
+                                           "STAFF.q3 Q4": "50%"}))
+    assert [earned(r) for r in (every, two, one)] == [
+        {"STAFF": "100000.00"}, {"STAFF": "100000.00"}, {"STAFF": "0.00"}]
+    assert every.goals[0].status == "met"
+    assert every.goals[0].periods == (("Q4", "met"),)
 
 
 def test_baseline_thresholds_and_rule_text() -> None:
@@ -452,7 +473,15 @@ def test_section_12_document_shape() -> None:
         "status": "partially met",
         "indicators": [{"name": "uptake", "period": "year", "value": "0.68", "measured": "68%",
                         "attainment": "0.533333", "status": "partially met",
-                        "rule": "linear from 60% to 75%", "line": 17}],
+                        "rule": "linear from 60% to 75%", "line": 17,
+                        "rule_rows": [{
+                            "pays": "linear from 60% to 75%", "condition": None,
+                            "words": "a straight-line share, nothing at 60% or worse and all at "
+                                     "75% or better",
+                            "line": 17, "implied": None,
+                        }],
+                        "rule_sentence": "Pays a straight-line share, nothing at 60% or worse "
+                                         "and all at 75% or better."}],
         "rule": "paid on uptake",
     }
     assert (document["scheme"], document["provider"], document["year"]) == (
@@ -551,10 +580,10 @@ def goal_sentence(body: str) -> str:
          "by period: H1 25% (a), H2 75% (all of: a, b)"),
         (f"combine all period Q1 50% {{ indicator a {LINEAR} }} period Q3 50% {{ "
          f"indicator a {LINEAR} indicator g {GATE} }}",
-         "by period, all of: Q1 (a), Q3 (a; unlocked by: g)"),
+         "by period: Q1 50% (a), Q3 50% (a; unlocked by: g)"),
         (f"combine at least 1 period Q1 50% {{ indicator a {LINEAR} }} period Q2 50% {{ "
          f"indicator a {LINEAR} }}",
-         "by period, at least 1 of: Q1 (a), Q2 (a)"),
+         "by period: Q1 50% (at least 1 of: a), Q2 50% (at least 1 of: a)"),
     ],
     ids=["single", "weighted", "equal", "minimum", "all", "at-least", "gate", "all-gate",
          "gate-only", "part", "parts-nested", "periods", "period-combine", "periods-all",

@@ -619,7 +619,7 @@ def test_every_requirement_is_graded_h_or_m_with_its_source(name: str) -> None:
     """Every requirement a built-in checks (its year aside) carries an H or M grade and a
     source from the comment above it; the file cites its sources."""
     framework = builtin(name)
-    assert framework.source and "cquin-years.md" in framework.source
+    assert framework.source and "fact sheet of CQUIN years" in framework.source
     for key in framework.requirements():
         if key == "year":
             continue
@@ -630,16 +630,16 @@ def test_every_requirement_is_graded_h_or_m_with_its_source(name: str) -> None:
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
 def test_suspended_years_are_marked_deemed_achieved(name: str) -> None:
-    """2020/21, 2021/22 and 2024/25 (and only they) carry a `# deemed achieved:` note with
-    its grade, and check nothing but the year."""
+    """2020/21, 2021/22 and 2024/25 (and only they) say `deemed achieved "reason"`, graded,
+    and check nothing else but the year."""
     framework = builtin(name)
-    deemed = [note.text for note in framework.notes if note.kind == "deemed achieved"]
     if name in SUSPENDED:
-        assert len(deemed) == 1 and deemed[0].startswith('"')
-        assert "(H:" in deemed[0] or "(M:" in deemed[0]
-        assert framework.requirements() == ["year"]
+        assert framework.deemed_achieved is not None and framework.deemed_achieved.value
+        grade = framework.confidence_of("deemed_achieved")
+        assert grade is not None and grade.level in ("H", "M")
+        assert framework.requirements() == ["deemed_achieved", "year"]
     else:
-        assert deemed == []
+        assert framework.deemed_achieved is None
 
 
 def test_weaker_facts_are_notes_not_checks() -> None:
@@ -723,7 +723,6 @@ def test_a_grade_belongs_to_the_statement_just_below() -> None:
         "}\n"
         "# not asserted (L, [memory]): something\n"
         "#   remembered\n"
-        '# deemed achieved: "a reason"\n'
     )
     assert framework.title == "The #1 rules"
     assert framework.source == "a report continued"
@@ -734,7 +733,6 @@ def test_a_grade_belongs_to_the_statement_just_below() -> None:
     assert framework.confidence_of("goals_at_most") is None
     assert [(n.kind, n.text) for n in framework.notes] == [
         ("not asserted", "(L, [memory]): something remembered"),
-        ("deemed achieved", '"a reason"'),
     ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,10 +66,10 @@ def shipped() -> dict[str, Any]:
 
 def test_tables_match_the_grammar() -> None:
     """The tables were built from grammar/cquin.lark as it is now: after editing the
-    grammar, run `python -m cquin_rules.syntax.grammar_tables`."""
+    grammar, run `python grammar/build_tables.py`."""
     grammar = GRAMMAR.read_text("utf-8")
     assert shipped()["grammar_sha256"] == grammar_tables.grammar_hash(grammar), (
-        "grammar/cquin.lark changed: run `python -m cquin_rules.syntax.grammar_tables`"
+        "grammar/cquin.lark changed: run `python grammar/build_tables.py`"
     )
     assert parser_module.grammar_text() == grammar
 
@@ -157,7 +159,10 @@ def test_other_grammar_is_not_read_from_the_tables() -> None:
     grammar = parser_module.grammar_text()
     options = parser_module.OPTIONS
     postlex = parser_module.WordsWhole()
-    assert grammar_tables.load(grammar, options, postlex) is not None
+    if shipped()["lark_version"] == lark.__version__:
+        assert grammar_tables.load(grammar, options, postlex) is not None
+    else:
+        assert grammar_tables.load(grammar, options, postlex) is None
     assert grammar_tables.load(grammar + "\n// edited\n", options, postlex) is None
     assert grammar_tables.load(grammar, {**options, "propagate_positions": False}, postlex) is None
 
@@ -190,3 +195,101 @@ def test_nothing_is_unpickled() -> None:
     ]
     assert found == []
 
+
+
+def test_the_grammar_is_strict_and_strictness_does_not_change_the_tables(built: Lark) -> None:
+    """Built in Lark's strict mode (no shift/reduce conflict, no colliding terminals; it
+    needs `interegular`, a test dependency), the grammar gives the tables the runtime
+    parser is built with, which does not need strict mode."""
+    pytest.importorskip("interegular")
+    grammar = parser_module.grammar_text()
+    strict = grammar_tables.encode(parser_module.build_parser(grammar, strict=True), grammar)
+    runtime = grammar_tables.encode(built, grammar)
+    assert strict["data"]["options"].pop("strict") is True
+    assert runtime["data"]["options"].pop("strict") is False
+    assert strict == runtime
+
+
+def test_no_build_dependent_width_is_recorded() -> None:
+    """Defect 5: the file records no regex width (its unbounded value is the `re` module's
+    MAXREPEAT, 2**64 on one build of Python 3.11 and 2**32 - 1 on Debian's), so the same
+    file is right on every build; loaded, the widths are the running Python's own."""
+    text = grammar_tables.TABLES.read_text("utf-8")
+    assert '"_width":null' in text
+    assert "18446744073709551616" not in text and "4294967295" not in text
+    loaded = {t.name: t.pattern.max_width for t in get_parser().terminals}
+    assert loaded == {t.name: t.pattern.max_width for t in build_parser_terminals()}
+
+
+def build_parser_terminals() -> list[Any]:
+    return list(parser_module.build_parser(parser_module.grammar_text()).terminals)
+
+
+#: Comments seen by the `layout_built` parser, cleared by each test.
+COMMENTS: list[Token] = []
+
+
+@pytest.fixture(scope="module")
+def layout_built() -> Lark:
+    """Lark's own `keep_all_tokens` parser, built from the grammar text."""
+    return parser_module.build_parser(parser_module.grammar_text(), keep_all_tokens=True,
+                                      lexer_callbacks={"COMMENT": COMMENTS.append})
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_formatter_parser_from_tables_keeps_every_token(path: Path, layout_built: Lark) -> None:
+    """The formatter's parser, read from the shipped tables with every token kept, gives
+    the trees and comments that Lark's `keep_all_tokens` parser built from the grammar
+    gives."""
+    from cquin_rules.syntax import formatter
+
+    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    start = start_for(text)
+    COMMENTS.clear()
+    try:
+        expected = list(shape(layout_built.parse(text, start=start)))
+    except lark.exceptions.UnexpectedInput:
+        return
+    comments = list(COMMENTS)
+    tree, found = formatter.layout_tree(text, start)
+    assert list(shape(tree)) == expected
+    assert [(c.value, c.line) for c in found] == [(c.value, c.line) for c in comments]
+
+
+def test_formatter_parser_is_read_from_the_tables() -> None:
+    """With the installed Lark, `cquin fmt` reads its parser from the tables too, so it
+    needs neither the grammar built again nor strict mode's `interegular`."""
+    from cquin_rules.syntax import formatter
+
+    if shipped()["lark_version"] != lark.__version__:
+        pytest.skip("the tables were written by another Lark; the parser is built instead")
+    assert formatter._layout_parser().source_path == "<deserialized>"
+
+
+_WITHOUT_TEST_EXTRA = """
+import sys
+sys.modules["interegular"] = None  # as after a plain `pip install .`: import fails
+import lark
+if sys.argv[1] == "other-lark":  # the tables were written by another Lark: built instead
+    lark.__version__ = "0.0.0"
+from cquin_rules.api import diagnose
+from cquin_rules.syntax.formatter import format_text
+from cquin_rules.syntax.parser import get_parser
+text = open(sys.argv[2], encoding="utf-8").read()
+assert [d for d in diagnose(text, "r.cquin") if d.severity == "error"] == []
+formatted, found = format_text(text, "r.cquin")
+assert formatted is not None and found == [], found
+print(get_parser().source_path)
+"""
+
+
+@pytest.mark.parametrize("lark_version", ["same-lark", "other-lark"])
+def test_check_and_fmt_need_no_test_dependency(lark_version: str) -> None:
+    """Defect 4: with `interegular` not importable, `check` and `fmt` work whether the
+    parser is read from the tables or built from the grammar (another Lark installed)."""
+    rulebook = ROOT / "rulebooks" / "northshire-2018-19" / "rulebook.cquin"
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_TEST_EXTRA, lark_version,
+                           str(rulebook)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    built = done.stdout.strip() != "<deserialized>"
+    assert built == (lark_version == "other-lark" or shipped()["lark_version"] != lark.__version__)

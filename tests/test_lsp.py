@@ -313,13 +313,14 @@ def test_paths_after_a_goal_code() -> None:
 
 
 def test_rule_in_words_resolves_baselines() -> None:
-    """The hover's sentence gives each row, with baseline thresholds worked out."""
+    """The hover's sentence (the reports' own, `wording.rule_sentence`) gives each row, with
+    baseline thresholds worked out."""
     scheme = loads(NORTHSHIRE.read_text(encoding="utf-8")).scheme
     indicator = scheme.goals[2].items[0]
     assert isinstance(indicator, Indicator) and indicator.name == "attendances"
     assert lsp.rule_in_words(indicator) == (
-        "Pays 100% when the value is at most baseline * 80% (200); "
-        "pays 50% when the value is at most baseline * 90% (225); otherwise pays 0%."
+        "Pays in full when the value is 80% of the baseline (200) or less; "
+        "50% when the value is 90% of the baseline (225) or less; otherwise nothing."
     )
 
 
@@ -371,3 +372,31 @@ def test_ranges_severities_and_other_files() -> None:
                          document, "r.cquin")
     assert foreign.message.startswith("fw.cquin:5: too much")
     assert foreign.range.start.line == 0
+
+
+def test_completion_offers_the_new_shapes_where_the_grammar_takes_them() -> None:
+    """`deemed` is offered in the header, `gate` and `commissioner` inside a goal."""
+    header = 'scheme "S" {\n  year 2018/19\n  \n}\n'
+    labels = {s.label for s in lsp.suggestions(header, header.index("  \n}") + 2, None)}
+    assert {"deemed", "commissioner"} <= labels and "gate" not in labels
+    goal = 'scheme "S" {\n  year 2018/19\n}\ngoal G "g" {\n  \n}\n'
+    labels = {s.label for s in lsp.suggestions(goal, goal.index("  \n}") + 2, None)}
+    assert {"gate", "commissioner"} <= labels and "deemed" not in labels
+
+
+def test_hover_says_a_goal_is_a_scheme_gate_and_who_funds_a_goal() -> None:
+    """A gate goal's hover says it is a scheme gate; a goal's names its commissioner."""
+    text = (
+        'scheme "S" {\n  commissioner "CCG"\n  cquin value £100\n}\n'
+        'goal PQ "p" {\n  gate\n  indicator a { measure evidence  pay 100% when achieved }\n}\n'
+        'goal G "g" {\n  commissioner "CCG"\n  domain safety\n  weight 100%\n'
+        '  indicator b { pay linear from 10% to 20% }\n}\n'
+    )
+    scheme = loads(text).scheme
+    gate = lsp.find_target(scheme, text, 4, 6)
+    assert gate is not None and gate.goal.code == "PQ"
+    assert "scheme gate" in lsp.hover_markdown(scheme, gate, clean=True)
+    goal = lsp.find_target(scheme, text, 8, 6)
+    assert goal is not None and goal.goal.code == "G"
+    assert "commissioner CCG" in lsp.hover_markdown(scheme, goal, clean=True)
+    assert "deemed met" in lsp.KEYWORD_HOVER["deemed"]

@@ -138,3 +138,33 @@ def test_an_empty_return_is_no_measurements(tmp_path: Path) -> None:
     path = write_returns(NORTHSHIRE, tmp_path / "returns.xlsx")
     measurements = api.read_measurements(path, api.load(NORTHSHIRE / "rulebook.cquin"))
     assert len(measurements) == 0
+
+
+# ---- the scheme-wide shapes: scheme gates and deemed achieved -------------------------
+
+
+def test_a_scheme_gates_rows_say_no_goal_pays_unless_it_is_met(tmp_path: Path) -> None:
+    """Each indicator of the 2013/14 pre-qualification gate says what the gate does."""
+    path = write_returns(RULEBOOKS / "acute-trust-2013-14", tmp_path / "returns.xlsx")
+    rows = list(openpyxl.load_workbook(path)["Returns"].iter_rows(min_row=2, values_only=True))
+    gate = [r for r in rows if r[0] == "PQ"]
+    assert len(gate) == 6
+    assert all(str(r[9]).endswith("scheme gate PQ: unless it is met, no goal pays")
+               for r in gate)
+    assert not any("scheme gate" in str(r[9]) for r in rows if r[0] != "PQ")
+
+
+def test_a_deemed_schemes_return_is_optional(tmp_path: Path) -> None:
+    """Under `deemed achieved` every row says it is paid in full whatever is entered, the
+    command says the return is optional, and the return left empty earns the whole value."""
+    folder = RULEBOOKS / "community-trust-2020-21"
+    out = tmp_path / "returns.xlsx"
+    written = CliRunner().invoke(main, ["returns", str(folder / "rulebook.cquin"), str(out)])
+    assert written.exit_code == 0, written.output
+    assert "deemed achieved" in written.stderr and "optional" in written.stderr
+    rows = list(openpyxl.load_workbook(out)["Returns"].iter_rows(min_row=2, values_only=True))
+    assert rows and all("deemed achieved, paid in full whatever is entered (CQUIN suspended"
+                        in str(r[9]) for r in rows)
+    book = api.load(folder / "rulebook.cquin")
+    result = book.evaluate(out)
+    assert result.available == result.earned == result.cquin_value

@@ -22,7 +22,7 @@ from cquin_rules.frameworks.loading import load_framework
 from cquin_rules.semantics.money import PENNY, money, pounds
 from cquin_rules.syntax import parser
 from cquin_rules.syntax.formatter import format_text
-from cquin_rules.syntax.model import Scheme
+from cquin_rules.syntax.model import Indicator, Scheme
 from cquin_rules.tools import examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +122,8 @@ def test_data_gives_the_expected_totals(folder: Path) -> None:
         "local": money(result.earned_in("local")),
     } == {key: expected[key] for key in ("earned", "national", "local")}
     assert result.not_reported() == []
+    if "by_commissioner" in expected:
+        assert result.to_dict()["by_commissioner"] == expected["by_commissioner"]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=IDS)
@@ -133,6 +135,22 @@ def test_readme_states_the_expected_totals(folder: Path) -> None:
         assert pounds(amount(expected[key])) in readme, key
 
 
+def test_a_rulebook_for_each_new_shape_is_shipped() -> None:
+    """Issue 18's rulebooks: a 2013/14 scheme gate, a 2017/18 gated reserve, a 2020/21
+    suspension and a contract with two commissioners, each using its shape."""
+    shapes = {
+        "acute-trust-2013-14": lambda s: any(g.is_gate for g in s.goals),
+        "acute-trust-2017-18": lambda s: any(
+            i.is_gate for g in s.goals if g.code == "RES" for i in g.items
+            if isinstance(i, Indicator)),
+        "community-trust-2020-21": lambda s: s.header.deemed_achieved is not None,
+        "ccg-and-specialised-2018-19": lambda s: len(
+            {g.commissioner.value for g in s.goals if g.commissioner}) == 2,
+    }
+    for name, uses_shape in shapes.items():
+        assert uses_shape(load(RULEBOOKS / name)), name
+
+
 def test_northshire_is_the_reference_example_in_canonical_layout() -> None:
     """The Northshire rulebook is LANGUAGE.md section 1's example, word for word and comment
     for comment, in the layout `cquin fmt` writes (only the spaces differ)."""
@@ -142,6 +160,7 @@ def test_northshire_is_the_reference_example_in_canonical_layout() -> None:
     start = text[: len(spec) + 200]
     assert format_text(spec)[0] == text[: len(format_text(spec)[0] or "")]
     assert " ".join(spec.split()) == " ".join(start.split())[: len(" ".join(spec.split()))]
+
 
 def test_northshire_framework_warns_on_all_or_nothing_cma() -> None:
     """Under section 8's framework, only the three CMA indicators draw W501 (section 1)."""

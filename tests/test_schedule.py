@@ -145,8 +145,9 @@ def test_goal_lines_add_up_to_the_scheme_lines(month: int) -> None:
     assert sum(goal.balance for goal in plan.goals) == plan.balance
 
 
-def test_goal_combining_its_periods_by_minimum_waits_for_every_period() -> None:
-    """A goal whose periods combine by `minimum` cannot be settled a period at a time."""
+def test_goal_with_periods_is_settled_a_period_at_a_time_whatever_its_combine() -> None:
+    """A goal's `combine minimum` works inside each period and the periods combine by
+    their shares (section 6), so an assessed period settles before the others end."""
     book = api.loads(
         'scheme "s" { cquin value £1,200 }\n'
         'goal A "a" { domain safety weight 100% combine minimum\n'
@@ -155,12 +156,13 @@ def test_goal_combining_its_periods_by_minimum_waits_for_every_period() -> None:
     )
     result = book.evaluate({"A.i Q1": "70%"})
     plan = payment_schedule(book.scheme, result, month=6)
-    assert plan.goals[0].standing == "on track"
-    assert plan.earned_to_date == plan.paid_to_date == Fraction(540)
+    assert plan.goals[0].standing == "partly assessed"
+    assert plan.paid_to_date == Fraction(540)
+    assert plan.earned_to_date == Fraction(1, 2) * 600 + Fraction(1, 2) * 540
     later = payment_schedule(book.scheme, book.evaluate({"A.i Q1": "70%", "A.i Q3": "90%"}),
                              month=9)
     assert later.goals[0].standing == "assessed"
-    assert later.earned_to_date == Fraction(600)
+    assert later.earned_to_date == Fraction(900)
 
 
 def test_terms_come_from_the_scheme_then_its_framework_then_the_defaults(tmp_path: Path) -> None:

@@ -26,8 +26,9 @@ from attrs import frozen
 from ..base.diagnostics import Diagnostic
 from ..base.span import NOWHERE
 from ..semantics.compile import quantity_text, threshold_text
-from ..semantics.money import exact_decimal, percent_text
+from ..semantics.money import as_written, percent_as_written, percent_text
 from ..semantics.rules import COMPARE, CompiledRule, Linear, Observation, compile_rule, resolve
+from ..syntax import printer
 from ..syntax.model import (
     Achieved,
     Baseline,
@@ -50,13 +51,14 @@ ZERO = Fraction(0)
 
 
 def percent(share: Fraction) -> str:
-    """`62.5%` for 5/8."""
-    return percent_text(share, 4)
+    """`62.5%` for 5/8, exact (a share with no finite decimal, such as a payment part way
+    along a line, to four places)."""
+    return percent_as_written(share, 4)
 
 
 def measured(value: Fraction, measure: Measure) -> str:
     """A measurement as a commissioner writes it: `90%` for a percent, `250` for a number."""
-    return percent(value) if measure == "percent" else exact_decimal(value, 4)
+    return percent(value) if measure == "percent" else as_written(value, 4)
 
 
 # ---- shape: does the rule fit its measure? -----------------------------------------
@@ -137,7 +139,7 @@ def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> l
             found.append(Diagnostic(
                 "E408", f"the baseline of {label} is a plain number, but it measures a percent",
                 baseline.span, f"write the baseline as a percentage, e.g. `baseline "
-                f"{exact_decimal(quantity.value, 4)}%`",
+                f"{printer.decimal(quantity.value)}%`",
             ))
         elif measure == "number" and quantity.kind != "number":
             found.append(Diagnostic(
@@ -153,7 +155,7 @@ def _check_declarations(indicator: Indicator, label: str, measure: Measure) -> l
 
 
 def _as_percent(value: Fraction) -> str:
-    return percent(value / 100) if value > ONE else percent(value)
+    return printer.percent(value / 100) if value > ONE else printer.percent(value)
 
 
 def _in_range(value: Fraction, measure: Measure) -> bool:
@@ -204,7 +206,7 @@ def _check_threshold(
         value = threshold.quantity.value
         if measure == "percent" and kind != "percent":
             return [Diagnostic(
-                "E408", f"{exact_decimal(value, 4)} is a plain number, but {label} measures "
+                "E408", f"{printer.decimal(value)} is a plain number, but {label} measures "
                 "a percent", threshold.span,
                 f"write it as a percentage, e.g. {_as_percent(value)}: "
                 "a bare number for a percent is ambiguous",
@@ -251,7 +253,7 @@ def _check_baseline_arithmetic(
     operand = threshold.operand
     if threshold.operator not in ("+", "-") or operand is None:
         return []
-    sign, shown = threshold.operator, exact_decimal(operand.value * 100, 4)
+    sign, shown = threshold.operator, printer.decimal(operand.value * 100)
     if measure == "percent" and operand.kind == "percent":
         return [Diagnostic(
             "E406", f"`{threshold_text(threshold)}` is ambiguous: {shown} percentage points, or "
@@ -260,7 +262,7 @@ def _check_baseline_arithmetic(
             f"{_relative(sign, operand.value)}` for a relative change",
         )]
     if measure == "percent" and operand.kind == "number":
-        number = exact_decimal(operand.value, 4)
+        number = printer.decimal(operand.value)
         return [Diagnostic(
             "E406",
             f"`{threshold_text(threshold)}` mixes a plain number with a percentage baseline",
@@ -271,7 +273,7 @@ def _check_baseline_arithmetic(
     if measure == "number" and operand.kind == "percent":
         return [Diagnostic(
             "E406", f"`{threshold_text(threshold)}` is ambiguous for a number measure: "
-            f"{exact_decimal(operand.value, 4)}, or {shown}% of the baseline?", threshold.span,
+            f"{printer.decimal(operand.value)}, or {shown}% of the baseline?", threshold.span,
             f"write a number (`baseline {sign} 12`), or `baseline * "
             f"{_relative(sign, operand.value)}`",
         )]
@@ -284,8 +286,9 @@ def _check_baseline_arithmetic(
 
 
 def _relative(sign: str, change: Fraction) -> str:
-    """`+ 5%` as a multiplier: `105%`."""
-    return percent(ONE + change if sign == "+" else ONE - change)
+    """`+ 5%` as a multiplier: `105%`, exact, as the language writes it."""
+    multiplier = ONE + change if sign == "+" else ONE - change
+    return printer.percent(multiplier) if multiplier >= 0 else percent(multiplier)
 
 
 # ---- direction ---------------------------------------------------------------------
@@ -314,7 +317,11 @@ def shown_directions(rule: CompiledRule) -> set[Direction]:
 def _direction(
     indicator: Indicator, rule: CompiledRule, label: str
 ) -> tuple[Direction, Diagnostic | None]:
-    """The direction to judge the rule by, and E405 when the declaration contradicts it."""
+    """The direction to judge the rule by, and E405 when the declaration contradicts it.
+
+    A percent with no declaration is higher is better (section 5), so a percent rule that
+    pays more for lower values without `lower is better` contradicts that default: E405 at
+    the `pay` statement. A number has no default: its rule shows its direction."""
     shown = shown_directions(rule)
     declared = indicator.direction
     if declared is not None:
@@ -327,6 +334,13 @@ def _direction(
                 f"write `{other} is better`, or turn the rule round",
             )
         return declared.value, None
+    if shown == {"lower"} and indicator.measure_kind == "percent" and indicator.pay is not None:
+        return "lower", Diagnostic(
+            "E405", f"{label} pays more for lower values, but a percentage is read as higher "
+            "is better unless the indicator says otherwise", indicator.pay.span,
+            "if a lower value is better here, add the line `lower is better` to the indicator; "
+            "if a higher value is better, turn the rule round",
+        )
     if len(shown) == 1:
         return next(iter(shown)), None
     return "higher", None
@@ -366,11 +380,14 @@ class Perverse:
 
 @frozen
 class Analysis:
-    """What a rule does over every measurement: rows reached, the best pay, perverse rows."""
+    """What a rule does over every measurement: rows reached, the best pay some measurement
+    gets, perverse rows, and `ceiling`: the first sample (in trace order) at the supremum
+    of the pay, which is a limit rather than a payment when `ceiling.pays` exceeds `best`."""
 
     reached: frozenset[int]
     best: Fraction
     perverse: dict[int, Perverse]
+    ceiling: Sample | None = None
 
 
 def breakpoints(rule: CompiledRule, measure: Measure) -> list[Fraction]:
@@ -488,14 +505,18 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
     scaled = _Scaled(rule, measure)
     reached: set[int] = set()
     best_num, best_den = 0, 1
+    ceiling: _Step | None = None
     perverse: dict[int, Perverse] = {}
     for denominator, words in denominator_classes(rule):
         samples = scaled.trace(denominator)
-        for _value, side, num, den, row in samples:
+        for step in samples:
+            _value, side, num, den, row = step
             if side == "at":
                 reached.add(row)
                 if num * best_den > best_num * den:
                     best_num, best_den = num, den
+            if ceiling is None or num * ceiling[3] > ceiling[2] * den:
+                ceiling = step
         if direction != "higher":
             samples.reverse()
         highest: _Step | None = None
@@ -512,7 +533,8 @@ def analyse(rule: CompiledRule, measure: Measure, direction: Direction) -> Analy
                     continue
             highest = step
     best = ZERO if best_num == 0 else Fraction(best_num, best_den)
-    return Analysis(frozenset(reached), best, perverse)
+    return Analysis(frozenset(reached), best, perverse,
+                    None if ceiling is None else scaled.sample(ceiling))
 
 
 def reference_analysis(rule: CompiledRule, measure: Measure, direction: Direction) -> Analysis:
@@ -520,6 +542,7 @@ def reference_analysis(rule: CompiledRule, measure: Measure, direction: Directio
     scaled analysis is tested against."""
     reached: set[int] = set()
     best = ZERO
+    ceiling: Sample | None = None
     perverse: dict[int, Perverse] = {}
     if measure == "evidence":
         traces = [(evidence_trace(rule), "")]
@@ -534,10 +557,12 @@ def reference_analysis(rule: CompiledRule, measure: Measure, direction: Directio
             if sample.attained:
                 reached.add(sample.row)
                 best = max(best, sample.pays)
+            if ceiling is None or sample.pays > ceiling.pays:
+                ceiling = sample
         ordered = samples if direction == "higher" or measure == "evidence" else samples[::-1]
         for better, worse in perverse_samples(ordered):
             perverse.setdefault(better.row, Perverse(better, worse, words))
-    return Analysis(frozenset(reached), best, perverse)
+    return Analysis(frozenset(reached), best, perverse, ceiling)
 
 
 #: A sample in whole numbers: the value times the common denominator, the side, the pay
@@ -692,15 +717,23 @@ def check_indicator(
 ) -> list[Diagnostic]:
     """Every problem with one indicator's pay rule (E105, E401–E409). `analyses` keeps
     rule analyses for other indicators of the same rulebook (`check` passes one)."""
+    return assess_indicator(indicator, label, analyses)[0]
+
+
+def assess_indicator(
+    indicator: Indicator, label: str, analyses: Analyses | None = None
+) -> tuple[list[Diagnostic], Analysis | None]:
+    """`check_indicator`'s findings, and the rule's analysis over every measurement (None
+    when the rule has an error in its own terms or its direction, so was not analysed)."""
     found = check_shape(indicator, label)
     if any(d.severity == "error" for d in found) or indicator.pay is None:
-        return found
+        return found, None
     rule = compile_rule(indicator)
     if rule is None:
-        return found
+        return found, None
     direction, contradiction = _direction(indicator, rule, label)
     if contradiction is not None:
-        return [*found, contradiction]
+        return [*found, contradiction], None
     measure = indicator.measure_kind
     if analyses is None:
         analysis = analyse(rule, measure, direction)
@@ -730,8 +763,27 @@ def check_indicator(
         ))
     if analysis.best < ONE:
         found.append(Diagnostic(
-            "E409", f"no measurement earns full payment under {label}: the most it pays is "
-            f"{percent(analysis.best)}", indicator.pay.span,
+            "E409", f"no measurement earns full payment under {label}: "
+            f"{_most(analysis, measure)}", indicator.pay.span,
             "give some row 100% (and check that an earlier row does not shadow it)",
         ))
-    return found
+    return found, analysis
+
+
+def share_text(share: Fraction) -> str:
+    """A pay as an exact percent (`75%`, `62.5%`), or `about 66.6667%` when its decimal
+    never ends: a number in a message is exact unless it says it is not."""
+    for places in range(7):
+        if (share * 100 * 10**places).denominator == 1:
+            return percent_text(share, places)
+    return f"about {percent_text(share, 4)}"
+
+
+def _most(analysis: Analysis, measure: Measure) -> str:
+    """The supremum of a rule's pay in words: the most it pays, or, when that is only
+    approached (a line cut off by a row above it), what it comes close to and where."""
+    ceiling = analysis.ceiling
+    if ceiling is None or ceiling.pays <= analysis.best:
+        return f"the most it pays is {share_text(analysis.best)}"
+    return (f"it pays close to {share_text(ceiling.pays)} {_where(ceiling, measure)}, but never "
+            f"that much: the most any measurement earns is {share_text(analysis.best)}")

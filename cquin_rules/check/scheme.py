@@ -23,9 +23,15 @@ Codes this module adds or sharpens, and where each points:
   parent's money) or are mixed (at the parent); a gate with a weight (at the gate).
 - E204 period shares do not total 100% (at the goal).
 - E205 a goal with both `weight` and `value`, or neither; a part likewise among
-  weighted siblings (at the goal or part).
-- E401-E409 pay rules (see `check_rules`); E409 also `combine at least K` asking for
-  more items than there are (at the `combine`).
+  weighted siblings (at the goal or part); a scheme gate (`gate` on a goal) with a
+  `weight` or `value` (at that statement: a gate carries no money).
+- E103 also a goal's `commissioner` that the header does not name (at that statement).
+- E401-E409 pay rules (see `pay_rules`). E409 holds for each goal as a whole: the
+  most each item can attain is lifted through every part, period, gate and combine with
+  the evaluator's own `combine` and `gated`, and when every item can be paid in full but
+  its parent's combine still cannot pay in full (`combine at least K` over fewer than K
+  items, wherever it stands), E409 is at that `combine` statement; on a goal with
+  periods, at the goal's `combine` when a period takes it as its default.
 - W503 a goal, part or indicator with zero weight or value, or a 0% period (at it).
 - E001 also a goal holding both period blocks and items outside them (at the first
   such item): the grammar accepts the mixture, the language does not.
@@ -34,17 +40,20 @@ Codes this module adds or sharpens, and where each points:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import get_close_matches
 from fractions import Fraction
 
 from ..base.diagnostics import Diagnostic, sort_key
 from ..base.span import Span
+from ..semantics.combine import combine as combine_attainments
+from ..semantics.combine import gated
+from ..semantics.compile import item_weights
 from ..semantics.money import (
     PENNY,
     cquin_value_exact,
     exact_amount,
-    exact_decimal,
+    exact_pounds,
     national_value_exact,
-    pounds,
 )
 from ..syntax.model import (
     Combine,
@@ -67,7 +76,7 @@ from ..syntax.model import (
     Target,
     walk_indicators,
 )
-from .pay_rules import Analyses, check_indicator, percent
+from .pay_rules import Analyses, assess_indicator, percent
 
 RESERVED_CODES = ("total", "national", "local", "expect")
 ONE = Fraction(1)
@@ -81,6 +90,7 @@ def check(scheme: Scheme) -> list[Diagnostic]:
     analyses: Analyses = {}
     for goal in scheme.goals:
         found += _goal(goal, cquin, analyses)
+    found += _commissioners(scheme)
     found += _goal_money_check(scheme, cquin)
     found += _national_money(scheme)
     found += _examples(scheme)
@@ -108,7 +118,10 @@ def _header(header: Header) -> list[Diagnostic]:
 
 
 def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
-    """A goal's available money before rounding: its value, or its weight of the cquin value."""
+    """A goal's available money before rounding: its value, or its weight of the cquin value
+    (a scheme gate carries none)."""
+    if goal.is_gate:
+        return Fraction(0)
     if goal.value is not None and goal.weight is None:
         return goal.value.value
     if goal.weight is not None and goal.value is None and cquin is not None:
@@ -116,19 +129,13 @@ def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
     return None
 
 
-def _amount(amount: Fraction) -> str:
-    """Money as a person writes it; an amount between pennies keeps its exact digits."""
-    if (amount * 100).denominator == 1:
-        return pounds(amount)
-    whole = int(abs(amount))
-    digits = exact_decimal(abs(amount) - whole, 6).removeprefix("0")
-    return f"{'-' if amount < 0 else ''}£{whole:,}{digits}"
-
-
 def _difference(have: Fraction, want: Fraction) -> str:
+    """`£1.9999999 short`: the gap exactly, said to be under a penny when it is."""
     gap = abs(have - want)
-    said = _amount(gap) if gap >= PENNY else "less than a penny"
-    return f"{said} {'over' if have > want else 'short'}"
+    side = "over" if have > want else "short"
+    if gap < PENNY:
+        return f"less than a penny {side}: {exact_pounds(gap)}"
+    return f"{exact_pounds(gap)} {side}"
 
 
 def _goal_money_total(goals: Sequence[Goal], cquin: Fraction | None) -> Fraction | None:
@@ -145,20 +152,21 @@ def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic
     total = _goal_money_total(scheme.goals, cquin)
     if total is None or total == cquin:
         return []
-    weights = [g.weight.value for g in scheme.goals if g.weight is not None]
+    paying = [g for g in scheme.goals if not g.is_gate]
+    weights = [g.weight.value for g in paying if g.weight is not None]
     hint = None
-    if len(weights) == len(scheme.goals) and scheme.goals:
+    if len(weights) == len(paying) and paying:
         hint = f"the goals' weights total {percent(sum(weights, Fraction(0)))}; make them 100%"
     return [Diagnostic(
-        "E201", f"the goals' money totals {_amount(total)}, but the cquin value is "
-        f"{_amount(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
+        "E201", f"the goals' money totals {exact_pounds(total)}, but the cquin value is "
+        f"{exact_pounds(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
     )]
 
 
 def _national_money(scheme: Scheme) -> list[Diagnostic]:
     header = scheme.header
     cquin = cquin_value_exact(header)
-    national_goals = [g for g in scheme.goals if g.scope_kind == "national"]
+    national_goals = [g for g in scheme.goals if g.scope_kind == "national" and not g.is_gate]
     wanted = national_value_exact(header)
     have = _goal_money_total(national_goals, cquin)
     if wanted is None or have is None or have == wanted:
@@ -166,13 +174,13 @@ def _national_money(scheme: Scheme) -> list[Diagnostic]:
     if header.national_value is None:
         codes = ", ".join(g.code for g in national_goals)
         return [Diagnostic(
-            "E202", f"national goals ({codes}) carry {_amount(have)}, but the scheme gives no "
+            "E202", f"national goals ({codes}) carry {exact_pounds(have)}, but the scheme gives no "
             "national value", header.span,
             "add `national value P% of contract` (or `£X`) to the scheme",
         )]
     return [Diagnostic(
-        "E202", f"the national goals' money totals {_amount(have)}, but the national value is "
-        f"{_amount(wanted)} ({_difference(have, wanted)})", header.national_value.span,
+        "E202", f"the national goals' money totals {exact_pounds(have)}, but the national value is "
+        f"{exact_pounds(wanted)} ({_difference(have, wanted)})", header.national_value.span,
         None if national_goals else "mark the national goals with `national`",
     )]
 
@@ -210,14 +218,50 @@ def _zero(
     return []
 
 
+def _commissioners(scheme: Scheme) -> list[Diagnostic]:
+    """E103 for a goal's `commissioner` that is not one of the header's."""
+    named = [c.value for c in scheme.header.commissioners]
+    found: list[Diagnostic] = []
+    for goal in scheme.goals:
+        if goal.commissioner is None or goal.commissioner.value in named:
+            continue
+        close = get_close_matches(goal.commissioner.value, named, n=1)
+        if close:
+            hint = f'did you mean "{close[0]}"?'
+        elif named:
+            hint = "the header's commissioners are: " + ", ".join(f'"{n}"' for n in named)
+        else:
+            hint = 'add `commissioner "…"` to the scheme header for each commissioner'
+        found.append(Diagnostic(
+            "E103", f'goal {goal.code} names the commissioner "{goal.commissioner.value}", '
+            "which the scheme header does not name", goal.commissioner.span, hint,
+        ))
+    return found
+
+
+def _gate_goal(goal: Goal) -> list[Diagnostic]:
+    """A scheme gate carries no money: a `weight` or `value` on it is E205, at that line."""
+    return [
+        Diagnostic(
+            "E205", f"goal {goal.code} is a gate, and a gate carries no money, so it takes "
+            f"no {words}", share.span,
+            f"remove the {words}, or remove `gate` to make {goal.code} a goal that pays",
+        )
+        for words, share in (("weight", goal.weight), ("value", goal.value))
+        if share is not None
+    ]
+
+
 def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    if goal.domains is None or not goal.domains.value:
+    if not goal.is_gate and (goal.domains is None or not goal.domains.value):
         found.append(Diagnostic(
             "E105", f"goal {goal.code} has no domain", goal.span,
             "add e.g. `domain safety` (safety, effectiveness, experience, innovation)",
         ))
-    if goal.weight is not None and goal.value is not None:
+    if goal.is_gate:
+        found += _gate_goal(goal)
+    elif goal.weight is not None and goal.value is not None:
         found.append(Diagnostic(
             "E205", f"goal {goal.code} has both a weight and a value", goal.span,
             "keep one: `weight P%` (a share of the cquin value) or `value £X`",
@@ -227,7 +271,8 @@ def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagno
             "E205", f"goal {goal.code} has neither a weight nor a value", goal.span,
             "add `weight P%` (a share of the cquin value) or `value £X`",
         ))
-    found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
+    if not goal.is_gate:
+        found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
     money = _goal_money(goal, cquin)
     if not goal.items and not goal.periods:
         found.append(Diagnostic(
@@ -242,7 +287,7 @@ def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagno
         ))
     if goal.items:
         found += _items(goal.items, money, goal.combine, f"goal {goal.code}", goal.span,
-                        goal.code, None, analyses)
+                        goal.code, None, analyses)[0]
     if goal.periods:
         found += _periods(goal, money, analyses)
     return found
@@ -269,8 +314,9 @@ def _periods(goal: Goal, money: Fraction | None, analyses: Analyses) -> list[Dia
             ))
             continue
         share = None if money is None else money * period.share.value
-        found += _items(period.items, share, period.combine, what, period.span, goal.code,
-                        period.name, analyses)
+        found += _items(period.items, share, period.combine or goal.combine, what, period.span,
+                        goal.code, period.name, analyses,
+                        inherited=period.combine is None and goal.combine is not None)[0]
     total = sum((p.share.value for p in goal.periods), Fraction(0))
     if total != ONE:
         found.append(Diagnostic(
@@ -295,9 +341,12 @@ def _items(
     period: str | None,
     analyses: Analyses,
     prefix: tuple[str, ...] = (),
-) -> list[Diagnostic]:
+    inherited: bool = False,
+) -> tuple[list[Diagnostic], Fraction | None]:
     """The items of one goal, part or period: names, weights, combine, then each item
-    (`analyses` keeps the pay-rule analyses made so far, shared by rules of one shape)."""
+    (`analyses` keeps the pay-rule analyses made so far, shared by rules of one shape);
+    with them, the most the items can attain together (None when some rule was not
+    analysed). `inherited`: `combine` is the goal's, the default of this period."""
     found: list[Diagnostic] = []
     seen: dict[str, Item] = {}
     for item in items:
@@ -313,18 +362,25 @@ def _items(
     shares, problems = _weights(items, money, what, span)
     found += problems
     counted = [item for item in items if not _is_gate(item)]
-    if combine is not None and combine.mode == "at least" and combine.count is not None \
-            and combine.count > len(counted):
+    asks_too_many = (combine is not None and combine.mode == "at least"
+                     and combine.count is not None and combine.count > len(counted))
+    if asks_too_many:
+        assert combine is not None
+        said = f" (the goal's `combine at least {combine.count}`)" if inherited else ""
         found.append(Diagnostic(
-            "E409", f"{what} asks for at least {combine.count} items met, but has only "
+            "E409", f"{what} asks for at least {combine.count} items met{said}, but has only "
             f"{len(counted)}", combine.span,
-            f"full payment is unreachable: ask for at most {len(counted)}",
+            f"full payment is unreachable: ask for at most {len(counted)}"
+            + (", or give the period a `combine` of its own" if inherited else ""),
         ))
+    bests: list[Fraction | None] = []
     for item, share in zip(items, shares, strict=True):
         path = (*prefix, item.name)
         label = _item_label(code, path, period)
         if isinstance(item, Indicator):
-            found += check_indicator(item, label, analyses)
+            problems, analysis = assess_indicator(item, label, analyses)
+            found += problems
+            bests.append(None if analysis is None else analysis.best)
             if not item.is_gate:
                 found += _zero(f"indicator {label}", item.weight, item.value, item.span)
             continue
@@ -333,10 +389,38 @@ def _items(
             found.append(Diagnostic(
                 "E105", f"part {label} holds no indicators", item.span, "add an `indicator`",
             ))
+            bests.append(None)
             continue
-        found += _items(item.items, share, item.combine, f"part {label}", item.span, code,
-                        period, analyses, path)
-    return found
+        problems, best = _items(item.items, share, item.combine, f"part {label}", item.span,
+                                code, period, analyses, path)
+        found += problems
+        bests.append(best)
+    known = [best for best in bests if best is not None]
+    by_value = any(item.value is not None for item in counted)
+    if (len(known) < len(bests) or (by_value and money is None)
+            or any(d.code in ("E203", "E205") for d in found)):
+        return found, None
+    most = _most(items, known, combine, money or ONE)
+    if most < ONE and all(best == ONE for best in known) and not asks_too_many:
+        assert combine is not None
+        found.append(Diagnostic(
+            "E409", f"every item of {what} can be paid in full, but its `combine "
+            f"{combine.mode}` then pays {percent(most)}", combine.span,
+            "full payment is unreachable: change how its items combine",
+        ))
+    return found, most
+
+
+def _most(items: tuple[Item, ...], bests: list[Fraction], combine: Combine | None,
+          money: Fraction) -> Fraction:
+    """The most `items` attain together when each attains its own most (`bests`): the
+    evaluator's combine and gates are monotone, and each item is measured apart."""
+    mode, count = ("weighted", None) if combine is None else (combine.mode, combine.count)
+    weights = item_weights(items, money)
+    weighed = [(weight, best) for item, weight, best in zip(items, weights, bests, strict=True)
+               if not _is_gate(item)]
+    gates = [best for item, best in zip(items, bests, strict=True) if _is_gate(item)]
+    return gated(combine_attainments(mode, count, weighed), gates)
 
 
 def _is_gate(item: Item) -> bool:
@@ -400,8 +484,8 @@ def _weights(
     total = sum(values.values(), Fraction(0))
     if money is not None and total != money:
         found.append(Diagnostic(
-            "E203", f"the values of the items of {what} total {_amount(total)}, but it has "
-            f"{_amount(money)} ({_difference(total, money)})", span,
+            "E203", f"the values of the items of {what} total {exact_pounds(total)}, but it has "
+            f"{exact_pounds(money)} ({_difference(total, money)})", span,
             "make the items' values add up to their parent's money, or use weights",
         ))
     for i, value in values.items():

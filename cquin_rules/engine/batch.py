@@ -19,6 +19,8 @@ Why the pennies are exactly those of `evaluate` (no float is ever involved):
   num with 0 and den; weights multiply numerators and denominators; sums are taken over
   a common denominator; `minimum` compares cross products; `all`, `at least` and gates
   test num >= den. Nothing is divided until the penny.
+- Scheme gates (goals marked `gate`) earn nothing; where any is below 1 every goal of
+  that set earns 0. Under `deemed achieved` every set earns every goal's available money.
 - A goal's earned pennies are round_half_up(P * num / den) for P available pennies,
   which for num >= 0 (pays, weights and shares are never negative) is
   floor((2*P*num + den) / (2*den)), computed with integer floor division.
@@ -50,17 +52,11 @@ from ..semantics.compile import (
     CompiledItem,
     CompiledPart,
     CompiledScheme,
+    key_name,
 )
 from ..semantics.rules import COMPARE, CompiledRow, Linear
 from ..syntax.model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope
-from .measurements import (
-    BadInput,
-    MeasurementKey,
-    MeasurementReader,
-    key_name,
-    measured_value,
-    split_name,
-)
+from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
 
 Array: TypeAlias = npt.NDArray[Any]
 Ints: TypeAlias = "int | Array"
@@ -390,10 +386,11 @@ class _Chunk:
         return _indicator(item, self.values.get(item.key))
 
     def goal(self, goal: CompiledGoal) -> _Q:
+        """`evaluate`'s goal attainment: periods always combine by their shares."""
         if goal.periods:
             scored = [(period.share, self.items(period.items, period.combine, period.at_least))
                       for period in goal.periods]
-            return _combine(goal.combine, goal.at_least, scored)
+            return _combine("weighted", None, scored)
         if not goal.items:
             return ZERO
         return self.items(goal.items, goal.combine, goal.at_least)
@@ -700,9 +697,19 @@ def evaluate_values(
     `chunk` sets at a time straight into the result."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64)
+    if compiled.deemed is not None:
+        earned[:, :] = np.array(available, dtype=np.int64)
+        return earned
+    gates = [goal for goal in compiled.goals if goal.is_gate]
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
         part = _Chunk({key: value.take(rows) for key, value in values.items()})
+        open_: Mask = _and([part.goal(gate).met() for gate in gates])
         for column, (goal, pennies) in enumerate(zip(compiled.goals, available, strict=True)):
-            earned[rows, column] = _pennies(part.goal(goal), pennies)
+            if goal.is_gate or open_ is False:
+                earned[rows, column] = 0
+            elif open_ is True:
+                earned[rows, column] = _pennies(part.goal(goal), pennies)
+            else:
+                earned[rows, column] = np.where(open_, _pennies(part.goal(goal), pennies), 0)
     return earned

@@ -13,14 +13,21 @@ Decisions, all following the language reference:
   weight x attainment), minimum, all (1 when every item is 1), at least K (1 when K
   items are 1). Items with no non-gate siblings combine to 1, so gates alone decide.
   Gates apply after combining: any gate below 1 makes the attainment 0.
-- A goal with period blocks combines each period's items, then the periods by the
-  goal's `combine` (default weighted: the sum of share x period attainment; the other
-  modes look at the period attainments themselves).
+- A goal with period blocks combines each period's items by the period's `combine`, or
+  the goal's when the period has none (`compile` settles which); the periods always
+  combine by their shares: the sum of share x period attainment (section 6).
 - Goal earned = attainment x available, rounded to the penny, half up; totals are sums
   of goal lines (see `result.Result`).
 - Status: met (1), partially met (between 0 and 1), not met (0); "not reported" for an
   indicator with no measurement, and for a goal (or period) none of whose indicators
   has one. A rule that could not be compiled (a scheme with errors) attains 0.
+- A scheme gate (a goal marked `gate`) is evaluated like any goal but carries no money;
+  unless every scheme gate's attainment is 1, every other goal attains 0: not met, £0.00
+  (its indicators keep their own statuses, so the report shows what was achieved).
+- Under `deemed achieved` every goal, period and indicator is "deemed met"; each goal
+  has attainment 1 and pays its available money in full. Measurements are kept and
+  shown (an indicator keeps its measured attainment) but change no money; nothing is
+  "not reported", and `strict` asks for none.
 """
 
 from __future__ import annotations
@@ -28,7 +35,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
+from attrs import evolve
+
 from ..base.diagnostics import CquinError, Diagnostic
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -36,11 +46,12 @@ from ..semantics.compile import (
     CompiledPart,
     CompiledScheme,
     compile_scheme,
+    key_name,
 )
 from ..semantics.money import round_half_up
 from ..semantics.rules import Observation
 from ..syntax.model import CombineMode, Scheme, Status
-from .measurements import Measurements, key_name
+from .measurements import Measurements
 from .result import GoalResult, IndicatorResult, Result
 
 ONE = Fraction(1)
@@ -61,7 +72,7 @@ def evaluate(
     missing (E610 at the indicator, said of the rulebook at `path`).
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
-    if strict:
+    if strict and compiled.deemed is None:
         missing = [
             _missing(indicator).at(path)
             for indicator in compiled.indicators()
@@ -70,14 +81,40 @@ def evaluate(
         if missing:
             raise CquinError(missing)
     goals = tuple(_goal(goal, measurements) for goal in compiled.goals)
+    if compiled.deemed is not None:
+        goals = tuple(deemed_met(goal) for goal in goals)
+    elif not gates_open(goal for goal in goals if goal.is_gate):
+        goals = tuple(goal if goal.is_gate else gated_shut(goal) for goal in goals)
     return Result(
         scheme=compiled.title,
         provider=compiled.provider,
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         goals=goals,
-        commissioners=tuple(c.value for c in compiled.scheme.header.commissioners),
+        commissioners=compiled.commissioners,
+        deemed=compiled.deemed,
+        names_commissioners=any(goal.node.commissioner for goal in compiled.goals),
     )
+
+
+def gates_open(gates: Iterable[GoalResult]) -> bool:
+    """Whether every scheme gate is met (attainment 1), so the other goals may pay."""
+    return all(gate.attainment >= 1 for gate in gates)
+
+
+def gated_shut(goal: GoalResult) -> GoalResult:
+    """A goal under a scheme gate that is not met: not met, £0.00."""
+    return evolve(goal, attainment=ZERO, earned=ZERO, status="not met")
+
+
+def deemed_met(goal: GoalResult) -> GoalResult:
+    """A goal under `deemed achieved`: met in full; its indicators keep what they measured
+    (value and attainment, shown for information) and read deemed met."""
+    indicators = tuple(evolve(indicator, status="deemed met") for indicator in goal.indicators)
+    deemed: Status = "deemed met"
+    periods = tuple((name, deemed) for name, _ in goal.periods)
+    return evolve(goal, attainment=ONE, earned=goal.available, status="deemed met",
+                  indicators=indicators, periods=periods)
 
 
 def evaluation_inputs(
@@ -150,53 +187,10 @@ class _Walk:
                 status=status,
                 rule=indicator.rule_text,
                 line=indicator.line,
+                rule_rows=indicator.rule_rows,
             )
         )
         return attainment, measurement is not None
-
-
-def combine(
-    mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fraction, Fraction]]
-) -> Fraction:
-    """Combine (weight, attainment) pairs by `mode`; no items combine to 1 (gates decide)."""
-    if not weighed:
-        return ONE
-    attainments = [attainment for _, attainment in weighed]
-    if mode == "minimum":
-        return min(attainments)
-    if mode == "all":
-        return ONE if all(a >= 1 for a in attainments) else ZERO
-    if mode == "at least":
-        met = sum(1 for a in attainments if a >= 1)
-        return ONE if met >= (at_least or 0) else ZERO
-    return _weighted_sum(weighed)
-
-
-def gated(combined: Fraction, gates: Iterable[Fraction]) -> Fraction:
-    """`combined`, or 0 when any gate's attainment is below 1: gates apply after combining."""
-    return ZERO if any(gate < 1 for gate in gates) else combined
-
-
-def combine_periods(goal: CompiledGoal, attainments: Sequence[Fraction]) -> Fraction:
-    """A goal's attainment from its periods' (in order): each weighs its share, and they
-    combine by the goal's `combine`."""
-    weighed = [(period.share, attainment)
-               for period, attainment in zip(goal.periods, attainments, strict=True)]
-    return combine(goal.combine, goal.at_least, weighed)
-
-
-def _weighted_sum(weighed: Sequence[tuple[Fraction, Fraction]]) -> Fraction:
-    """Σ weight × attainment, summed over one running denominator with plain integers and
-    reduced once at the end (Fraction's own + and × reduce at every step, which is most
-    of the cost of evaluating a scheme)."""
-    numerator, denominator = 0, 1
-    for weight, attainment in weighed:
-        top = weight.numerator * attainment.numerator
-        if top:
-            bottom = weight.denominator * attainment.denominator
-            numerator = numerator * bottom + top * denominator
-            denominator *= bottom
-    return Fraction(numerator, denominator)
 
 
 def _status(attainment: Fraction) -> Status:
@@ -251,4 +245,6 @@ def _goal(goal: CompiledGoal, measurements: Measurements) -> GoalResult:
         indicators=tuple(walk.indicators),
         periods=tuple(periods),
         rule=goal.rule_text,
+        is_gate=goal.is_gate,
+        commissioner=goal.commissioner,
     )

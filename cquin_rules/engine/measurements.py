@@ -54,7 +54,8 @@ from ..base.limits import (
     text_size,
 )
 from ..base.span import NOWHERE, Span
-from ..semantics.money import percent_text
+from ..semantics.compile import key_name
+from ..semantics.money import as_written, percent_as_written
 from ..syntax.model import (
     PERIOD_NAMES,
     Evidence,
@@ -639,13 +640,6 @@ class MeasurementReader:
         return key, measured_value(value, measure, name)
 
 
-def key_name(key: MeasurementKey) -> str:
-    """`GOAL.part.indicator`, then the period unless it is `year`: how messages name it."""
-    goal, path, period = key
-    name = ".".join((goal, *path))
-    return name if period == "year" else f"{name} {period}"
-
-
 def _listing(what: str, names: list[str]) -> str | None:
     if not names or len(names) > 12:
         return None
@@ -706,7 +700,7 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
 def _number(number: Fraction, text: str, measure: Measure, name: str) -> MeasuredValue:
     if measure == "percent":
         raise BadInput("E603", f"a bare number {text} for the percentage {name}: is it "
-                       f"{text}% or {percent_text(number)}?", PERCENT_HINT)
+                       f"{text}% or {percent_as_written(number)}?", PERCENT_HINT)
     if measure == "evidence":
         raise BadInput("E604", f"{name} is evidence, not a number", _kind_hint(measure))
     if number < 0:
@@ -730,10 +724,10 @@ def _checked(measured: MeasuredValue, measure: Measure, name: str) -> MeasuredVa
             raise BadInput("E604", f"{name} is measured as {_kind(measure)}, not a "
                            f"percentage", _kind_hint(measure))
         if measured.value < 0 or measured.value > 1:
-            raise BadInput("E605", f"{percent_text(measured.value)} for {name} is outside "
+            raise BadInput("E605", f"{percent_as_written(measured.value)} for {name} is outside "
                            f"0%-100%")
         return measured
-    return _number(measured.value, str(measured.value), measure, name)
+    return _number(measured.value, as_written(measured.value), measure, name)
 
 
 def _ratio(numerator: int, denominator: int, measure: Measure, name: str) -> Ratio:

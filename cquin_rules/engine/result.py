@@ -16,6 +16,7 @@ from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
 from ..semantics.money import decimal_places, earned_percent, exact_decimal, money, percent_text
+from ..semantics.wording import RuleRow, rule_sentence
 from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, Status
 
 
@@ -31,6 +32,9 @@ class IndicatorResult:
     status: Status
     rule: str
     line: int
+    rule_rows: tuple[RuleRow, ...] = ()
+    """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
+    that `minimum denominator` implies: reports render these, never the rule text."""
 
     @property
     def name(self) -> str:
@@ -65,6 +69,8 @@ class IndicatorResult:
             "status": self.status,
             "rule": self.rule,
             "line": self.line,
+            "rule_rows": [row.to_dict() for row in self.rule_rows],
+            "rule_sentence": rule_sentence(self.rule_rows),
         }
 
 
@@ -84,6 +90,10 @@ class GoalResult:
     periods: tuple[tuple[str, Status], ...] = ()
     rule: str = ""
     """How the indicators make the goal's attainment, in words (`compile.goal_rule_text`)."""
+    is_gate: bool = False
+    """A scheme gate: no money; unless met, no goal of the scheme pays."""
+    commissioner: str | None = None
+    """Who funds the goal (its own `commissioner`, else the header's first)."""
 
     def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
         return next(
@@ -108,6 +118,8 @@ class GoalResult:
             document["periods"] = dict(self.periods)
         document["indicators"] = [indicator.to_dict() for indicator in self.indicators]
         document["rule"] = self.rule
+        if self.is_gate:
+            document["gate"] = True
         return document
 
 
@@ -122,6 +134,24 @@ class Result:
     goals: tuple[GoalResult, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     commissioners: tuple[str, ...] = ()
+    deemed: str | None = None
+    """The reason given by `deemed achieved`, when the scheme is deemed achieved."""
+    names_commissioners: bool = False
+    """Whether any goal names its commissioner: then money is given per commissioner."""
+
+    def by_commissioner(self) -> list[tuple[str, Fraction, Fraction]]:
+        """(name, available, earned) per commissioner in header order, when any goal names
+        one; goals naming none count under the first (section 4)."""
+        if not self.names_commissioners or not self.commissioners:
+            return []
+        return [
+            (
+                name,
+                sum((g.available for g in self.goals if g.commissioner == name), Fraction(0)),
+                sum((g.earned for g in self.goals if g.commissioner == name), Fraction(0)),
+            )
+            for name in self.commissioners
+        ]
 
     @property
     def available(self) -> Fraction:
@@ -171,10 +201,30 @@ class Result:
                 "available": money(self.available_in("local")),
                 "earned": money(self.earned_in("local")),
             },
-            "goals": [goal.to_dict() for goal in self.goals],
+            "goals": [self._goal_dict(goal) for goal in self.goals],
             "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
             "commissioners": list(self.commissioners),
+            **self._shapes(),
         }
+
+    def _goal_dict(self, goal: GoalResult) -> dict[str, Any]:
+        document = goal.to_dict()
+        if self.names_commissioners and goal.commissioner is not None:
+            document["commissioner"] = goal.commissioner
+        return document
+
+    def _shapes(self) -> dict[str, Any]:
+        """The keys that only some schemes have: `by_commissioner`, `deemed_achieved`."""
+        document: dict[str, Any] = {}
+        rows = self.by_commissioner()
+        if rows:
+            document["by_commissioner"] = [
+                {"name": name, "available": money(available), "earned": money(earned)}
+                for name, available, earned in rows
+            ]
+        if self.deemed is not None:
+            document["deemed_achieved"] = self.deemed
+        return document
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

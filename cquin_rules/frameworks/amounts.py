@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from attrs import frozen
 
-from ..semantics.money import pounds
+from ..semantics.money import exact_pounds
 from ..syntax.model import Goal, Header, Pounds
 from .framework import percent
 
@@ -61,16 +61,16 @@ def goal_money(goal: Goal, cquin: Money | None) -> Money | None:
 def described(money: Money, base: Fraction | None) -> str:
     """An amount in pounds when the base is known, else as a share or in pounds."""
     if base is not None:
-        return pounds(money.pounds + money.share * base)
+        return exact_pounds(money.pounds + money.share * base)
     if money.pounds == 0:
         return f"{percent(money.share)} of contract"
-    return pounds(money.pounds)
+    return exact_pounds(money.pounds)
 
 
 def written(amount: object, money: Money, base: Fraction | None) -> str:
     """An amount as the scheme wrote it, with its pounds when they can be worked out."""
     if isinstance(amount, Pounds):
-        return pounds(amount.amount)
+        return exact_pounds(amount.amount)
     text = f"{percent(money.share)} of contract"
     return f"{text} ({described(money, base)})" if base is not None else text
 
@@ -78,9 +78,9 @@ def written(amount: object, money: Money, base: Fraction | None) -> str:
 def on(header: Header) -> str:
     """What a share of contract is taken on: `the outturn value £X`, or the contract's."""
     if header.outturn_value is not None:
-        return f"the outturn value {pounds(header.outturn_value.value)}"
+        return f"the outturn value {exact_pounds(header.outturn_value.value)}"
     if header.contract_value is not None:
-        return f"the contract value {pounds(header.contract_value.value)}"
+        return f"the contract value {exact_pounds(header.contract_value.value)}"
     return "the contract value"
 
 
@@ -88,4 +88,4 @@ def goal_share(goal: Goal) -> str:
     """A goal's weight or value as written, for E308's list."""
     if goal.weight is not None:
         return percent(goal.weight.value)
-    return pounds(goal.value.value) if goal.value is not None else "(no weight)"
+    return exact_pounds(goal.value.value) if goal.value is not None else "(no weight)"

@@ -15,7 +15,7 @@ from attrs import define
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
-from ..semantics.money import contract_base, pounds
+from ..semantics.money import contract_base, exact_pounds
 from ..syntax.model import (
     DOMAINS,
     FixedPay,
@@ -68,6 +68,11 @@ class Compliance:
         return header.framework.span
 
     @cached_property
+    def goals(self) -> list[Goal]:
+        """The goals that carry money: scheme gates count for no limit, domain or weight."""
+        return [goal for goal in self.scheme.goals if not goal.is_gate]
+
+    @cached_property
     def base(self) -> Fraction | None:
         return contract_base(self.header)
 
@@ -78,14 +83,14 @@ class Compliance:
 
     @cached_property
     def indicators(self) -> list[tuple[Goal, tuple[str, ...], Indicator]]:
-        return _indicators(self.scheme.goals)
+        return _indicators(self.goals)
 
     def counts(self) -> list[Count]:
         """(what, how many, the framework's limit, its warning level) for E307 and W502."""
         framework = self.framework
         national = [i for i in self.indicators if i[0].scope_kind == "national"]
         return [
-            ("goals", len(self.scheme.goals), framework.goals_at_most,
+            ("goals", len(self.goals), framework.goals_at_most,
              framework.warn_goals_more_than),
             ("indicators", len(self.indicators), framework.indicators_at_most,
              framework.warn_indicators_more_than),
@@ -140,7 +145,7 @@ def check_cquin_value(c: Compliance) -> list[Diagnostic]:
     difference = c.cquin.minus_share(limit.share, c.base)
     allowed = f"{percent(limit.share)} of contract"
     if c.base is not None:
-        allowed += f" ({pounds(limit.share * c.base)} on {on(c.header)})"
+        allowed += f" ({exact_pounds(limit.share * c.base)} on {on(c.header)})"
     text = written(stated.value, c.cquin, c.base)
     if difference is None:
         return [_diagnostic(
@@ -168,7 +173,7 @@ def check_national_value(c: Compliance) -> list[Diagnostic]:
         return []
     share = c.framework.national_value.value
     national = Money()
-    for goal in c.scheme.goals:
+    for goal in c.goals:
         if goal.scope_kind == "national":
             money = goal_money(goal, c.cquin)
             if money is None:
@@ -177,7 +182,7 @@ def check_national_value(c: Compliance) -> list[Diagnostic]:
     at = c.header.national_value.span if c.header.national_value else c.at_framework
     wanted = f"{percent(share)} of contract"
     if c.base is not None:
-        wanted += f" ({pounds(share * c.base)} on {on(c.header)})"
+        wanted += f" ({exact_pounds(share * c.base)} on {on(c.header)})"
     difference = national.minus_share(share, c.base)
     if difference is None:
         return [_diagnostic(
@@ -208,7 +213,7 @@ def check_contract_size(c: Compliance) -> list[Diagnostic]:
         )]
     if not minimum.admits(contract.value):
         return [_diagnostic(
-            "E306", f"the contract value {pounds(contract.value)} is too small for "
+            "E306", f"the contract value {exact_pounds(contract.value)} is too small for "
             f"{c.named}, which applies only to contracts {minimum}", c.at_framework,
             "check the scheme against the rules for contracts of its size",
         )]
@@ -219,7 +224,7 @@ def check_domains(c: Compliance) -> list[Diagnostic]:
     """E301: some goal covers each domain the framework requires (DH §33)."""
     if c.framework.required_domains is None:
         return []
-    covered = {d for goal in c.scheme.goals if goal.domains for d in goal.domains.value}
+    covered = {d for goal in c.goals if goal.domains for d in goal.domains.value}
     missing = [d for d in DOMAINS if d in c.framework.required_domains.value
                and d not in covered]
     if not missing:
@@ -258,7 +263,7 @@ def warn_counts(c: Compliance) -> list[Diagnostic]:
 
 def check_equal_weights(c: Compliance) -> list[Diagnostic]:
     """E308: every goal carries the same money where the framework requires it."""
-    goals = c.scheme.goals
+    goals = c.goals
     if c.framework.equal_weights is None or c.cquin is None or len(goals) <= 1:
         return []
     known = [(goal, money) for goal in goals

@@ -14,7 +14,7 @@ from fractions import Fraction
 from attrs import field, frozen
 
 from ..base.span import NOWHERE, Span
-from ..semantics.money import pounds
+from ..semantics.money import percent_as_written, pounds
 from ..syntax.model import FinancialYear, Located, Scheme
 
 __all__ = [
@@ -75,8 +75,7 @@ class Confidence:
 class Note:
     """A fact a framework file records in a comment but does not check.
 
-    `kind` is `not asserted` (a weaker fact, or one no requirement can say) or `deemed
-    achieved` (a suspended year, until the `deemed achieved` statement is in the grammar).
+    `kind` is `not asserted`: a weaker fact, or one no requirement can say.
     """
 
     kind: str
@@ -85,6 +84,7 @@ class Note:
 
 #: Every requirement a framework can set, as its model field and its statement's words.
 REQUIREMENTS: tuple[tuple[str, str], ...] = (
+    ("deemed_achieved", "deemed achieved"),
     ("year", "year"),
     ("cquin_value", "cquin value"),
     ("national_value", "national value"),
@@ -127,6 +127,7 @@ class Framework:
     warn_all_or_nothing: Located[bool] | None = None
     warn_goals_more_than: Located[int] | None = None
     warn_indicators_more_than: Located[int] | None = None
+    deemed_achieved: Located[str] | None = None
     origin: str = field(default="<text>", eq=False)
     source: str | None = field(default=None, eq=False)
     confidence: tuple[tuple[str, Confidence], ...] = field(default=(), eq=False, repr=False)
@@ -144,15 +145,7 @@ class Framework:
 
 def percent(share: Fraction) -> str:
     """`2.5%` from 1/40: the exact decimal, without trailing zeros."""
-    value = share * 100
-    for places in range(7):
-        scaled = value * 10**places
-        if scaled.denominator == 1:
-            text = f"{int(scaled):0{places + 1}d}"
-            if places:
-                text = f"{text[:-places]}.{text[-places:]}"
-            return f"{text}%"
-    return f"{float(value):.6g}%"  # not reached by anything the grammar can write
+    return percent_as_written(share)
 
 
 # ---- what a scheme under a framework pays on account -------------------------------

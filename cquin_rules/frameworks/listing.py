@@ -102,8 +102,8 @@ def _rules(framework: Framework) -> str:
 
 
 def deemed_achieved(framework: Framework) -> str | None:
-    """Why a suspended year's goals are deemed met, from its `# deemed achieved:` note."""
-    return next((note.text for note in framework.notes if note.kind == "deemed achieved"), None)
+    """Why a suspended year's goals are deemed met: its `deemed achieved` statement."""
+    return framework.deemed_achieved.value if framework.deemed_achieved is not None else None
 
 
 def _not_checked(framework: Framework) -> list[str]:

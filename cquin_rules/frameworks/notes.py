@@ -1,12 +1,11 @@
 """What a framework file's comments record: its sources and how sure they are.
 
 The grammar ignores comments, so the built-in frameworks keep their citations in them,
-in four conventions (docs/frameworks.md):
+in three conventions (docs/frameworks.md):
 
     # Source: where the framework's facts come from          (the whole file)
     # confidence H: the source of the statement just below   (one requirement; H or M)
     # not asserted (L, [memory]): a fact the file does not check, and its source
-    # deemed achieved: "reason"  (a suspended year)
 
 A note runs on over the comments on the following lines that are indented by two spaces
 or more after the `#`. The comments are taken from the lexer, never by pattern from the
@@ -29,7 +28,7 @@ __all__ = ["FileNotes", "read_notes"]
 _SOURCE = "Source:"
 _CONFIDENCE = "confidence"
 _LEVELS = ("H", "M")
-_KINDS = ("not asserted", "deemed achieved")
+_KINDS = ("not asserted",)
 
 
 @frozen

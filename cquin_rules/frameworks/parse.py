@@ -45,6 +45,12 @@ class _FrameworkBuilder(ModelBuilder):
     fw_year = ModelBuilder.year
 
     @v_args(meta=True)
+    def fw_deemed_achieved(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located(
+            "deemed_achieved", "`deemed achieved`", meta, unquote(children[0])
+        )
+
+    @v_args(meta=True)
     def fw_cquin_cap(self, meta: Meta, children: list[Token]) -> Statement:
         limit = CquinLimit(self._share(children[0], "the cquin value"), at_most=True)
         return self._located("cquin_value", "`cquin value at most`", meta, limit)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from attrs import evolve
+
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
 from ..syntax.model import Scheme
@@ -12,7 +14,7 @@ from .compliance import check_framework
 from .framework import Framework
 from .loading import load_framework
 
-__all__ = ["check_against_framework"]
+__all__ = ["check_against_framework", "deemed_under"]
 
 
 def check_against_framework(
@@ -45,3 +47,14 @@ def check_against_framework(
         checked = check_framework(scheme, framework, from_command_line=command_line is not None)
         found += [d.at(path) for d in checked]
     return framework, found
+
+
+def deemed_under(scheme: Scheme, framework: Framework | None) -> Scheme:
+    """The scheme as it is evaluated: under a framework that says `deemed achieved`, as if
+    its own header said so; a header's own reason is kept."""
+    if framework is None or framework.deemed_achieved is None:
+        return scheme
+    if scheme.header.deemed_achieved is not None:
+        return scheme
+    header = evolve(scheme.header, deemed_achieved=framework.deemed_achieved)
+    return evolve(scheme, header=header)

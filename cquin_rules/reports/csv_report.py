@@ -2,12 +2,14 @@
 
 Columns, in order:
 
-- `kind`: `goal`, `indicator`, `national`, `local` or `total`.
+- `kind`: `goal`, `indicator`, `national`, `local`, `commissioner`, `total` or `note`
+  (a scheme-wide rule that decided the money: `deemed achieved` with its reason, or what
+  a scheme gate did; the sentence is in `title`).
 - `goal`: the goal code (empty on the national, local and total rows).
 - `indicator`: the indicator's path within its goal (`part.indicator`); indicator rows only.
 - `period`: the period an indicator is measured for (`year`, `Q2`, …); indicator rows only.
-- `title`: the goal's title; goal rows only.
-- `scope`: `national` or `local`; goal rows only.
+- `title`: the goal's title on goal rows; the commissioner's name on commissioner rows.
+- `scope`: `national` or `local`, or `gate` for a scheme gate; goal rows only.
 - `domains`: the goal's domains joined by `; `; goal rows only.
 - `measured`: the measurement as written (`68%`, `140/200`, `achieved`); empty when not
   reported. Indicator rows only.
@@ -17,11 +19,12 @@ Columns, in order:
   commas) so a spreadsheet reads them as numbers; goal, national, local and total rows.
   Indicators carry no money of their own.
 - `earned_percent`: total earned ÷ available, one decimal place; the total row only.
-- `status`: met, partially met, not met, not reported.
+- `status`: met, partially met, not met, not reported, deemed met.
 - `rule`: the indicator's pay rule as written in the rulebook; indicator rows only.
 
 The goal rows' `earned` add up to the total row's exactly (it is their sum); the national
-and local rows split the same total, so sum only the `goal` rows. A title starting with
+and local rows split the same total, and so do the commissioner rows (one per header
+commissioner, when goals name theirs), so sum only the `goal` rows. A title starting with
 `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet shows it rather than running it
 as a formula. Lines end in `\n` (spreadsheets read it; a text-mode stdout on Windows would
 double a `\r\n`).
@@ -32,6 +35,8 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+
+from .table import scheme_notes
 
 COLUMNS = (
     "kind", "goal", "indicator", "period", "title", "scope", "domains", "measured", "value",
@@ -53,7 +58,7 @@ def render(document: dict[str, Any]) -> str:
             "kind": "goal",
             "goal": goal["code"],
             "title": text_cell(goal["title"]),
-            "scope": goal["scope"],
+            "scope": "gate" if goal.get("gate") else goal["scope"],
             "domains": "; ".join(goal["domains"]),
             "attainment": goal["attainment"],
             "available": goal["available"],
@@ -78,6 +83,15 @@ def render(document: dict[str, Any]) -> str:
             "available": document[scope]["available"],
             "earned": document[scope]["earned"],
         })
+    for part in document.get("by_commissioner", []):
+        writer.writerow({
+            "kind": "commissioner",
+            "title": text_cell(part["name"]),
+            "available": part["available"],
+            "earned": part["earned"],
+        })
+    for note in scheme_notes(document):
+        writer.writerow({"kind": "note", "title": text_cell(note)})
     writer.writerow({
         "kind": "total",
         "available": document["cquin_value"],

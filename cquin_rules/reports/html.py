@@ -14,14 +14,13 @@ a title such as `<script>…</script>` is shown as text, never run.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from fractions import Fraction
 from html import escape
 from typing import Any
 
 from ..semantics.money import decimal_places, earned_percent
-from .table import pounds
+from .table import pounds, scheme_notes, scope_of
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -30,6 +29,7 @@ STATUS_WORDS = {
     "partially met": "Partially Met",
     "not met": "Not Met",
     "not reported": "Not Reported",
+    "deemed met": "Deemed Met",
     "n/a": "N/A",
 }
 
@@ -37,82 +37,6 @@ STATUS_WORDS = {
 def e(text: object) -> str:
     """Escape anything for HTML text or a quoted attribute."""
     return escape(str(text), quote=True)
-
-
-# ---- rules in words ------------------------------------------------------------------
-
-_COMPARISONS = {">=": "{} or more", ">": "above {}", "<=": "{} or less", "<": "below {}"}
-
-
-def threshold_words(threshold: str) -> str:
-    """`baseline * 85%` → `85% of the baseline`; a literal stays as written."""
-    if threshold == "baseline":
-        return "the baseline"
-    match = re.fullmatch(r"baseline ([*+-]) (\S+)", threshold)
-    if match is None:
-        return threshold
-    operator, operand = match.groups()
-    if operand.endswith("pp"):
-        operand = f"{operand[:-2]} percentage points"
-    if operator == "*":
-        return f"{operand} of the baseline"
-    return f"the baseline {'plus' if operator == '+' else 'minus'} {operand}"
-
-
-def _condition_words(condition: str) -> str | None:
-    if condition in ("achieved", "not achieved"):
-        return f"when {condition}"
-    if condition == "reported":
-        return "when a measurement is reported"
-    match = re.fullmatch(r"value (>=|>|<=|<) (.+)", condition)
-    if match:
-        comparison, threshold = match.groups()
-        return "when the value is " + _COMPARISONS[comparison].format(threshold_words(threshold))
-    match = re.fullmatch(r"denominator < (\S+)", condition)
-    if match:
-        return f"when the denominator is below {match.group(1)} (too few to assess)"
-    return None
-
-
-def _payout_words(payout: str) -> str | None:
-    match = re.fullmatch(r"linear from (.+) to (.+)", payout)
-    if match:
-        start, end = (threshold_words(t) for t in match.groups())
-        return f"a straight-line share, nothing at {start} or worse and all at {end} or better"
-    if payout == "100%":
-        return "in full"
-    if payout == "0%":
-        return "nothing"
-    return payout if re.fullmatch(r"\d+(\.\d+)?%", payout) else None
-
-
-def rule_in_words(rule: str) -> str:
-    """A pay rule as written (`100% when value >= 90%; 0% otherwise`) in a sentence.
-
-    Falls back to the rule as written for any form it does not know, so nothing is lost.
-    """
-    rows = rule.split("; ") if rule else []
-    phrases: list[str] = []
-    for index, row in enumerate(rows):
-        otherwise = row.endswith(" otherwise")
-        body = row.removesuffix(" otherwise")
-        payout, _, condition = body.partition(" when ")
-        payout_words = _payout_words(payout)
-        if payout_words is None:
-            return rule
-        if otherwise or not condition:
-            phrases.append(f"otherwise {payout_words}" if index else payout_words)
-            continue
-        condition_words = _condition_words(condition)
-        if condition_words is None:
-            return rule
-        phrases.append(f"{payout_words} {condition_words}")
-    if not phrases:
-        return "No pay rule."
-    last = rows[-1]
-    if not last.endswith(" otherwise") and " when " in last:
-        phrases.append("otherwise nothing")
-    return "Pays " + "; ".join(phrases) + "."
 
 
 # ---- pieces of the page --------------------------------------------------------------
@@ -170,7 +94,15 @@ def _totals(document: dict[str, Any]) -> str:
         f'<tr class="total"><th scope="row">Total</th><td>{e(pounds(document["cquin_value"]))}</td>'
         f'<td>{e(pounds(document["earned"]))}</td><td>{e(document["earned_percent"])}%</td></tr>'
     )
+    rows += [
+        f'<tr class="commissioner"><th scope="row">{e(part["name"])}</th>'
+        f"<td>{e(pounds(part['available']))}</td><td>{e(pounds(part['earned']))}</td>"
+        f"<td>{e(_percent_of(part['earned'], part['available']))}</td></tr>"
+        for part in document.get("by_commissioner", [])
+    ]
     body = "\n".join(rows)
+    notes = "".join(f'\n<p class="note scheme-rule">{e(note)}</p>'
+                    for note in scheme_notes(document))
     cards = "\n".join((
         card("CQUIN value", "cquin-value", pounds(document["cquin_value"])),
         card("Earned", "earned", pounds(document["earned"])),
@@ -186,7 +118,7 @@ def _totals(document: dict[str, Any]) -> str:
 <tbody>
 {body}
 </tbody>
-</table>
+</table>{notes}
 </section>"""
 
 
@@ -249,6 +181,12 @@ def _chart(document: dict[str, Any]) -> str:
 </section>"""
 
 
+def rule_words(indicator: dict[str, Any]) -> str:
+    """The indicator's rule in words, as the document gives it (a document written before
+    rules carried their words shows the rule as written)."""
+    return str(indicator.get("rule_sentence") or indicator["rule"])
+
+
 def quarter_of(period: str) -> str | None:
     """The quarter a period ends in (financial year: M1 is April): M5 → Q2, H1 → Q2, year → Q4."""
     if period in QUARTERS:
@@ -257,9 +195,9 @@ def quarter_of(period: str) -> str | None:
         return "Q4"
     if period == "H1":
         return "Q2"
-    match = re.fullmatch(r"M(\d+)", period)
-    if match and 1 <= int(match.group(1)) <= 12:
-        return QUARTERS[(int(match.group(1)) - 1) // 3]
+    month = period.removeprefix("M")
+    if period.startswith("M") and month.isdigit() and 1 <= int(month) <= 12:
+        return QUARTERS[(int(month) - 1) // 3]
     return None
 
 
@@ -350,7 +288,7 @@ def _goal(goal: dict[str, Any]) -> str:
         measured = indicator.get("measured") or "not reported"
         rows.append(
             f'<tr><th scope="row">{e(indicator["name"])}</th><td>{e(indicator["period"])}</td>'
-            f'<td>{e(rule_in_words(indicator["rule"]))}<br><code>{e(indicator["rule"])}</code></td>'
+            f'<td>{e(rule_words(indicator))}<br><code>{e(indicator["rule"])}</code></td>'
             f"<td>{e(measured)}</td><td>{e(indicator['attainment'])}</td>"
             f"{status_cell(indicator['status'])}</tr>"
         )
@@ -362,7 +300,7 @@ def _goal(goal: dict[str, Any]) -> str:
     )
     return f"""<article class="goal" id="goal-{e(goal["code"])}">
 <h3><span class="code">{e(goal["code"])}</span> {e(goal["title"])}</h3>
-<p class="facts">{e(goal["scope"].capitalize())} goal · {e(domains)} ·
+<p class="facts">{e(_kind(goal))} · {e(domains)} ·
 available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 (attainment {e(goal["attainment"])}) · {status_cell(goal["status"], tag="span")}</p>
 {how}<p class="rule">{assessed} Paid on {count} indicator{"s" * (count != 1)}:</p>
@@ -373,6 +311,13 @@ available {e(pounds(goal["available"]))} · earned {e(pounds(goal["earned"]))}
 </tbody>
 </table>
 </article>"""
+
+
+def _kind(goal: dict[str, Any]) -> str:
+    """`Local goal`, `National goal`, or `Scheme gate (no money)`; with its commissioner."""
+    kind = "Scheme gate (no money)" if scope_of(goal) == "gate" else (
+        f"{goal['scope'].capitalize()} goal")
+    return f"{kind}, commissioned by {goal['commissioner']}" if goal.get("commissioner") else kind
 
 
 def _diagnostics(document: dict[str, Any]) -> str:
@@ -425,6 +370,7 @@ div.status { margin: 2px 0; border-style: solid; }
   background: repeating-linear-gradient(45deg, #fff0c2, #fff0c2 6px, #ffffff 6px, #ffffff 10px); }
 .status-not-met { background: #f4cdc6; border: 4px double #942514; }
 .status-not-reported { background: #f3f2f1; border: 3px dotted #0b0c0c; font-style: italic; }
+.status-deemed-met { background: #d2e2f1; border: 3px solid #1d70b8; }
 .status-na { color: #505a5f; font-weight: normal; border: 1px dotted #b1b4b6; }
 td.periods { padding: 0.2rem; }
 .note, .key { font-size: 0.9rem; color: #383f43; }

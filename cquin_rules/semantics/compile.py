@@ -8,6 +8,8 @@ this tree with no lookups into the text. Decisions, for a scheme that checks cle
   given), then rounded to the penny, half up (section 7).
 - Each goal's exact share (`value £X`, or weight x the rounded cquin value) is rounded
   to pennies by the largest-remainder method, so the goals total the cquin value.
+- A period's `combine` is its own, else its goal's: the goal's `combine` is the default
+  for the items of each period without one, and the periods combine by their shares.
 - An item's weight is its `weight`, or its `value` / its parent's money, or an equal
   share among the parent's non-gate items. Gates carry no weight. A parent's money is
   the goal's available money, a period's share of it, or a part's share of its parent.
@@ -24,14 +26,10 @@ from fractions import Fraction
 
 from attrs import evolve, field, frozen
 
+from ..syntax import printer
 from ..syntax.model import (
-    Achieved,
-    Baseline,
     Combine,
     CombineMode,
-    DenominatorBelow,
-    Fixed,
-    FixedPay,
     Goal,
     Indicator,
     Measure,
@@ -43,17 +41,16 @@ from ..syntax.model import (
     Scheme,
     Scope,
     Threshold,
-    ValueIs,
 )
 from .money import (
     cquin_value_exact,
-    exact_decimal,
     national_value_exact,
     percent_text,
     round_half_up,
     split_largest_remainder,
 )
 from .rules import CompiledRule, compile_rule
+from .wording import RuleRow, rule_rows
 
 IndicatorKey = tuple[str, tuple[str, ...], str]
 
@@ -71,6 +68,7 @@ class CompiledIndicator:
     rule_text: str
     line: int
     node: Indicator = field(eq=False, repr=False)
+    rule_rows: tuple[RuleRow, ...] = field(default=(), eq=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -113,7 +111,9 @@ class CompiledPeriod:
 
 @frozen
 class CompiledGoal:
-    """A goal with its available money; `combine` applies to `periods` when it has them."""
+    """A goal with its available money. `combine` is how its items combine; on a goal with
+    periods it is the default each period without its own has already taken (`periods`
+    always combine by their shares)."""
 
     code: str
     title: str
@@ -126,6 +126,10 @@ class CompiledGoal:
     periods: tuple[CompiledPeriod, ...]
     node: Goal = field(eq=False, repr=False)
     rule_text: str = ""
+    is_gate: bool = False
+    """A scheme gate (section 4): no money; unless its attainment is 1, no goal pays."""
+    commissioner: str | None = None
+    """Who funds the goal: its `commissioner`, else the header's first (None when none)."""
 
     def indicators(self) -> list[CompiledIndicator]:
         """Every indicator of the goal, in source order (period by period)."""
@@ -143,6 +147,9 @@ class CompiledScheme:
     national_value: Fraction
     goals: tuple[CompiledGoal, ...]
     scheme: Scheme = field(eq=False, repr=False)
+    deemed: str | None = None
+    """`deemed achieved "reason"`: every goal deemed met, paying in full (section 3)."""
+    commissioners: tuple[str, ...] = ()
     _index: dict[IndicatorKey, CompiledIndicator] = field(eq=False, repr=False, factory=dict)
 
     def goal(self, code: str) -> CompiledGoal | None:
@@ -155,6 +162,13 @@ class CompiledScheme:
         self, goal: str, path: tuple[str, ...], period: str = "year"
     ) -> CompiledIndicator | None:
         return self._index.get((goal, path, period))
+
+
+def key_name(key: IndicatorKey) -> str:
+    """`GOAL.part.indicator`, then the period unless it is `year`: how messages name it."""
+    goal, path, period = key
+    name = ".".join((goal, *path))
+    return name if period == "year" else f"{name} {period}"
 
 
 def indicators_in(items: Sequence[CompiledItem]) -> list[CompiledIndicator]:
@@ -176,8 +190,10 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
     shares = [goal_share(goal, cquin_value) for goal in scheme.goals]
     total = round_half_up(sum(shares, Fraction(0)))
     available = split_largest_remainder(total, shares) if shares else []
+    first = header.commissioners[0].value if header.commissioners else None
     goals = tuple(
-        _compile_goal(goal, money) for goal, money in zip(scheme.goals, available, strict=True)
+        _compile_goal(goal, money, first)
+        for goal, money in zip(scheme.goals, available, strict=True)
     )
     index = {indicator.key: indicator for goal in goals for indicator in goal.indicators()}
     return CompiledScheme(
@@ -188,12 +204,17 @@ def compile_scheme(scheme: Scheme) -> CompiledScheme:
         national_value=national_value,
         goals=goals,
         scheme=scheme,
+        deemed=header.deemed_achieved.value if header.deemed_achieved else None,
+        commissioners=tuple(c.value for c in header.commissioners),
         index=index,
     )
 
 
 def goal_share(goal: Goal, cquin_value: Fraction) -> Fraction:
-    """A goal's exact money before the penny split: its value, or its weight of the cquin value."""
+    """A goal's exact money before the penny split: its value, or its weight of the cquin
+    value; a scheme gate's is nothing."""
+    if goal.is_gate:
+        return Fraction(0)
     if goal.value is not None:
         return goal.value.value
     if goal.weight is not None:
@@ -207,9 +228,10 @@ def _mode(combine: Combine | None) -> tuple[CombineMode, int | None]:
     return combine.mode, combine.count
 
 
-def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
+def _compile_goal(goal: Goal, available: Fraction, first: str | None) -> CompiledGoal:
     combine, at_least = _mode(goal.combine)
-    periods = tuple(_compile_period(goal.code, period, available) for period in goal.periods)
+    periods = tuple(_compile_period(goal.code, period, available, goal.combine)
+                    for period in goal.periods)
     items = () if goal.periods else _compile_items(goal.code, goal.items, (), "year", available)
     compiled = CompiledGoal(
         code=goal.code,
@@ -222,12 +244,16 @@ def _compile_goal(goal: Goal, available: Fraction) -> CompiledGoal:
         items=items,
         periods=periods,
         node=goal,
+        is_gate=goal.is_gate,
+        commissioner=goal.commissioner.value if goal.commissioner else first,
     )
     return evolve(compiled, rule_text=goal_rule_text(compiled))
 
 
-def _compile_period(code: str, period: Period, goal_money: Fraction) -> CompiledPeriod:
-    combine, at_least = _mode(period.combine)
+def _compile_period(code: str, period: Period, goal_money: Fraction,
+                    default: Combine | None) -> CompiledPeriod:
+    """A period block; without a `combine` of its own it takes its goal's (section 6)."""
+    combine, at_least = _mode(period.combine or default)
     share = period.share.value
     return CompiledPeriod(
         name=period.name,
@@ -262,6 +288,7 @@ def _compile_items(
                     rule_text=rule_text(item.pay),
                     line=item.pay.span.line if item.pay else item.span.line,
                     node=item,
+                    rule_rows=rule_rows(item),
                 )
             )
         else:
@@ -319,12 +346,9 @@ def goal_rule_text(goal: CompiledGoal) -> str:
              _combined_text(period.items, period.combine, period.at_least))
             for period in goal.periods
         ]
-        if goal.combine == "weighted":
-            return "by period: " + ", ".join(
-                f"{name} {percent_text(share, 2)} ({inside})" for name, share, inside in named
-            )
-        names = ", ".join(f"{name} ({inside})" for name, _, inside in named)
-        return f"by period, {_mode_text(goal.combine, goal.at_least)}: {names}"
+        return "by period: " + ", ".join(
+            f"{name} {printer.percent(share)} ({inside})" for name, share, inside in named
+        )
     if not goal.items:
         return "no indicators"
     text = _combined_text(goal.items, goal.combine, goal.at_least)
@@ -348,11 +372,17 @@ def _combined_text(items: Sequence[CompiledItem], mode: CombineMode, at_least: i
             text = "weighted equally: " + ", ".join(names)
         else:
             text = "weighted: " + ", ".join(
-                _item_text(item, percent_text(item.weight, 2)) for item in weighed
+                _item_text(item, _weight_text(item)) for item in weighed
             )
     else:
         text = f"{_mode_text(mode, at_least)}: " + ", ".join(names)
     return f"{text}; unlocked by: {', '.join(gates)}" if gates else text
+
+
+def _weight_text(item: CompiledItem) -> str:
+    """A weight as written (`33.335%`); a share worked out from a `value £X`, to 2 places."""
+    written = item.node.weight
+    return printer.percent(written.value) if written is not None else percent_text(item.weight, 2)
 
 
 def _lone(weighed: Sequence[CompiledItem], mode: CombineMode) -> bool:
@@ -391,40 +421,20 @@ def rule_text(pay: PayRule | None) -> str:
 
 
 def _row_text(row: Row) -> str:
-    payout = _payout_text(row)
-    condition = row.condition
-    if condition is None:
-        return f"{payout} otherwise"
-    if isinstance(condition, ValueIs):
-        words = f"value {condition.comparison} {threshold_text(condition.threshold)}"
-    elif isinstance(condition, DenominatorBelow):
-        words = f"denominator < {condition.limit}"
-    elif isinstance(condition, Achieved):
-        words = "not achieved" if condition.negated else "achieved"
-    else:
-        words = "reported"
-    return f"{payout} when {words}"
+    if row.condition is None:
+        return f"{printer.payout(row.payout)} otherwise"
+    return f"{printer.payout(row.payout)} when {printer.condition(row.condition)}"
 
 
 def _payout_text(row: Row) -> str:
-    payout = row.payout
-    if isinstance(payout, FixedPay):
-        return percent_text(payout.share)
-    return f"linear from {threshold_text(payout.start)} to {threshold_text(payout.end)}"
+    return printer.payout(row.payout)
 
 
 def threshold_text(threshold: Threshold) -> str:
-    if isinstance(threshold, Fixed):
-        return quantity_text(threshold.quantity)
-    assert isinstance(threshold, Baseline)
-    if threshold.operator == "" or threshold.operand is None:
-        return "baseline"
-    return f"baseline {threshold.operator} {quantity_text(threshold.operand)}"
+    """A threshold exactly as the language writes it (`baseline + 12.34567pp`)."""
+    return printer.threshold(threshold)
 
 
 def quantity_text(quantity: Quantity) -> str:
-    if quantity.kind == "percent":
-        return percent_text(quantity.value)
-    if quantity.kind == "points":
-        return f"{exact_decimal(quantity.value * 100)}pp"
-    return exact_decimal(quantity.value)
+    """A number exactly as the language writes it: `90%`, `5pp`, `250`."""
+    return printer.quantity(quantity)

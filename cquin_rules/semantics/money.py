@@ -87,12 +87,53 @@ def pounds(amount: Fraction) -> str:
     return f"{'-' if amount < 0 else ''}£{int(whole):,}.{pence}"
 
 
+def finite_places(value: Fraction) -> int | None:
+    """How many decimal places write `value` exactly (`0.125` needs 3), or None when no
+    finite decimal does (1/3). Everything a person writes in a rulebook or measurement
+    file is a finite decimal, and so is every sum and product of such numbers."""
+    denominator = value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    return max(twos, fives) if denominator == 1 else None
+
+
 def exact_decimal(value: Fraction, max_places: int = 6) -> str:
-    """`value` as a short exact decimal when it has one (`0.68`), else to `max_places`."""
+    """`value` as a short exact decimal when it has one (`0.68`), else to `max_places`: for
+    numbers the program works out. A number a person wrote goes through `as_written`."""
     for places in range(max_places + 1):
         if (value * 10**places).denominator == 1:
             return decimal_places(value, places)
     return decimal_places(value, max_places)
+
+
+def as_written(value: Fraction, endless_places: int = 6) -> str:
+    """A number quoted exactly, in as few places as it needs (`12.34567`, `-3`): what a
+    person wrote, or a sum or product of such numbers. Only a value with no finite decimal
+    (which nobody can write, such as a share part way along a line) is rounded, to
+    `endless_places`."""
+    places = finite_places(value)
+    return decimal_places(value, endless_places if places is None else places)
+
+
+def percent_as_written(share: Fraction, endless_places: int = 6) -> str:
+    """A share quoted exactly as a percent: 0.1234567 is `12.34567%`."""
+    return f"{as_written(share * 100, endless_places)}%"
+
+
+def exact_pounds(amount: Fraction) -> str:
+    """Money before rounding to the penny, exact: `£1,234.50`, `£1.9999999`; an amount
+    with no finite decimal is rounded to six places and marked `…`."""
+    places = finite_places(amount)
+    if places is not None and places <= 2:
+        return pounds(amount)
+    text = as_written(abs(amount))
+    whole, _, tail = text.partition(".")
+    return f"{'-' if amount < 0 else ''}£{int(whole):,}.{tail}{'…' if places is None else ''}"
 
 
 def percent_text(share: Fraction, max_places: int = 6) -> str:

@@ -31,7 +31,16 @@ from lark import Lark, Token, Tree
 from ..base.diagnostics import Diagnostic, has_errors
 from ..base.files import write_atomically
 from ..base.limits import read_limited
-from .parser import OPTIONS, WordsWhole, decode, grammar_text, parse_tree, start_for
+from . import grammar_tables
+from .parser import (
+    OPTIONS,
+    WordsWhole,
+    build_parser,
+    decode,
+    grammar_text,
+    parse_tree,
+    start_for,
+)
 
 __all__ = [
     "Formatted",
@@ -63,15 +72,17 @@ def _layout_parser() -> Lark:
     comments.
 
     `cquin_rules.syntax.parser.get_parser()` drops keywords and punctuation from the tree and
-    ignores comments silently; the formatter needs both, so it builds its own instance.
+    ignores comments silently; the formatter needs both, so it has its own instance, read
+    from the same shipped tables (keeping every token changes how trees are built, not the
+    tables), or built from the grammar when they do not match the installed Lark.
     """
-    return Lark(
-        grammar_text(),
-        **OPTIONS,
-        keep_all_tokens=True,
-        postlex=WordsWhole(),
-        lexer_callbacks={"COMMENT": _collect_comment},
-    )
+    grammar = grammar_text()
+    callbacks = {"COMMENT": _collect_comment}
+    loaded = grammar_tables.load(grammar, OPTIONS, WordsWhole(), keep_all_tokens=True,
+                                 lexer_callbacks=callbacks)
+    if loaded is not None:
+        return loaded
+    return build_parser(grammar, keep_all_tokens=True, lexer_callbacks=callbacks)
 
 
 def layout_tree(text: str, start: Start = "rulebook") -> tuple[Tree[Token], list[Token]]:

@@ -11,7 +11,7 @@ the parser is built from the grammar, which is slower but otherwise the same.
 After editing the grammar, regenerate the file (tests/test_grammar_tables.py fails until
 it is):
 
-    python -m cquin_rules.syntax.grammar_tables
+    python grammar/build_tables.py
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import lark
-from lark import Lark
+from lark import Lark, Token
 from lark.grammar import Rule
 from lark.lark import PostLex
 from lark.lexer import TerminalDef
 
-__all__ = ["TABLES", "decode", "encode", "grammar_hash", "load", "render", "write"]
+__all__ = ["TABLES", "decode", "encode", "grammar_hash", "load", "render"]
 
 #: The shipped tables, next to this module (the wheel includes everything in the package).
 TABLES = Path(__file__).with_name("grammar_tables.json")
@@ -43,18 +43,33 @@ def grammar_hash(grammar: str) -> str:
 
 
 def load(
-    grammar: str, options: Mapping[str, object], postlex: PostLex, path: Path = TABLES
+    grammar: str,
+    options: Mapping[str, object],
+    postlex: PostLex,
+    path: Path = TABLES,
+    *,
+    keep_all_tokens: bool = False,
+    lexer_callbacks: Mapping[str, Callable[[Token], Token | None]] | None = None,
 ) -> Lark | None:
     """The parser read from the tables at `path`; None when the file is missing or
-    unreadable, or was built from another grammar, another Lark or other options."""
+    unreadable, or was built from another grammar, another Lark or other options.
+
+    `keep_all_tokens` makes the parser keep keywords and punctuation in its trees, as
+    Lark's option of that name does: it is a property of the rules, not of the tables.
+    `lexer_callbacks` are Lark's option of that name."""
     try:
         with path.open(encoding="utf-8") as stream:
             stored = json.load(stream)
         if not _matches(stored, grammar, options):
             return None
         data, memo = decode(stored["data"], stored["memo"])
+        if keep_all_tokens:
+            data["options"]["keep_all_tokens"] = True
+            for entry in memo.values():
+                if entry.get("__type__") == "Rule":
+                    entry["options"]["keep_all_tokens"] = True
         parser: Lark = Lark._load_from_dict(  # type: ignore[no-untyped-call]
-            data, memo, postlex=postlex
+            data, memo, postlex=postlex, lexer_callbacks=dict(lexer_callbacks or {})
         )
     except (OSError, ValueError, LookupError, TypeError):
         return None
@@ -98,6 +113,7 @@ def encode(parser: Lark, grammar: str) -> dict[str, Any]:
     without the postlexer (an object; it is passed again on loading), with the grammar's
     hash and Lark's version."""
     data, memo = parser.memo_serialize([TerminalDef, Rule])
+    memo = {key: _without_widths(entry) for key, entry in memo.items()}
     data = dict(data)
     data["options"] = {name: value for name, value in data["options"].items() if name != "postlex"}
     data["parser"] = dict(data["parser"])
@@ -108,6 +124,19 @@ def encode(parser: Lark, grammar: str) -> dict[str, Any]:
         "data": data,
         "memo": memo,
     }
+
+
+def _without_widths(entry: Any) -> Any:
+    """A terminal without the widths of its regular expression, which Lark computes again
+    when it needs them: an unbounded width is the `re` module's MAXREPEAT, which differs
+    between builds of the same Python (2**64 on one, 2**32 - 1 on Debian's 3.11), so a
+    recorded width would tie the file to the Python that wrote it."""
+    if isinstance(entry, dict):
+        cleared = {"_width": None} if entry.get("__type__") == "PatternRE" else {}
+        return {key: _without_widths(value) for key, value in entry.items()} | cleared
+    if isinstance(entry, list):
+        return [_without_widths(value) for value in entry]
+    return entry
 
 
 def _canonical(table: dict[str, Any]) -> dict[str, Any]:
@@ -148,16 +177,3 @@ def _canonical(table: dict[str, Any]) -> dict[str, Any]:
 def render(tables: dict[str, Any]) -> str:
     """The text of the tables file: compact, keys sorted, the same each time."""
     return json.dumps(tables, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-
-
-def write(path: Path = TABLES) -> Path:
-    """Builds the parser from the grammar and writes its tables to `path`."""
-    from .parser import build_parser, grammar_text
-
-    grammar = grammar_text()
-    path.write_text(render(encode(build_parser(grammar), grammar)), encoding="utf-8")
-    return path
-
-
-if __name__ == "__main__":
-    print(f"wrote {write()}")

@@ -249,11 +249,18 @@ class Goal:
     lead: str | None = None
     rationale: str | None = None
     status: str | None = None
+    commissioner: Located[str] | None = None
+    gate: Located[bool] | None = None
     span: Span = _span()
 
     @property
     def scope_kind(self) -> Scope:
         return self.scope.value if self.scope else "local"
+
+    @property
+    def is_gate(self) -> bool:
+        """A scheme gate (section 4): no money of its own; unless met, no goal pays."""
+        return self.gate is not None
 
 
 # ---- the scheme header (section 3) --------------------------------------------------
@@ -311,6 +318,7 @@ class Header:
     national_value: Located[Amount] | None = None
     payment_on_account: Located[Fraction] | None = None
     reconcile_months: Located[tuple[int, ...]] | None = None
+    deemed_achieved: Located[str] | None = None
     span: Span = _span()
 
 
@@ -378,7 +386,7 @@ class ExampleInput:
 
 
 Total = Literal["total", "national", "local"]
-Status = Literal["met", "partially met", "not met", "not reported"]
+Status = Literal["met", "partially met", "not met", "not reported", "deemed met"]
 
 
 @frozen

@@ -57,20 +57,25 @@ def grammar_text() -> str:
 
 
 #: How the parser is built (the formatter's parser adds to them). The shipped tables record
-#: them, and are used only when they match.
+#: them, and are used only when they match. Not `strict`: strict mode needs `interegular`,
+#: a test dependency, and only checks the grammar (no shift/reduce conflict, no two
+#: terminals that can match the same text) without changing the tables it builds;
+#: tests/test_grammar_tables.py builds it strictly and compares.
 OPTIONS: dict[str, object] = {
     "parser": "lalr",
     "lexer": "contextual",
-    "strict": True,
+    "strict": False,
     "propagate_positions": True,
     "maybe_placeholders": False,
     "start": ["rulebook", "framework_file"],
 }
 
 
-def build_parser(grammar: str) -> Lark:
-    """The parser built from `grammar` with `OPTIONS`, without the shipped tables (slow)."""
-    return Lark(grammar, postlex=WordsWhole(), **OPTIONS)
+def build_parser(grammar: str, **extra: object) -> Lark:
+    """The parser built from `grammar` with `OPTIONS` and `extra` (the formatter's, or
+    `strict=True` in the tests), without the shipped tables (slow)."""
+    options: dict[str, object] = {**OPTIONS, **extra}
+    return Lark(grammar, postlex=WordsWhole(), **options)
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +86,7 @@ def get_parser() -> Lark:
     are shipped ready-built in cquin_rules/grammar_tables.json (plain JSON, see
     grammar_tables.py) and read in a few milliseconds. When they were built from another
     grammar or another Lark the parser is built from the grammar instead; after editing
-    the grammar, `python -m cquin_rules.syntax.grammar_tables` regenerates them.
+    the grammar, `python grammar/build_tables.py` regenerates them.
     """
     grammar = grammar_text()
     loaded = grammar_tables.load(grammar, OPTIONS, WordsWhole())
@@ -317,9 +322,10 @@ _CHARACTER_HINTS = {
 }
 
 #: Literal mistakes found from the text around a failure, whatever the parser expected.
-_SPACED_NUMBER = re.compile(r"([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)[ \t]+(%|pp\b)")
+#: A number is tried only from the start of its run of digits, so a long run is read once.
+_SPACED_NUMBER = re.compile(r"(?<![0-9_])([0-9][0-9_]*(?:\.[0-9][0-9_]*)?)[ \t]+(%|pp\b)")
 _SPACED_MONEY = re.compile(r"£[ \t]+[0-9]")
-_POINTS = re.compile(r"[0-9][0-9_]*(?:\.[0-9][0-9_]*)?pp\b")
+_POINTS = re.compile(r"(?<![0-9_])[0-9][0-9_]*(?:\.[0-9][0-9_]*)?pp\b")
 
 
 def _terminal_words(name: str) -> str:
@@ -894,9 +900,23 @@ def parse(
     return scheme, diagnostics
 
 
-_FRAMEWORK_FIRST = re.compile(r"\A\ufeff?(?:\s|#[^\n]*)*framework(?![A-Za-z0-9_])")
-
-
 def start_for(text: str) -> str:
-    """`framework_file` when the first word of `text` is `framework`, else `rulebook`."""
-    return "framework_file" if _FRAMEWORK_FIRST.match(text) else "rulebook"
+    """`framework_file` when the first token of `text` is the keyword `framework`, else
+    `rulebook` (LANGUAGE.md §2: a comment never changes what the text means).
+
+    The token is read by the parser's own lexer, in the state that starts a framework
+    file, from the text as `parse_tree` would parse it: comments and blank space are
+    skipped as the grammar skips them, in time linear in their length, and a word that
+    only begins with `framework` is a different word.
+    """
+    cleaned, _ = _clean(text.removeprefix(BOM))
+    interactive = get_parser().parse_interactive(cleaned, start="framework_file")
+    tokens: Iterator[Token] = interactive.lexer_thread.lex(  # type: ignore[no-untyped-call]
+        interactive.parser_state
+    )
+    try:
+        first = next(tokens, None)
+    except UnexpectedInput:
+        return "rulebook"
+    framework = _keyword_terminals()["framework"]
+    return "framework_file" if first is not None and first.type == framework else "rulebook"

@@ -165,6 +165,8 @@ def _header(header: Header) -> list[str]:
     if header.reconcile_months is not None:
         months = ", ".join(_integer(m) for m in header.reconcile_months.value)
         body.append(f"reconcile at months {months}")
+    if header.deemed_achieved is not None:
+        body.append(f"deemed achieved {string(header.deemed_achieved.value)}")
     return _block(f"scheme {string(header.title)}", body)
 
 
@@ -202,8 +204,12 @@ def _goal(goal: Goal) -> list[str]:
     body: list[str] = []
     if goal.scope is not None:
         body.append(goal.scope.value)
+    if goal.commissioner is not None:
+        body.append(f"commissioner {string(goal.commissioner.value)}")
     if goal.domains is not None:
         body.append("domain " + ", ".join(goal.domains.value))
+    if goal.gate is not None:
+        body.append("gate")
     body.extend(_share(goal.weight, goal.value))
     body.extend(_combine(goal.combine))
     if goal.lead is not None:
@@ -268,9 +274,9 @@ def pay_rule(rule: PayRule) -> list[str]:
     """The `pay` statement, one-line when it was written so and still fits that shape."""
     rows = rule.rows
     if rule.form == "linear" and len(rows) == 1 and rows[0].condition is None:
-        payout = rows[0].payout
-        if isinstance(payout, LinearPay):
-            return [f"pay {_payout(payout)}"]
+        line = rows[0].payout
+        if isinstance(line, LinearPay):
+            return [f"pay {payout(line)}"]
     if (
         rule.form == "when"
         and len(rows) == 2
@@ -279,7 +285,7 @@ def pay_rule(rule: PayRule) -> list[str]:
         and rows[1].condition is None
         and rows[1].payout == FixedPay(Fraction(0))
     ):
-        return [f"pay {_payout(rows[0].payout)} when {condition(rows[0].condition)}"]
+        return [f"pay {payout(rows[0].payout)} when {condition(rows[0].condition)}"]
     return _table(rows)
 
 
@@ -287,14 +293,15 @@ def _table(rows: tuple[Row, ...]) -> list[str]:
     lines = []
     for row in rows:
         tail = "otherwise" if row.condition is None else f"when {condition(row.condition)}"
-        lines.append(f"{_payout(row.payout)} {tail}")
+        lines.append(f"{payout(row.payout)} {tail}")
     return _block("pay", lines)
 
 
-def _payout(payout: Payout) -> str:
-    if isinstance(payout, FixedPay):
-        return percent(payout.share)
-    return f"linear from {threshold(payout.start)} to {threshold(payout.end)}"
+def payout(pays: Payout) -> str:
+    """`62.5%` or `linear from 60% to baseline + 5pp`."""
+    if isinstance(pays, FixedPay):
+        return percent(pays.share)
+    return f"linear from {threshold(pays.start)} to {threshold(pays.end)}"
 
 
 def condition(cond: Condition) -> str:

@@ -335,6 +335,14 @@ class ModelBuilder(Transformer[Token, Any]):
     def commissioner(self, meta: Meta, children: list[Token]) -> Statement:
         return self._located("commissioners", "`commissioner`", meta, unquote(children[0]))
 
+    def deemed_achieved(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located(
+            "deemed_achieved", "`deemed achieved`", meta, unquote(children[0])
+        )
+
+    def goal_commissioner(self, meta: Meta, children: list[Token]) -> Statement:
+        return self._located("commissioner", "`commissioner`", meta, unquote(children[0]))
+
     def year(self, meta: Meta, children: list[Token]) -> Statement:
         token = children[0]
         start, end = (int(part) for part in str(token).split("/"))
@@ -659,6 +667,9 @@ class ModelBuilder(Transformer[Token, Any]):
 
     def s_not_reported(self, meta: Meta, children: list[Token]) -> Status:
         return "not reported"
+
+    def s_deemed_met(self, meta: Meta, children: list[Token]) -> Status:
+        return "deemed met"
 
 
 def _split(

@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from ..base.diagnostics import CquinError, Diagnostic
 from ..base.span import NOWHERE
-from ..engine.evaluate import combine, combine_periods, evaluate, evaluation_inputs, gated
+from ..engine.evaluate import evaluate, evaluation_inputs
 from ..engine.measurements import Measurements, did_you_mean
 from ..engine.result import GoalResult, Result
+from ..semantics.combine import combine, combine_periods, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -42,6 +43,8 @@ from ..semantics.money import (
     decimal_places,
     earned_percent,
     exact_decimal,
+    exact_pounds,
+    finite_places,
     money,
     percent_text,
     pounds,
@@ -103,12 +106,8 @@ def _level(value: Fraction, measure: Measure) -> str:
 
 def _exact_pounds(amount: Fraction) -> str:
     """Unrounded money: `£320,000.00`, `£31,710.7525`, `£266,666.666667 (= 800000/3)`."""
-    if _terminates(amount, 2):
-        return pounds(amount)
-    sign = "-" if amount < 0 else ""
-    whole, _, tail = exact_decimal(abs(amount)).partition(".")
-    text = f"{sign}£{int(whole):,}.{tail}"
-    return text if _terminates(amount) else f"{text}… (= £{fraction(amount)})"
+    text = exact_pounds(amount)
+    return text if finite_places(amount) is not None else f"{text} (= £{fraction(amount)})"
 
 
 # ---- the trace ----------------------------------------------------------------------
@@ -423,9 +422,12 @@ class MoneyTrace:
     cquin_value: Fraction
     exact: Fraction
     available: Fraction
+    gate: bool = False
 
     @property
     def text(self) -> str:
+        if self.gate:
+            return "none: a scheme gate carries no money"
         if self.weight is not None:
             words = (
                 f"weight {_share(self.weight)} {TIMES} cquin value {pounds(self.cquin_value)}"
@@ -449,6 +451,7 @@ class MoneyTrace:
             "cquin_value": money(self.cquin_value),
             "exact": fraction(self.exact),
             "available": money(self.available),
+            "gate": self.gate,
             "text": self.text,
         }
 
@@ -467,6 +470,9 @@ class GoalTrace:
     combine: CombineTrace | None
     attainment: Fraction
     status: Status
+    scheme_rule: str | None = None
+    """Why the scheme overrides what the items give: a scheme gate, `deemed achieved`."""
+    commissioner: str | None = None
 
     @property
     def available(self) -> Fraction:
@@ -524,6 +530,9 @@ class GoalTrace:
             "earned": money(self.earned),
             "earned_text": self.earned_text,
             "status": self.status,
+            "scheme_rule": None if self.scheme_rule is None else {
+                "text": self.scheme_rule, "attainment": fraction(self.attainment)},
+            "commissioner": self.commissioner,
         }
 
     def lines(self) -> list[str]:
@@ -537,6 +546,8 @@ class GoalTrace:
             found.append(f"  {self.combine.text}")
         else:
             found.append("  no items: attainment 0")
+        if self.scheme_rule is not None:
+            found.append(f"  {self.scheme_rule}: attainment {fraction(self.attainment)}")
         found.append(f"  earned: {self.earned_text} ({self.status})")
         return found
 
@@ -554,6 +565,8 @@ class Explanation:
     cquin_value: Fraction
     cquin_text: str
     goals: tuple[GoalTrace, ...]
+    by_commissioner: tuple[tuple[str, Fraction, Fraction], ...] = ()
+    """(name, available, earned) per commissioner, when goals name their commissioner."""
 
     @property
     def available(self) -> Fraction:
@@ -610,6 +623,10 @@ class Explanation:
             "earned": money(self.earned),
             "earned_percent": earned_percent(self.earned, self.available),
             "earned_text": self.total_text,
+            "by_commissioner": [
+                {"name": name, "available": money(available), "earned": money(earned)}
+                for name, available, earned in self.by_commissioner
+            ],
         }
 
     def to_text(self) -> str:
@@ -623,6 +640,10 @@ class Explanation:
         found.append(self.total_text)
         found.append(self._scope_line("national"))
         found.append(self._scope_line("local"))
+        found += [
+            f"{name}: {pounds(earned)} earned of {pounds(available)}"
+            for name, available, earned in self.by_commissioner
+        ]
         return "\n".join(found) + "\n"
 
 
@@ -655,10 +676,34 @@ def explain(
         year=compiled.year,
         cquin_value=compiled.cquin_value,
         cquin_text=_cquin_text(compiled),
-        goals=goals,
+        goals=_scheme_rules(compiled, goals),
+        by_commissioner=tuple(result.by_commissioner()),
     )
     _agree(explanation, result)
     return explanation
+
+
+def _scheme_rules(compiled: CompiledScheme, goals: tuple[GoalTrace, ...]
+                  ) -> tuple[GoalTrace, ...]:
+    """The goals' traces with the scheme's own rules applied, as `evaluate` applies them:
+    `deemed achieved` pays every goal in full; a scheme gate not met pays no goal."""
+    if compiled.deemed is not None:
+        words = (f'deemed achieved ("{compiled.deemed}"): deemed met in full, whatever was '
+                 "measured")
+        return tuple(evolve(goal, attainment=ONE, status="deemed met", scheme_rule=words)
+                     for goal in goals)
+    gates = [goal for goal in goals if goal.money.gate]
+    shut = [gate.code for gate in gates if gate.attainment < 1]
+    traced: list[GoalTrace] = []
+    for goal in goals:
+        if goal.money.gate:
+            goal = evolve(goal, scheme_rule="a scheme gate: unless it is met, no goal pays")
+        elif shut:
+            goal = evolve(goal, attainment=ZERO, status="not met",
+                          scheme_rule=f"the scheme gate {', '.join(shut)} is not met, so no "
+                          "goal pays")
+        traced.append(goal)
+    return tuple(traced)
 
 
 def _agree(explanation: Explanation, result: Result) -> None:
@@ -701,6 +746,7 @@ class _Tracer:
         self.compiled = compiled
         self.measurements = measurements
         self.evaluated = evaluated
+        self.names_commissioners = any(goal.node.commissioner for goal in compiled.goals)
 
     def goal(self, goal: CompiledGoal) -> GoalTrace:
         node = goal.node
@@ -710,6 +756,7 @@ class _Tracer:
             cquin_value=self.compiled.cquin_value,
             exact=goal_share(node, self.compiled.cquin_value),
             available=goal.available,
+            gate=goal.is_gate,
         )
         items: tuple[ItemTrace, ...] = ()
         periods: tuple[PeriodTrace, ...] = ()
@@ -732,8 +779,7 @@ class _Tracer:
             periods = tuple(traced)
             terms = tuple(Term(p.name, p.share, p.attainment) for p in periods)
             attainment = combine_periods(goal, [p.attainment for p in periods])
-            combined = CombineTrace(goal.combine, goal.at_least, terms, attainment, (),
-                                    attainment)
+            combined = CombineTrace("weighted", None, terms, attainment, (), attainment)
         elif goal.items:
             items = self.items(goal.items)
             combined = self.combine(items, goal.combine, goal.at_least)
@@ -751,6 +797,7 @@ class _Tracer:
             combine=combined,
             attainment=attainment,
             status=self.evaluated.status,
+            commissioner=goal.commissioner if self.names_commissioners else None,
         )
 
     def items(self, items: tuple[CompiledItem, ...]) -> tuple[ItemTrace, ...]:

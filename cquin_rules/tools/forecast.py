@@ -32,7 +32,8 @@ P10, P50 and P90 are the smallest amounts earned in at least 10%, 50% and 90% of
 scenarios; income at risk is the money available minus P10.
 
 Estimates-file problems are reported as `path:line: message`, with the measurement
-codes (E601-E609) and E611 for an indicator the file has no row for; nothing is
+codes (E601-E609) and E611 for an indicator the file has no row for (none is needed
+under `deemed achieved`, where every goal pays in full whatever is estimated); nothing is
 computed from a file with errors.
 """
 
@@ -56,12 +57,11 @@ from ..engine.measurements import (
     MeasurementKey,
     MeasurementReader,
     csv_rows,
-    key_name,
     measured_value,
     read_data_file,
     whole_count,
 )
-from ..semantics.compile import CompiledScheme
+from ..semantics.compile import CompiledScheme, key_name
 from ..semantics.money import money, pounds
 from ..syntax.model import Evidence, Measure, Ratio
 
@@ -167,13 +167,13 @@ def parse_estimates(
         error("E601", "the estimates file is empty", 1,
               "start with a header row: goal,indicator,period,expected,low,high")
         return None, diagnostics
-    for key in measures:
+    for key in measures if compiled.deemed is None else ():
         if key not in named:
             error("E611", f"no estimate for {key_name(key)}", line,
                   "add a row for it (an evidence goal can be given probability 0%)")
     if diagnostics:
         return None, diagnostics
-    return [found[key] for key in measures], []
+    return [found[key] for key in measures if key in found], []
 
 
 def _header_problems(header: list[str]) -> list[tuple[str, str | None]]:

@@ -12,8 +12,8 @@ A finance officer's questions, answered exactly and to the penny:
   its indicators has a measurement. Everything not yet assessable (a period not yet
   ended, or still awaiting data: DH §66 adjusts "depending on the availability of data")
   is taken as on track: the goal's share of the money paid on account so far stands.
-- A goal whose periods combine other than weighted (`minimum`, `all`, `at least`) cannot
-  be settled a period at a time, so it stays on track until all its periods are assessed.
+- Periods always combine by their shares (a goal's `combine` works inside each period),
+  so a goal with periods is settled a period at a time.
 - The balance at month m is earned to date less paid to date (on-account instalments
   only): negative means the provider repays. At a reconciliation month the adjustment
   due is the balance less the balance already settled at the previous reconciliation,
@@ -22,6 +22,11 @@ A finance officer's questions, answered exactly and to the penny:
 
 A goal's share of the money paid to date is split by the largest-remainder method in
 proportion to the goals' available money, so the goal lines add up to the scheme lines.
+
+The scheme-wide shapes: under `deemed achieved` every goal is deemed met, and at every
+month has earned its available money in full. A scheme gate carries no money, so it is
+paid nothing on account; once it is measured and not met, every goal has earned
+nothing at any month (a gate not yet measured leaves the goals as they stand).
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from typing import Any, Literal
 from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
-from ..engine.evaluate import combine, gated
 from ..engine.result import GoalResult, IndicatorResult, Result
+from ..semantics.combine import combine, gated
 from ..semantics.compile import (
     CompiledGoal,
     CompiledItem,
@@ -59,7 +64,8 @@ MONTHS = 12
 MONTH_NAMES = ("April", "May", "June", "July", "August", "September", "October",
                "November", "December", "January", "February", "March")
 
-GoalStanding = Literal["assessed", "partly assessed", "on track"]
+GoalStanding = Literal["assessed", "partly assessed", "on track", "deemed met",
+                       "gate not met"]
 PeriodStanding = Literal["assessed", "not yet ended", "awaiting data"]
 
 
@@ -228,6 +234,21 @@ def payment_schedule(
             for goal, share in zip(result.goals, shares, strict=True)
         )
 
+    gates = [goal for goal in result.goals if goal.is_gate]
+    shut = any(gate.attainment < 1 and gate.status != "not reported" for gate in gates)
+    if compiled.deemed is not None or shut:
+        standing: GoalStanding = "deemed met" if compiled.deemed is not None else "gate not met"
+
+        def goals_at(m: int) -> tuple[GoalToDate, ...]:
+            paid_to_date = sum(paid[:m], Fraction(0))
+            shares = _paid_shares(paid_to_date, [g.available for g in result.goals])
+            return tuple(
+                GoalToDate(goal.code, goal.title, goal.available, share,
+                           goal.available if standing == "deemed met" else Fraction(0),
+                           standing)
+                for goal, share in zip(result.goals, shares, strict=True)
+            )
+
     reconciliations: list[Reconciliation] = []
     settled = Fraction(0)
     for m in sorted({*(r for r in months if r <= month), *((MONTHS,) if month == MONTHS else ())}):
@@ -272,7 +293,7 @@ def _goal(goal: GoalResult, compiled: CompiledGoal | None, month: int, paid: Fra
     assessed = [p for p in periods if p.standing == "assessed"]
     if month == MONTHS or len(assessed) == len(periods):
         return line(goal.earned, "assessed", periods)
-    if compiled.combine != "weighted" or not assessed:
+    if not assessed:
         return line(paid, "on track", periods)
     exact = sum(
         (p.share * (p.attainment * goal.available if p.attainment is not None else paid)

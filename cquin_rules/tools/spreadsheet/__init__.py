@@ -7,10 +7,12 @@ money and percentages are real numbers with number formats (`£#,##0.00`, `0.0%`
 text. Columns the national template lacks but a rulebook needs (national or local, the
 indicator's weighting, measure, direction, minimum denominator, exclusions, lead,
 negotiation status) follow the template's nineteen columns; a `Scheme` sheet holds the
-header and an `Examples` sheet the examples as rulebook text.
+header (with `deemed achieved` and its reason) and an `Examples` sheet the examples as
+rulebook text.
 
 What the columns cannot say (parts, gates, `combine` other than weighted, period blocks
-with more than one indicator, indicator values in pounds) is carried, not lost: such a
+with more than one indicator, indicator values in pounds, a scheme gate, a goal's own
+commissioner) is carried, not lost: such a
 goal's rows are still written for people to read, and its first row's last column,
 "Rulebook text", holds the whole goal in the language's own words. Export reports each
 such goal (W701), and anything that does not survive at all, such as comments (W702).

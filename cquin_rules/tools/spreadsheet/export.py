@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...base.diagnostics import Diagnostic
-from ...semantics.compile import CompiledGoal, compile_scheme
+from ...semantics.compile import CompiledGoal, CompiledScheme, compile_scheme
 from ...syntax.model import (
     Header,
     Scheme,
@@ -62,6 +62,8 @@ def _scheme_cells(header: Header, cquin: Fraction, national: Fraction | None
         rows.append(("on_account", Cell(header.payment_on_account.value, "percent")))
     if header.reconcile_months:
         rows.append(("reconcile", Cell(", ".join(map(str, header.reconcile_months.value)))))
+    if header.deemed_achieved:
+        rows.append(("deemed", Cell(header.deemed_achieved.value)))
     return rows
 
 
@@ -129,7 +131,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
                 if number_format:
                     cell.number_format = number_format
             row_number += 1
-    _write_totals(sheet, row_number + 1, compiled.goals, bold)
+    _write_totals(sheet, row_number + 1, compiled, bold)
     _write_scheme_sheet(book.create_sheet(SCHEME_SHEET), scheme, compiled.cquin_value,
                         compiled.national_value, bold)
     examples = _example_texts(scheme)
@@ -147,19 +149,29 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
     return book, warnings
 
 
-def totals(goals: Sequence[CompiledGoal]) -> list[tuple[str, Fraction]]:
-    """The totals rows: national and local subtotals (each when a goal has that scope), then
-    the total, which is the CQUIN value the goals share."""
+def totals(goals: Sequence[CompiledGoal], commissioners: Sequence[str] = ()
+           ) -> list[tuple[str, Fraction]]:
+    """The totals rows: national and local subtotals (each when a goal that carries money
+    has that scope; a scheme gate carries none), then, when any goal names its commissioner,
+    a subtotal per commissioner of the header in its order (a goal naming none counts under
+    the first, as in the results' `by_commissioner`), then the total, which is the CQUIN
+    value the goals share."""
+    paying = [g for g in goals if not g.is_gate]
     rows = [(f"Total {scope}",
-             sum((g.available for g in goals if g.scope == scope), Fraction(0)))
-            for scope in ("national", "local") if any(g.scope == scope for g in goals)]
+             sum((g.available for g in paying if g.scope == scope), Fraction(0)))
+            for scope in ("national", "local") if any(g.scope == scope for g in paying)]
+    if commissioners and any(g.node.commissioner is not None for g in goals):
+        rows += [(f"Total {name}",
+                  sum((g.available for g in paying if g.commissioner == name), Fraction(0)))
+                 for name in commissioners]
     return [*rows, (TOTAL_LABEL, sum((g.available for g in goals), Fraction(0)))]
 
 
-def _write_totals(sheet: Any, first: int, goals: Sequence[CompiledGoal], bold: Any) -> None:
+def _write_totals(sheet: Any, first: int, compiled: CompiledScheme, bold: Any) -> None:
     """Below the goals, after a blank row: the money column's subtotals and total, as values
     (no formulas), labelled in the goal number column. Import skips these rows."""
-    for number, (label, amount) in enumerate(totals(goals), first):
+    for number, (label, amount) in enumerate(totals(compiled.goals, compiled.commissioners),
+                                             first):
         sheet.cell(row=number, column=POSITION["goal_number"], value=label).font = bold
         stored, number_format = _stored(Cell(amount, "money"))
         cell = sheet.cell(row=number, column=POSITION["goal_value"], value=stored)

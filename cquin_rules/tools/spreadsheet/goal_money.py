@@ -2,7 +2,9 @@
 
 The template shows a goal's weighting beside its money. When the two agree (the
 weighting gives exactly the money, after the penny split), the rulebook keeps the
-weighting (`weight 20%`). When they do not, the money cell is what the goal is worth
+weighting (`weight 20%`), unless the weighting is only the money's share as the export
+writes it for a goal given in pounds (`shown_share`), when the money is kept. When they
+do not agree, the money cell is what the goal is worth
 (`value £650,000`): it is where a finance officer changes a goal's money, for a goal
 built from cells and for one carried as rulebook text alike. A weighting that visibly
 disagrees with the money it lost to is reported (W704), so an edited weighting is not
@@ -21,6 +23,7 @@ from ...syntax import printer
 from ...syntax.model import Goal, Located, Scheme
 from .cells import ImportError_, Origin, _at, _goal_cell, _percent, _Read, _Row
 from .consistency import _stated_money
+from .rows import shown_share
 
 #: How far a weighting may be from the money's share and still be that share: the
 #: precision a spreadsheet keeps (a goal of £500,000 of £3,000,000 is 16.666…%).
@@ -39,7 +42,9 @@ def entered_money(scheme: Scheme, rows_of: dict[str, list[_Row]], path: str
         rows = rows_of.get(goal.code, [])
         money_cell = _goal_cell(rows, "goal_value") if rows else None
         stated = _stated_money(money_cell, path, found)
-        if stated is None or money_cell is None or stated == available[goal.code]:
+        if stated is None or money_cell is None or (
+                stated == available[goal.code]
+                and not _shows_money(goal, stated, compiled.cquin_value)):
             goals.append(goal)
             continue
         weighting = _goal_cell(rows, "goal_weighting")
@@ -49,6 +54,16 @@ def entered_money(scheme: Scheme, rows_of: dict[str, list[_Row]], path: str
         span = (goal.weight or goal.value or Located(stated, goal.span)).span
         goals.append(evolve(goal, weight=None, value=Located(stated, span)))
     return evolve(scheme, goals=tuple(goals)), found
+
+
+def _shows_money(goal: Goal, money: Fraction, cquin: Fraction | None) -> bool:
+    """Whether `goal`'s weighting is only its money's share as a spreadsheet shows it
+    (a goal given in pounds, such as £800,000 of £5,500,000: 14.5454545454545%), not that
+    share exactly: the weighting would give the money to the penny but not to the
+    fraction of a penny, and the scheme would not add up exactly (E201)."""
+    if goal.weight is None or not cquin:
+        return False
+    return goal.weight.value * cquin != money and goal.weight.value == shown_share(money, cquin)
 
 
 def _share(weighting: _Read) -> Fraction | None:

@@ -262,6 +262,8 @@ def _read_scheme(sheet: Any, builder: _Builder) -> None:
         if not all(m.isdigit() for m in months):
             raise _bad(reconcile, f"`{reconcile.text}` is not a list of months", "write 6, 9, 12")
         builder.add(f"  reconcile at months {', '.join(months)}", reconcile.origin)
+    if (deemed := one("deemed")) is not None:
+        builder.add(f"  deemed achieved {printer.string(deemed.text)}", deemed.origin)
     builder.add("}", title.origin)
     builder.scheme_cells = {key: reads[0] for key, reads in values.items()}
 

@@ -7,6 +7,11 @@ indicator's name, its measure, what pays) follow. Cells to fill in carry data va
 a percentage between 0% and 100% (formatted as one, so `68.5` typed in is 68.5%), a whole
 number of people or events, a number not below 0, or a list (achieved / not achieved)
 for evidence. There are no formulas to break.
+
+The scheme-wide shapes are said where a provider reads what pays: an indicator of a scheme
+gate says that unless the gate is met no goal pays, and under `deemed achieved` every row
+says it is paid in full whatever is entered (with the reason), so a return is optional,
+not asked for. The rows stay, so a provider that reports anyway reads the same workbook.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class Due:
     path: tuple[str, ...]
     period: str
     indicator: Indicator
+    scheme_gate: bool = False
+    """Whether the indicator belongs to a scheme gate (`gate` on its goal)."""
 
 
 def returns_due(scheme: Scheme) -> list[Due]:
@@ -41,19 +48,30 @@ def returns_due(scheme: Scheme) -> list[Due]:
 
     All periods are due for now; a cut-off date (`--as-of`) belongs here, as a filter.
     """
-    return [Due(goal.code, path, period, indicator)
+    return [Due(goal.code, path, period, indicator, goal.is_gate)
             for goal in scheme.goals
             for period, path, indicator in goal_indicators(goal)]
 
 
-def _what_pays(indicator: Indicator) -> str:
+def what_pays(due: Due, deemed: str | None = None) -> str:
+    """The "What pays" cell: the indicator's rule in words, then what the scheme-wide
+    shapes make of it (a scheme gate; `deemed achieved` with its reason, `deemed`)."""
+    indicator = due.indicator
     if indicator.is_gate and indicator.pay is None:
-        return "a gate: the goal pays only when this is met"
-    return "; ".join(rule_words(indicator.pay).split("\n"))
+        words = "a gate: the goal pays only when this is met"
+    else:
+        words = "; ".join(rule_words(indicator.pay).split("\n"))
+    if due.scheme_gate:
+        words += f"; scheme gate {due.goal}: unless it is met, no goal pays"
+    if deemed is not None:
+        words += f"; deemed achieved, paid in full whatever is entered ({deemed})"
+    return words
 
 
 def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
-    """The data-return workbook for `scheme` (`rows`: the returns due, by default every one)."""
+    """The data-return workbook for `scheme` (`rows`: the returns due, by default every one).
+    Pass the scheme as it is evaluated (`Rulebook.evaluated_scheme`), so that a framework's
+    `deemed achieved` is said on every row."""
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
@@ -86,11 +104,12 @@ def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
                               errorTitle="Not evidence", showErrorMessage=True)
     grey = PatternFill("solid", fgColor="EEEEEE")
     wrap = Alignment(wrap_text=True, vertical="top")
+    deemed = scheme.header.deemed_achieved.value if scheme.header.deemed_achieved else None
     for row, due in enumerate(rows if rows is not None else returns_due(scheme), 2):
         indicator = due.indicator
         measure = indicator.measure_kind
         values = (due.goal, ".".join(due.path), due.period, None, None, None, None,
-                  indicator.title, measure, _what_pays(indicator))
+                  indicator.title, measure, what_pays(due, deemed))
         for number, value in enumerate(values, 1):
             if value is not None:
                 sheet.cell(row=row, column=number, value=value).alignment = wrap

@@ -31,6 +31,10 @@ from .template import (
 def _cannot_say(goal: Goal) -> list[str]:
     """Why the template's columns cannot hold `goal` (empty when they can)."""
     reasons: list[str] = []
+    if goal.is_gate:
+        reasons.append("a scheme gate")
+    if goal.commissioner is not None:
+        reasons.append("its own commissioner")
     if goal.combine is not None and goal.combine.mode != "weighted":
         reasons.append(f"`combine {goal.combine.mode}`")
     for period in goal.periods:
@@ -122,24 +126,34 @@ def _quantity_cell(quantity: Quantity | None) -> Cell:
     return Cell(quantity.value, "percent" if quantity.kind == "percent" else "number")
 
 
+def shown_share(money: Fraction, cquin: Fraction) -> Fraction:
+    """`money`'s share of `cquin` as the weighting cell of a goal given in pounds shows it:
+    to the fifteen significant digits a spreadsheet keeps (Excel shows no more, and
+    openpyxl writes sixteen), so the cell reads back as exactly this share. A weighting
+    equal to it, but not exactly the money's share, stands for the money (goal_money)."""
+    return Fraction(Decimal(f"{float(money / cquin):.15g}"))
+
+
 def goal_rows(goal: Goal, available: Fraction, *, carried: bool,
               cquin: Fraction | None = None) -> list[dict[str, Cell]]:
     """The template rows for one goal: one per indicator, the goal's columns on its first
     row only, so that its money is written once and a column of money adds up.
 
     A goal given in pounds has its weighting written as its share of `cquin` (the CQUIN
-    value), to the precision a spreadsheet keeps: the money is the goal's, the weighting
-    is for reading.
+    value), to the precision a spreadsheet keeps (`shown_share`): the money is the goal's,
+    the weighting is for reading. A scheme gate carries no money: its weighting and money
+    cells are empty.
     """
     weighting = goal.weight.value if goal.weight else None
-    if weighting is None and cquin:
-        weighting = Fraction(Decimal(repr(float(available / cquin))))
+    if weighting is None and cquin and not goal.is_gate:
+        weighting = shown_share(available, cquin)
+    money = goal.value.value if goal.value else None if goal.is_gate else available
     goal_cells: dict[str, Cell] = {
         "goal_number": Cell(goal.code),
         "goal_name": Cell(goal.title),
         "domain": Cell(", ".join(goal.domains.value) if goal.domains else None),
         "goal_weighting": Cell(weighting, "percent"),
-        "goal_value": Cell(goal.value.value if goal.value else available, "money"),
+        "goal_value": Cell(money, "money"),
         "rationale": Cell(goal.rationale),
         "scope": Cell(goal.scope_kind),
         "lead": Cell(goal.lead),

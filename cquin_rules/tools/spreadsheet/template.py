@@ -92,6 +92,7 @@ SCHEME_ROWS: tuple[tuple[str, str, Kind], ...] = (
     ("national_pounds", "National value (£)", "money"),
     ("on_account", "Payment on account (%)", "percent"),
     ("reconcile", "Reconcile at months", "text"),
+    ("deemed", "Deemed achieved (reason)", "text"),
 )
 
 
