@@ -122,7 +122,7 @@ def cold_check(folder: Path, runs: int) -> None:
 def child_stress(goals: int, what: str) -> None:
     """In a child process: time Lark's parse alone, or the whole parse + check."""
     from cquin_rules.api import loads
-    from cquin_rules.syntax.parser import get_parser
+    from cquin_rules.syntax.lalr import get_parser
 
     text = generate.stress_text(goals)
     parser = get_parser()

@@ -332,7 +332,8 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
-    from .syntax.parser import keywords_at, start_for
+    from .syntax.parser import start_for
+    from .syntax.syntax_errors import keywords_at
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)

@@ -11,7 +11,7 @@ the table format do not import each other.
 from __future__ import annotations
 
 from cquin_rules.syntax.grammar_tables import TABLES, encode, render
-from cquin_rules.syntax.parser import build_parser, grammar_text
+from cquin_rules.syntax.lalr import build_parser, grammar_text
 
 
 def main() -> None:

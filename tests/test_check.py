@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cquin_rules.base.diagnostics import Diagnostic
-from cquin_rules.check.pay_rules import analyse
+from cquin_rules.check.rule_analysis import analyse
 from cquin_rules.check.scheme import check
 from cquin_rules.semantics.rules import CompiledRule, Observation, compile_rule
 from cquin_rules.syntax.model import (

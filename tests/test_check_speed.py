@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cquin_rules.check.pay_rules import analyse, reference_analysis
+from cquin_rules.check.rule_analysis import analyse, reference_analysis
 from cquin_rules.check.scheme import check
 from cquin_rules.semantics.rules import CompiledRow, CompiledRule, Linear
 from cquin_rules.syntax.model import Comparison, Direction, Measure

@@ -15,9 +15,10 @@ import lark
 import pytest
 from lark import Lark, Token, Tree
 
-import cquin_rules.syntax.parser as parser_module
+import cquin_rules.syntax.lalr as parser_module
 from cquin_rules.syntax import grammar_tables
-from cquin_rules.syntax.parser import get_parser, parse_tree, start_for
+from cquin_rules.syntax.lalr import get_parser
+from cquin_rules.syntax.parser import parse_tree, start_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cquin_rules"
@@ -274,7 +275,7 @@ if sys.argv[1] == "other-lark":  # the tables were written by another Lark: buil
     lark.__version__ = "0.0.0"
 from cquin_rules.api import diagnose
 from cquin_rules.syntax.formatter import format_text
-from cquin_rules.syntax.parser import get_parser
+from cquin_rules.syntax.lalr import get_parser
 text = open(sys.argv[2], encoding="utf-8").read()
 assert [d for d in diagnose(text, "r.cquin") if d.severity == "error"] == []
 formatted, found = format_text(text, "r.cquin")

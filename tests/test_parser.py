@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cquin_rules.base.diagnostics import Diagnostic
-from cquin_rules.syntax.parser import decode, get_parser, parse, parse_tree
+from cquin_rules.syntax.lalr import get_parser
+from cquin_rules.syntax.parser import decode, parse, parse_tree
 
 HERE = Path(__file__).parent
 CASES = case_params(conformance_cases(), "parse")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cquin_rules.api import diagnose
 from cquin_rules.base.diagnostics import CquinError
-from cquin_rules.syntax.parser import MAX_SYNTAX_ERRORS, parse_tree
+from cquin_rules.syntax.parser import parse_tree
+from cquin_rules.syntax.recovery import MAX_SYNTAX_ERRORS
 
 HEADER = """scheme "Recovery" {
   provider "P"

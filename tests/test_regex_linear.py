@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from cquin_rules.syntax.parser import get_parser
+from cquin_rules.syntax.lalr import get_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cquin_rules"

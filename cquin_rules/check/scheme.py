@@ -76,7 +76,9 @@ from ..syntax.model import (
     Target,
     walk_indicators,
 )
-from .pay_rules import Analyses, assess_indicator, percent
+from .pay_rules import assess_indicator
+from .rule_analysis import Analyses
+from .rule_shape import percent
 
 RESERVED_CODES = ("total", "national", "local", "expect")
 ONE = Fraction(1)

@@ -30,7 +30,7 @@ from ..syntax.model import (
     Ratio,
     Scheme,
 )
-from .pay_rules import breakpoints, denominator_classes, evidence_trace, trace
+from .rule_analysis import breakpoints, denominator_classes, evidence_trace, trace
 
 Witness = dict[str, MeasuredValue]
 

@@ -20,7 +20,7 @@ from attrs import frozen
 from lark import Token
 from lark.exceptions import LarkError
 
-from ..syntax.parser import get_parser
+from ..syntax.lalr import get_parser
 from .framework import Confidence, Note
 
 __all__ = ["FileNotes", "read_notes"]

@@ -32,15 +32,8 @@ from ..base.diagnostics import Diagnostic, has_errors
 from ..base.files import write_atomically
 from ..base.limits import read_limited
 from . import grammar_tables
-from .parser import (
-    OPTIONS,
-    WordsWhole,
-    build_parser,
-    decode,
-    grammar_text,
-    parse_tree,
-    start_for,
-)
+from .lalr import OPTIONS, WordsWhole, build_parser, grammar_text
+from .parser import decode, parse_tree, start_for
 
 __all__ = [
     "Formatted",
