@@ -485,6 +485,29 @@ def export_xlsx(rulebook: str, out: str) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False))
+@guarded
+def returns(rulebook: str, out: str) -> None:
+    """Write the provider's data-return workbook (.xlsx): a row per indicator and period
+    to fill in, read back by `cquin eval RULEBOOK OUT.xlsx`."""
+    from .base.files import write_atomically
+    from .tools.spreadsheet import returns_workbook, workbook_bytes
+
+    book = _load_clean(rulebook)
+    scheme = book.evaluated_scheme()
+    try:
+        write_atomically(out, workbook_bytes(returns_workbook(scheme)))
+    except OSError as error:
+        raise UnreadableFile.of("write", out, error) from None
+    if scheme.header.deemed_achieved:
+        click.echo(f"the scheme is deemed achieved ({scheme.header.deemed_achieved.value}): "
+                   "every goal pays in full whatever is entered, so the return is optional",
+                   err=True)
+    click.echo(f"wrote {out}", err=True)
+
+
 @main.command(name="import-xlsx")
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.argument("out", type=click.Path(dir_okay=False))

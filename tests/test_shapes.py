@@ -214,6 +214,86 @@ def test_spreadsheet_carries_gates_commissioners_and_deemed(tmp_path: Path) -> N
     assert money(back) == money(text)
 
 
+def sheet_rows(workbook: object) -> dict[str, list[object]]:
+    """The Goals sheet's rows by the label in their first column."""
+    sheet = workbook["Goals"]  # type: ignore[index]
+    return {str(row[0]): list(row) for row in sheet.iter_rows(min_row=2, values_only=True)
+            if row[0] is not None}
+
+
+def test_a_scheme_gate_shows_no_money_and_no_local_total(tmp_path: Path) -> None:
+    """A gate carries no money: its weighting and money cells are empty (not 0% and £0),
+    it adds no scope to the totals rows, and one typed into its money cell is E205."""
+    from cquin_rules.tools.spreadsheet import POSITION
+
+    text = GATED.replace("  cquin value 2.5% of contract\n",
+                         "  cquin value 2.5% of contract\n  national value 2.5% of contract\n")
+    text = text.replace("  domain ", "  national\n  domain ")
+    assert codes(text) == []
+    scheme = api.loads(text).scheme
+    workbook, _ = export_workbook(scheme, text)
+    rows = sheet_rows(workbook)
+    gate = rows["PQ"]
+    assert gate[POSITION["goal_weighting"] - 1] is None
+    assert gate[POSITION["goal_value"] - 1] is None
+    assert [label for label in rows if label.startswith("Total ")] == [
+        "Total national", "Total (CQUIN value)"]
+    workbook["Goals"].cell(2, POSITION["goal_value"], 5000)
+    path = tmp_path / "gate.xlsx"
+    path.write_bytes(workbook_bytes(workbook))
+    back, found = import_workbook(str(path))
+    assert back is None and "E205" in {d.code for d in found}
+
+
+def test_goal_commissioners_give_a_total_row_each(tmp_path: Path) -> None:
+    """When goals name their commissioners, the totals rows give each commissioner's money
+    in the header's order, the same as the results' by_commissioner; otherwise none."""
+    from cquin_rules.tools.spreadsheet import POSITION
+
+    book = api.loads(FUNDED)
+    workbook, _ = export_workbook(book.scheme, FUNDED)
+    rows = sheet_rows(workbook)
+    by = book.evaluate({}).by_commissioner()
+    assert [(label, rows[f"Total {label}"][POSITION["goal_value"] - 1])
+            for label, _, _ in by] == [(name, int(money)) for name, money, _ in by]
+    plain, _ = export_workbook(api.loads(GATED).scheme, GATED)
+    assert not any("CCG" in label for label in sheet_rows(plain))
+
+
+def test_goals_in_pounds_whose_share_never_ends_round_trip_exactly(tmp_path: Path) -> None:
+    """£800,000 of £5,500,000 is 14.5454…%: the weighting cell shows it to a spreadsheet's
+    fifteen digits, and import keeps each goal's money (`value`), carried or not, so the
+    scheme still adds up exactly (no E201, no E709, no W704)."""
+    folder = Path(__file__).resolve().parent.parent / "rulebooks" / "ccg-and-specialised-2018-19"
+    book = api.load(folder / "rulebook.cquin")
+    workbook, _ = export_workbook(book.scheme, book.source.text)
+    path = tmp_path / "ccg.xlsx"
+    path.write_bytes(workbook_bytes(workbook))
+    back, found = import_workbook(str(path))
+    assert back is not None, [(d.code, d.message) for d in found]
+    assert not {d.code for d in found} & {"E201", "E709", "W704"}
+    read = api.loads(back).scheme
+    assert [(g.code, g.weight, g.value and g.value.value) for g in read.goals] == [
+        (g.code, None, g.value and g.value.value) for g in book.scheme.goals]
+
+
+def test_cquin_returns_says_a_frameworks_deemed_achieved(tmp_path: Path) -> None:
+    """Under a framework that says `deemed achieved`, the data return says so on every row
+    and the command says the return is optional."""
+    import openpyxl
+
+    (tmp_path / "fw.cquin").write_text(
+        'framework paused "paused" {\n  deemed achieved "CQUIN paused"\n}\n', encoding="utf-8")
+    text = GATED.replace("  year 2013/14\n", '  year 2013/14\n  framework "fw.cquin"\n')
+    (tmp_path / "rulebook.cquin").write_text(text, encoding="utf-8")
+    out = tmp_path / "returns.xlsx"
+    written = CliRunner().invoke(main, ["returns", str(tmp_path / "rulebook.cquin"), str(out)])
+    assert written.exit_code == 0, written.output
+    assert "deemed achieved (CQUIN paused)" in written.stderr
+    rows = list(openpyxl.load_workbook(out)["Returns"].iter_rows(min_row=2, values_only=True))
+    assert rows and all(str(r[9]).endswith("(CQUIN paused)") for r in rows)
+
+
 def test_eval_command_prints_by_commissioner_in_json() -> None:
     """`cquin eval --format json` gives by_commissioner as section 12 says."""
     case = CONFORMANCE / "26-commissioners"

@@ -16,6 +16,7 @@ from helpers import case_params, conformance_cases
 from cquin_rules import api
 from cquin_rules.base.diagnostics import Diagnostic
 from cquin_rules.cli import main
+from cquin_rules.semantics.compile import compile_scheme
 from cquin_rules.tools.spreadsheet import (
     COLUMNS,
     MONEY_FORMAT,
@@ -265,8 +266,8 @@ def test_edit_contradicting_carried_rulebook_text_is_refused(tmp_path: Path) -> 
     path, _ = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
     book = openpyxl.load_workbook(path)
     sheet = book["Goals"]
-    row = next(r for r in range(2, sheet.max_row + 1)
-               if sheet.cell(r, 1).value == "PRESS" and sheet.cell(r, 7).value == "ulcers")
+    press = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "PRESS")
+    row = next(r for r in range(press, sheet.max_row + 1) if sheet.cell(r, 7).value == "ulcers")
     sheet.cell(row, column("baseline_value"), 70)
     book.save(path)
     text, found = imported(path)
@@ -353,3 +354,119 @@ def test_a_bad_money_cell_read_only_when_comparing_is_reported(tmp_path: Path) -
     assert "E704" in result.stderr and "is not an amount of money" in result.stderr
     assert "internal error" not in result.stderr
     assert not out.exists()
+
+
+# ---- a template that adds up ---------------------------------------------------------
+
+
+def goal_and_total_rows(sheet: Any) -> tuple[list[int], dict[str, int]]:
+    """The rows of goals (above the totals) and each totals row by its label."""
+    totals = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)
+              if str(sheet.cell(r, 1).value or "").startswith("Total ")}
+    last = min(totals.values()) if totals else sheet.max_row + 1
+    return list(range(2, last)), totals
+
+
+@pytest.mark.parametrize("folder", ROUND_TRIP)
+def test_every_money_column_adds_up_to_the_schemes_figures(folder: Path, tmp_path: Path) -> None:
+    """Summing a money column over the goal rows gives the CQUIN value the goals share; the
+    totals rows say that total and the national and local subtotals."""
+    path, _ = export(folder, tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    compiled = compile_scheme(api.load(folder / "rulebook.cquin").scheme)
+    goal_rows, totals = goal_and_total_rows(sheet)
+    total = sum((g.available for g in compiled.goals), Fraction(0))
+    assert total == compiled.cquin_value
+    for key in (c.key for c in COLUMNS if c.kind == "money"):
+        summed = sum(Fraction(str(sheet.cell(r, column(key)).value or 0)) for r in goal_rows)
+        assert summed == total
+    assert Fraction(str(sheet.cell(totals["Total (CQUIN value)"], column("goal_value")).value)) \
+        == total
+    for scope in ("national", "local"):
+        scoped = [g.available for g in compiled.goals if g.scope == scope]
+        if scoped:
+            cell = sheet.cell(totals[f"Total {scope}"], column("goal_value"))
+            assert Fraction(str(cell.value)) == sum(scoped, Fraction(0))
+        else:
+            assert f"Total {scope}" not in totals
+
+
+def test_a_goals_money_and_name_are_written_once(tmp_path: Path) -> None:
+    """Each goal's number, name and money are on its first row only (CMA's three rows)."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    cma = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "CMA"]
+    assert len(cma) == 1
+    first = cma[0]
+    assert [sheet.cell(r, column("indicator_number")).value for r in (first, first + 1,
+            first + 2)] == ["inpatient", "community", "early"]
+    assert [sheet.cell(r, column("goal_value")).value for r in (first, first + 1,
+            first + 2)] == [900000, None, None]
+
+
+def test_a_goal_in_pounds_has_its_weighting_as_a_cell(tmp_path: Path) -> None:
+    """A goal given as `value £X` shows its share of the CQUIN value as a percent cell, and
+    the rulebook's money survives the round trip."""
+    path, _ = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    compiled = compile_scheme(
+        api.load(ROOT / "rulebooks" / "acute-trust-2019-20" / "rulebook.cquin").scheme)
+    firsts = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    for goal in compiled.goals:
+        weighting = sheet.cell(firsts[goal.code], column("goal_weighting"))
+        assert weighting.number_format == PERCENT_FORMAT
+        assert abs(Fraction(str(weighting.value)) - goal.available / compiled.cquin_value) \
+            < Fraction(1, 10**12)
+
+
+def test_changing_a_goals_money_on_its_row_works(tmp_path: Path) -> None:
+    """Moving £50,000 from CMA to AED on their rows imports as those goals' money, with a
+    W704 at each weighting that no longer agrees; the totals rows are not read."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Goals"]
+    firsts = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    sheet.cell(firsts["CMA"], column("goal_value"), 850000)
+    sheet.cell(firsts["AED"], column("goal_value"), 800000)
+    book.save(path)
+    text, found = imported(path)
+    assert text is not None, errors(found)
+    assert [(d.code, d.line) for d in found if d.code == "W704"] == [
+        ("W704", firsts["CMA"]), ("W704", firsts["AED"])]
+    compiled = compile_scheme(api.loads(text).scheme)
+    assert [(g.code, g.available) for g in compiled.goals] == [
+        ("FLU", 600000), ("CMA", 850000), ("AED", 800000), ("REC", 750000)]
+
+
+def test_money_that_no_longer_adds_up_is_the_checkers_error(tmp_path: Path) -> None:
+    """Raising the only national goal's money by £50,000 is the checker's E201 (the goals
+    total more than the CQUIN value) and E202 (more than the national value), not a silent
+    change of the scheme."""
+    path, _ = export(NORTHSHIRE, tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["Goals"].cell(2, column("goal_value"), 650000)
+    book.save(path)
+    text, found = imported(path)
+    assert text is None
+    assert [d.code for d in found if d.severity == "error"] == ["E201", "E202"]
+    assert all("£50,000.00 over" in d.message for d in found if d.severity == "error")
+
+
+def test_a_carried_goals_money_is_entered_in_its_money_cell(tmp_path: Path) -> None:
+    """Acute trust's SEP (carried as rulebook text, for its parts) takes £10,000 from FRAIL
+    (carried too) on their money cells, and import gives them that money."""
+    folder = ROOT / "rulebooks" / "acute-trust-2019-20"
+    path, warnings = export(folder, tmp_path)
+    assert any(w.code == "W701" and "goal SEP " in w.message for w in warnings)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Goals"]
+    firsts = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    before = {code: Fraction(str(sheet.cell(firsts[code], column("goal_value")).value))
+              for code in ("SEP", "FRAIL")}
+    sheet.cell(firsts["SEP"], column("goal_value"), float(before["SEP"] + 10000))
+    sheet.cell(firsts["FRAIL"], column("goal_value"), float(before["FRAIL"] - 10000))
+    book.save(path)
+    text, found = import_workbook(str(path), base_dir=tmp_path)
+    assert text is not None, errors(found)
+    money = {g.code: g.available for g in compile_scheme(api.loads(text).scheme).goals}
+    assert (money["SEP"], money["FRAIL"]) == (before["SEP"] + 10000, before["FRAIL"] - 10000)

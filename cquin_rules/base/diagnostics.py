@@ -24,6 +24,9 @@ class Diagnostic:
     span: Span = NOWHERE
     hint: str | None = None
     path: str = field(default="<text>", eq=False)
+    #: A spreadsheet cell (`Returns!D7`) when the problem is in a workbook: the span's line
+    #: and column are then the cell's row and column.
+    cell: str | None = field(default=None, eq=False)
 
     @property
     def severity(self) -> Severity:
@@ -39,9 +42,10 @@ class Diagnostic:
 
     def at(self, path: str) -> Diagnostic:
         """The same diagnostic, said of the file at `path`."""
-        return Diagnostic(self.code, self.message, self.span, self.hint, path)
+        return Diagnostic(self.code, self.message, self.span, self.hint, path, self.cell)
 
     def to_dict(self) -> dict[str, object]:
+        cell = {"cell": self.cell} if self.cell else {}
         return {
             "path": self.path,
             "line": self.span.line,
@@ -50,10 +54,11 @@ class Diagnostic:
             "severity": self.severity,
             "message": self.message,
             "hint": self.hint,
-        }
+        } | cell
 
     def render(self, source: str | None = None) -> str:
-        """`path:line:column: CODE message`, the source line with a caret, the hint.
+        """`path:line:column: CODE message`, the source line with a caret, the hint;
+        `path: Sheet!D7: CODE message` for a cell of a workbook.
 
         A span with column 0 means a whole line (a row of a measurements file), drawn as
         `path:line: CODE message` with no caret.
@@ -61,8 +66,10 @@ class Diagnostic:
         where = f"{self.path}:{self.span.line}"
         if self.span.column:
             where += f":{self.span.column}"
+        if self.cell:
+            where = f"{self.path}: {self.cell}"
         lines = [f"{where}: {self.code} {self.message}"]
-        if source is not None and self.span.column:
+        if source is not None and self.span.column and not self.cell:
             text_lines = source.splitlines()
             if 1 <= self.span.line <= len(text_lines):
                 text = text_lines[self.span.line - 1].replace("\t", " ")

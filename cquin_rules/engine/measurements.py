@@ -69,6 +69,7 @@ from ..syntax.model import (
     Scheme,
     goal_indicators,
 )
+from .csv_dialect import comma_problem, decimal_comma, separator_of
 
 if TYPE_CHECKING:
     from ..semantics.compile import CompiledScheme
@@ -162,10 +163,16 @@ def read_measurements(
     path: str | os.PathLike[str], scheme: Scheme | CompiledScheme,
     limits: Limits | None = None,
 ) -> tuple[Measurements | None, list[Diagnostic]]:
-    """Read a CSV or JSON measurements file (JSON when it ends `.json` or starts with `[`).
-    `limits` (file size, rows, digits) default to the environment's: see limits.py."""
+    """Read a CSV or JSON measurements file (JSON when it ends `.json` or starts with `[`),
+    or a data-return workbook (.xlsx, see returns_workbook.py). `limits` (file size, rows,
+    digits) default to the environment's: see limits.py."""
     name = os.fspath(path)
     chosen = current(limits)
+    if is_workbook(name):
+        # Imported here: returns_workbook builds on this module (and imports openpyxl).
+        from .returns_workbook import read_returns
+
+        return read_returns(name, _model(scheme), chosen)
     text, problems = read_data_file(name, chosen,
                                     "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
     if text is None:
@@ -182,6 +189,12 @@ def read_data_file(
     data, too_large = read_limited(path, limits, _line(1))
     if data is None:
         return None, too_large
+    for magic, kind in ((b"PK\x03\x04", "an Excel workbook (.xlsx)"),
+                        (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls)")):
+        if data.startswith(magic):
+            return None, [Diagnostic("E601", f"the file is {kind}, not CSV text", _line(1),
+                                     "in Excel, File > Save As > CSV UTF-8 (Comma delimited)",
+                                     path)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
@@ -235,13 +248,14 @@ class CsvProblem(Exception):
         self.message = message
 
 
-def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each row of CSV text that is not blank, with the line it starts on.
+def csv_rows(text: str, separator: str | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Each row of CSV text that is not blank, with the line it starts on; cells are
+    separated by `separator`, else by the one the header row uses (`separator_of`).
 
     Raises CsvProblem where the text stops being CSV (an unclosed quote, a cell longer
     than the csv module allows), so every reader reports it the same way.
     """
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator or separator_of(text))
     line = 1
     while True:
         try:
@@ -258,6 +272,15 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 CSV_HINT = "save the sheet as CSV UTF-8 (comma delimited)"
 
 
+def is_workbook(path: str) -> bool:
+    """Whether `path` names an Excel workbook: by its name (.xlsx, .xlsm), or its first
+    bytes (a zip). OSError propagates."""
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        return True
+    with open(path, "rb") as file:
+        return file.read(4) == b"PK\x03\x04"
+
+
 def _read_csv(text: str, reader: MeasurementReader) -> None:
     try:
         _read_csv_rows(text, reader)
@@ -267,9 +290,10 @@ def _read_csv(text: str, reader: MeasurementReader) -> None:
 
 def _read_csv_rows(text: str, reader: MeasurementReader) -> None:
     header: list[str] | None = None
-    for start, cells in csv_rows(text):
+    separator = separator_of(text)
+    for start, cells in csv_rows(text, separator):
         if header is None:
-            header = [cell.strip().lower() for cell in cells]
+            header = _header_cells(cells)
             if not _header_ok(header, start, reader):
                 return
             continue
@@ -279,6 +303,7 @@ def _read_csv_rows(text: str, reader: MeasurementReader) -> None:
             reader.error("E602", f"this row has {len(cells)} cells but the header has "
                          f"{len(header)}", _line(start), "quote a cell that holds a comma")
             continue
+        cells = [decimal_comma(cell, separator) for cell in cells]
         record = dict(zip(header, [*cells, *[""] * (len(header) - len(cells))], strict=False))
         reader.row(
             record.get("goal", "").strip(),
@@ -304,6 +329,15 @@ def _cell(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
+def _header_cells(cells: list[str]) -> list[str]:
+    """The header's column names, without the empty cells a spreadsheet leaves after the
+    last titled column."""
+    header = [cell.strip().lower() for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
 def _header_ok(header: list[str], line: int, reader: MeasurementReader) -> bool:
     span = _line(line)
     if "goal" not in header and "indicator" not in header:
@@ -312,7 +346,12 @@ def _header_ok(header: list[str], line: int, reader: MeasurementReader) -> bool:
         return False
     ok = True
     seen: set[str] = set()
-    for column in header:
+    for number, column in enumerate(header, 1):
+        if not column:
+            reader.error("E602", f"column {number} of the header has no name", span,
+                         "give every column a name, or delete the empty column")
+            ok = False
+            continue
         if column in seen:
             reader.error("E602", f"the column {column!r} is given twice", span)
             ok = False
@@ -637,6 +676,8 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
     words = " ".join(text.lower().split())
     if words in EVIDENCE_WORDS:
         return _checked(Evidence(EVIDENCE_WORDS[words]), measure, name)
+    if (comma := comma_problem(text)) is not None:
+        raise BadInput("E603", f"{comma[0]} ({name})", comma[1])
     if text.endswith("%"):
         number = _decimal(text[:-1].strip())
         if number is None:
@@ -714,6 +755,8 @@ def whole_count(raw: object, which: str, name: str) -> int:
     if text.startswith(("=", "@")):
         raise BadInput("E603", f"{text!r} is a spreadsheet formula, not a {which}",
                        "export the computed values (paste as values), not the formulas")
+    if isinstance(raw, str) and (comma := comma_problem(text)) is not None:
+        raise BadInput("E603", f"{comma[0]} (the {which} for {name})", comma[1])
     number = _decimal(text) if isinstance(raw, str) else (
         raw if isinstance(raw, Decimal) else None)
     if number is None or number != number.to_integral_value():
