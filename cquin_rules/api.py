@@ -262,7 +262,7 @@ def read_measurements(
 ) -> Measurements:
     """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row,
     or the limit (file size, rows, digits) the file breaks (E003)."""
-    from .engine.measurements import read_measurements as read
+    from .engine.reading import read_measurements as read
 
     measurements, diagnostics = read(os.fspath(path), rulebook.scheme,
                                      limits=limits or rulebook.limits)

@@ -19,7 +19,8 @@ import cquin_rules
 from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.engine.batch import Counts, Scaled, evaluate_many
 from cquin_rules.engine.evaluate import evaluate
-from cquin_rules.engine.measurements import Measurement, Measurements, read_measurements
+from cquin_rules.engine.measurements import Measurement, Measurements
+from cquin_rules.engine.reading import read_measurements
 from cquin_rules.semantics.compile import CompiledScheme, compile_scheme
 from cquin_rules.syntax.model import (
     Evidence,

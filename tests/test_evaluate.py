@@ -12,7 +12,8 @@ from helpers import CONFORMANCE, case_params, evaluated_cases
 
 from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.engine.evaluate import evaluate
-from cquin_rules.engine.measurements import Measurements, parse_measurements, read_measurements
+from cquin_rules.engine.measurements import Measurements, parse_measurements
+from cquin_rules.engine.reading import read_measurements
 from cquin_rules.engine.result import Result
 from cquin_rules.semantics.as_of import as_of_month
 from cquin_rules.semantics.compile import compile_scheme, goal_rule_text, rule_text

@@ -14,8 +14,8 @@ from cquin_rules.engine.measurements import (
     Measurements,
     Origin,
     parse_measurements,
-    read_measurements,
 )
+from cquin_rules.engine.reading import read_measurements
 from cquin_rules.syntax.model import Evidence, NumberValue, PercentValue, Ratio, Scheme
 from cquin_rules.syntax.parser import parse
 

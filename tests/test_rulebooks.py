@@ -15,7 +15,7 @@ import pytest
 from helpers import CONFORMANCE
 
 from cquin_rules.check import scheme as check
-from cquin_rules.engine import measurements
+from cquin_rules.engine import reading
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.frameworks.compliance import check_framework
 from cquin_rules.frameworks.loading import load_framework
@@ -111,7 +111,7 @@ def test_examples_can_fail(folder: Path) -> None:
 def test_data_gives_the_expected_totals(folder: Path) -> None:
     """Evaluating data.csv gives the total, national and local money in expect.json."""
     scheme = load(folder)
-    read, problems = measurements.read_measurements(folder / "data.csv", scheme)
+    read, problems = reading.read_measurements(folder / "data.csv", scheme)
     assert read is not None, [(d.span.line, d.message) for d in problems]
     assert problems == []
     result = evaluate(scheme, read)

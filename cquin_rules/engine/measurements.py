@@ -34,7 +34,6 @@ import csv
 import difflib
 import io
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
@@ -157,27 +156,6 @@ def split_name(name: object) -> tuple[str, str, str]:
 
 def _model(scheme: Scheme | CompiledScheme) -> Scheme:
     return scheme if isinstance(scheme, Scheme) else scheme.scheme
-
-
-def read_measurements(
-    path: str | os.PathLike[str], scheme: Scheme | CompiledScheme,
-    limits: Limits | None = None,
-) -> tuple[Measurements | None, list[Diagnostic]]:
-    """Read a CSV or JSON measurements file (JSON when it ends `.json` or starts with `[`),
-    or a data-return workbook (.xlsx, see returns_workbook.py). `limits` (file size, rows,
-    digits) default to the environment's: see limits.py."""
-    name = os.fspath(path)
-    chosen = current(limits)
-    if is_workbook(name):
-        # Imported here: returns_workbook builds on this module (and imports openpyxl).
-        from .returns_workbook import read_returns
-
-        return read_returns(name, _model(scheme), chosen)
-    text, problems = read_data_file(name, chosen,
-                                    "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
-    if text is None:
-        return None, problems
-    return parse_measurements(text, name, scheme, limits=chosen)
 
 
 def read_data_file(
