@@ -73,6 +73,19 @@ def guarded(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def refuse_output_onto_input(output: str, *inputs: str) -> None:
+    """Exit 2 when `output` is the same file as one of `inputs` (by device and inode, so
+    through symlinks, `./` and hard links): writing it would destroy what was read."""
+    for given in inputs:
+        try:
+            same = os.path.samefile(output, given)
+        except OSError:
+            continue
+        if same:
+            raise UnreadableFile(f"cannot write {output}: it is also an input ({given}); "
+                                 "write the output to another file")
+
+
 def print_diagnostics(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> None:
     for diagnostic in sorted(diagnostics, key=sort_key):
         click.echo(diagnostic.render(sources.get(diagnostic.path)), err=True)
@@ -173,6 +186,12 @@ def main() -> None:
     """
     from .base.limits import Limits
 
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in (
+            "utf-8", "utf8"
+        ):
+            stream.reconfigure(errors="backslashreplace")
+
     try:
         Limits.from_environment()
     except ValueError as error:
@@ -226,13 +245,11 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
 
 def _text_of(path: str) -> str | None:
     """The text of a file a diagnostic is about (a framework file), for its caret line."""
-    from .base.limits import Limits
+    from .base.limits import read_limited
 
     try:
-        if os.path.getsize(path) > Limits.from_environment().max_file_size:
-            return None
-        with open(path, encoding="utf-8-sig") as stream:
-            return stream.read()
+        data, _ = read_limited(path)  # a regular file only, and bounded
+        return None if data is None else data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 
@@ -277,6 +294,7 @@ def frameworks(output_format: str) -> None:
 @guarded
 def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
+    from .base.files import CannotWrite
     from .syntax.formatter import format_file
 
     would_change: list[str] = []
@@ -284,6 +302,8 @@ def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     for path in files:
         try:
             outcome = format_file(path, check=check_only, diff=diff)
+        except CannotWrite as error:
+            raise UnreadableFile.of("write", path, error) from None
         except OSError as error:
             raise UnreadableFile.of("read", path, error) from None
         if outcome.text is None:
@@ -330,6 +350,8 @@ def evaluate(
     """
     from .reports import render
 
+    if output:
+        refuse_output_onto_input(output, rulebook, *measurements)
     chosen = output_format_for(output, output_format)
     result = _evaluated(_load_clean(rulebook), measurements, strict=strict, as_of=as_of)
     text = render(result, chosen)
@@ -422,8 +444,7 @@ def explain(rulebook: str, measurements: str, name: str | None, output_format: s
     except CquinError as error:
         for diagnostic in error.diagnostics:
             if diagnostic.path == "<text>":
-                text = f"cquin explain: {diagnostic.code} {diagnostic.message}"
-                click.echo(text + (f"\n  hint: {diagnostic.hint}" if diagnostic.hint else ""),
+                click.echo("cquin explain: " + diagnostic.render().partition(": ")[2],
                            err=True)
             else:
                 print_diagnostics([diagnostic], {})
@@ -467,6 +488,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
     from .base.files import write_atomically
     from .tools.spreadsheet import export_workbook, workbook_bytes
 
+    refuse_output_onto_input(out, rulebook)
     book = _load_clean(rulebook)
     try:
         workbook, warnings = export_workbook(book.scheme, book.source.text)
@@ -519,6 +541,7 @@ def import_xlsx(workbook: str, out: str) -> None:
     from .base.files import write_atomically
     from .tools.spreadsheet import import_workbook
 
+    refuse_output_onto_input(out, workbook)
     try:
         text, found = import_workbook(workbook, base_dir=Path(out).resolve().parent)
     except OSError as error:
@@ -554,10 +577,18 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     import secrets
     import time
 
+    from .base.limits import Limits, exceeded
+    from .base.span import NOWHERE
     from .semantics.compile import compile_scheme
     from .tools.forecast import forecast as run_forecast
     from .tools.forecast import read_estimates
 
+    limits = Limits.from_environment()
+    if scenarios > limits.max_scenarios:
+        too_many = exceeded("max_scenarios", limits, f"{scenarios:,} scenarios are more than "
+                            f"{limits.max_scenarios:,}", NOWHERE)
+        raise InputError(f"cquin forecast: {too_many.code} {too_many.message}\n"
+                         f"  hint: {too_many.hint}")
     book = _load_clean(rulebook)
     compiled = compile_scheme(book.evaluated_scheme())
     try:

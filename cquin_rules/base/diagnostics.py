@@ -63,12 +63,12 @@ class Diagnostic:
         A span with column 0 means a whole line (a row of a measurements file), drawn as
         `path:line: CODE message` with no caret.
         """
-        where = f"{self.path}:{self.span.line}"
+        where = f"{printable(self.path)}:{self.span.line}"
         if self.span.column:
             where += f":{self.span.column}"
         if self.cell:
             where = f"{self.path}: {self.cell}"
-        lines = [f"{where}: {self.code} {self.message}"]
+        lines = [f"{where}: {self.code} {printable(self.message)}"]
         if source is not None and self.span.column and not self.cell:
             text_lines = source.splitlines()
             if 1 <= self.span.line <= len(text_lines):
@@ -77,11 +77,25 @@ class Diagnostic:
                 if self.span.end_line == self.span.line:
                     width = max(1, self.span.end_column - self.span.column)
                 width = min(width, max(1, len(text) - self.span.column + 1))
-                lines.append(f"  {text}")
-                lines.append("  " + " " * (self.span.column - 1) + "^" * width)
+                start = self.span.column - 1
+                lines.append(f"  {printable(text)}")
+                lines.append("  " + " " * len(printable(text[:start]))
+                             + "^" * max(1, len(printable(text[start:start + width]))))
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  hint: {printable(self.hint)}")
         return "\n".join(lines)
+
+
+#: Control characters (C0, DEL, C1): a newline would forge a diagnostic line, an escape
+#: sequence would drive the terminal. Tab is shown as itself.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))
+             if code != 0x09} | {0x0A: "\\n", 0x0D: "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`), so what
+    a data file holds is shown, never obeyed, by a terminal."""
+    return text if text.isprintable() else text.translate(_CONTROLS)
 
 
 def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:

@@ -52,6 +52,11 @@ class Limits:
     max_name_length: int = 100
     #: Rows (or JSON objects) in one measurements file.
     max_rows: int = 100_000
+    #: Cells a workbook's sheet may span (rows × columns from A1 to its farthest cell or
+    #: declared dimension): the workbook reader builds every cell of that rectangle.
+    max_cells: int = 2_000_000
+    #: Scenarios one forecast samples (`cquin forecast --scenarios`).
+    max_scenarios: int = 100_000_000
 
     def __attrs_post_init__(self) -> None:
         for field in fields(Limits):
@@ -92,6 +97,8 @@ ENVIRONMENT = {
     "max_digits": "CQUIN_MAX_DIGITS",
     "max_name_length": "CQUIN_MAX_NAME_LENGTH",
     "max_rows": "CQUIN_MAX_ROWS",
+    "max_cells": "CQUIN_MAX_CELLS",
+    "max_scenarios": "CQUIN_MAX_SCENARIOS",
 }
 
 
@@ -138,14 +145,18 @@ def text_size(text: str, ceiling: int) -> int:
 def read_limited(
     path: str | os.PathLike[str], limits: Limits | None = None, span: Span | None = None
 ) -> tuple[bytes | None, list[Diagnostic]]:
-    """A file's bytes, or None and E003 when it is larger than `max_file_size` (the size
-    is taken before reading, so a 200 MB file is refused at once). OSError propagates."""
+    """A regular file's bytes, or None and E003 when it is larger than `max_file_size` (the
+    size is taken before reading, so a 200 MB file is refused at once, and no more than
+    the limit is ever read). OSError propagates; files.NotARegularFile for a device, FIFO
+    or folder, which could be read without end."""
+    from .files import open_regular
+
     chosen = current(limits)
     name = os.fspath(path)
-    problem = file_size_problem(os.stat(name).st_size, chosen, name, span)
-    if problem is not None:
-        return None, [problem]
-    with open(name, "rb") as stream:
+    with os.fdopen(open_regular(name), "rb") as stream:
+        problem = file_size_problem(os.fstat(stream.fileno()).st_size, chosen, name, span)
+        if problem is not None:
+            return None, [problem]
         data = stream.read(chosen.max_file_size + 1)
     problem = file_size_problem(len(data), chosen, name, span)
     if problem is not None:
@@ -269,20 +280,18 @@ WORKBOOK_EXPANSION = 10
 
 
 def workbook_problem(
-    path: str | os.PathLike[str], limits: Limits | None = None
+    data: bytes, name: str, limits: Limits | None = None
 ) -> Diagnostic | None:
-    """E003 when a workbook file is larger than `max_file_size`, or would unpack to more
-    than `WORKBOOK_EXPANSION` times that (a "zip bomb"); None when it may be opened (a
-    file that is not a zip is left for the workbook reader to refuse). OSError propagates."""
+    """E003 when a workbook's bytes (read with `read_limited`) would unpack to more than
+    `WORKBOOK_EXPANSION` times `max_file_size` (a "zip bomb"), by the sizes its zip
+    declares (the zip reader never unpacks more than it declares); None when it may be
+    opened (a file that is not a zip is left for the workbook reader to refuse)."""
+    import io
     import zipfile
 
     chosen = current(limits)
-    name = os.fspath(path)
-    problem = file_size_problem(os.stat(name).st_size, chosen, name)
-    if problem is not None:
-        return problem
     try:
-        with zipfile.ZipFile(name) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(entry.file_size for entry in archive.infolist())
     except Exception:  # a malformed zip (zipfile raises many kinds): the reader refuses it
         return None

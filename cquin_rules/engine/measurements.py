@@ -34,6 +34,7 @@ import csv
 import difflib
 import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import field, frozen
 
 from ..base.diagnostics import Diagnostic
+from ..base.files import open_regular
 from ..base.limits import (
     Limits,
     current,
@@ -68,6 +70,7 @@ from ..syntax.model import (
     Scheme,
     goal_indicators,
 )
+from ..syntax.parser import character_name
 from .csv_dialect import comma_problem, decimal_comma, separator_of
 
 if TYPE_CHECKING:
@@ -83,7 +86,7 @@ PERCENT_HINT = (
     "write 68% or 136/200: ambiguity about percentages is how contract disputes start"
 )
 _PERIODS = {name.lower(): name for name in PERIOD_NAMES}
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 @frozen
@@ -252,10 +255,11 @@ CSV_HINT = "save the sheet as CSV UTF-8 (comma delimited)"
 
 def is_workbook(path: str) -> bool:
     """Whether `path` names an Excel workbook: by its name (.xlsx, .xlsm), or its first
-    bytes (a zip). OSError propagates."""
+    bytes (a zip). OSError propagates (NotARegularFile for a FIFO or a device, which is
+    never waited on)."""
     if path.lower().endswith((".xlsx", ".xlsm")):
         return True
-    with open(path, "rb") as file:
+    with os.fdopen(open_regular(path), "rb") as file:
         return file.read(4) == b"PK\x03\x04"
 
 
@@ -355,7 +359,8 @@ def _header_ok(header: list[str], line: int, reader: MeasurementReader) -> bool:
 
 
 def _read_json(text: str, reader: MeasurementReader) -> None:
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int)
+    decoder = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int,
+                               object_pairs_hook=_json_object)
     lines = _LineCounter(text)
     position = _skip_space(text, 0)
     if text[position] != "[":
@@ -424,6 +429,28 @@ class _LineCounter:
         return self.line
 
 
+class _TwiceGiven(dict[str, object]):
+    """A JSON object with a key given twice (json keeps the last silently): `twice`."""
+
+    twice = ""
+
+
+def _json_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """The object, or a _TwiceGiven naming its first repeated key (a plain dict is built
+    in C; only the rare repeat costs Python)."""
+    made = dict(pairs)
+    if len(made) == len(pairs):
+        return made
+    seen: set[str] = set()
+    repeated = _TwiceGiven(made)
+    for key, _ in pairs:
+        if key in seen:
+            repeated.twice = key
+            break
+        seen.add(key)
+    return repeated
+
+
 def _json_int(text: str) -> int | Decimal:
     """A JSON integer: an int, or a Decimal when it is too long for Python's int() (the
     digits limit then reports it)."""
@@ -435,6 +462,10 @@ def _json_row(element: object, line: int, reader: MeasurementReader) -> None:
     if not isinstance(element, dict):
         reader.error("E601", "each measurement is a JSON object", span,
                      'write {"goal": "FLU", "indicator": "uptake", "value": "68%"}')
+        return
+    if isinstance(element, _TwiceGiven):
+        reader.error("E602", f"the key {element.twice!r} is given twice in one object", span,
+                     "each key once: JSON readers disagree on which of the two counts")
         return
     for key in element:
         if key not in COLUMNS and key not in IGNORED_COLUMNS:
@@ -651,6 +682,7 @@ def measured_value(raw: object, measure: Measure, name: str) -> MeasuredValue:
     if text.startswith(("=", "@")):
         raise BadInput("E603", f"{text!r} is a spreadsheet formula, not a value",
                        "export the computed values (paste as values), not the formulas")
+    _ascii_digits_only(text, name)
     words = " ".join(text.lower().split())
     if words in EVIDENCE_WORDS:
         return _checked(Evidence(EVIDENCE_WORDS[words]), measure, name)
@@ -733,6 +765,7 @@ def whole_count(raw: object, which: str, name: str) -> int:
     if text.startswith(("=", "@")):
         raise BadInput("E603", f"{text!r} is a spreadsheet formula, not a {which}",
                        "export the computed values (paste as values), not the formulas")
+    _ascii_digits_only(text, name)
     if isinstance(raw, str) and (comma := comma_problem(text)) is not None:
         raise BadInput("E603", f"{comma[0]} (the {which} for {name})", comma[1])
     number = _decimal(text) if isinstance(raw, str) else (
@@ -741,6 +774,19 @@ def whole_count(raw: object, which: str, name: str) -> int:
         raise BadInput("E603", f"the {which} {text!r} for {name} is not a whole number",
                        "numerators and denominators are counts of people or events")
     return int(number)
+
+
+def _ascii_digits_only(text: str, name: str) -> None:
+    """BadInput for a digit other than 0-9: Bengali `৪` (four) looks like 8, and Python
+    would read it as a digit (spec §10)."""
+    if text.isascii():
+        return
+    for char in text:
+        if char.isdigit() and not "0" <= char <= "9":
+            raise BadInput("E603", f"{text!r} for {name} holds {character_name(char)}, "
+                           "which is not one of the digits 0-9",
+                           "measurements are written with the digits 0-9 only; retype the "
+                           "number")
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -18,8 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..base.diagnostics import Diagnostic
-from ..base.limits import Limits, current, workbook_problem
+from ..base.limits import Limits, current
 from ..base.span import Span
+from ..base.workbooks import open_workbook, read_workbook, why_not_a_workbook
 from ..syntax.model import Scheme
 from .measurements import MeasurementReader, Measurements
 
@@ -42,27 +43,22 @@ def read_returns(
 ) -> tuple[Measurements | None, list[Diagnostic]]:
     """Measurements from a data-return workbook, or None with a diagnostic at each bad cell.
     OSError propagates."""
-    # openpyxl is imported here: it is slow to import and only workbooks need it.
-    import openpyxl  # type: ignore[import-untyped]
-
     name = os.fspath(path)
     chosen = current(limits)
-    too_large = workbook_problem(name, chosen)
-    if too_large is not None:
-        return None, [too_large]
-    with open(name, "rb") as file:  # a file, not a name: openpyxl refuses other suffixes
-        try:
-            book = openpyxl.load_workbook(file, data_only=False, read_only=True,
-                                          keep_vba=False)
-        except Exception as error:  # a corrupt zip raises many kinds
-            return None, [Diagnostic(
-                "E601", f"the file is not an Excel workbook (.xlsx) that can be read: {error}",
-                Span(1, 0, 1, 0), "save it from Excel as an Excel Workbook (.xlsx), or as "
-                "CSV UTF-8", name)]
-        try:
-            return _read_book(book, name, scheme, chosen)
-        finally:
-            book.close()
+    data, too_large = read_workbook(name, chosen)
+    if data is None:
+        return None, too_large
+    try:
+        book = open_workbook(data, read_only=True)
+    except Exception as error:  # a corrupt zip raises many kinds
+        return None, [Diagnostic(
+            "E601", "the file is not an Excel workbook (.xlsx) that can be read: "
+            f"{why_not_a_workbook(error)}", Span(1, 0, 1, 0),
+            "save it from Excel as an Excel Workbook (.xlsx), or as CSV UTF-8", name)]
+    try:
+        return _read_book(book, name, scheme, chosen)
+    finally:
+        book.close()
 
 
 def _read_book(book: Any, path: str, scheme: Scheme,

@@ -15,6 +15,7 @@ from pathlib import Path
 from attrs import evolve
 
 from ..base.diagnostics import CquinError, Diagnostic
+from ..base.limits import read_limited
 from ..base.span import NOWHERE, Span
 from ..syntax.parser import decode
 from .framework import Framework
@@ -80,7 +81,9 @@ def load_framework(
         path = Path(base_dir) / path
         shown = os.fspath(path)
     try:
-        data = path.read_bytes()
+        # Only a regular file, and no more than the file-size limit: a FIFO named as the
+        # framework is refused rather than waited on, /dev/zero rather than read for ever.
+        data, too_large = read_limited(path)
     except OSError as error:
         reason = error.strerror or str(error)
         return None, [
@@ -93,6 +96,8 @@ def load_framework(
                 origin,
             )
         ]
+    if data is None:
+        return None, [d.at(shown) for d in too_large]
     text, diagnostics = decode(data, shown)
     if text is None:
         return None, diagnostics

@@ -9,6 +9,7 @@ then one line per goal (the goal's rule in words).
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from .table import (
@@ -27,8 +28,11 @@ ALIGNMENT = ("---", "---", "---", "---", "---:", "---:", "---")
 
 
 def cell(text: str) -> str:
-    """Text safe inside a table cell: a `|` would end the cell, a backslash could eat it."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a table cell: a `|` would end the cell, a backslash could eat it,
+    and `<`, `>` and `&` would pass HTML through to a renderer (GitHub, MkDocs), so they
+    are written as entities and show as themselves."""
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def row(cells: tuple[str, ...] | list[str]) -> str:

@@ -30,7 +30,7 @@ from lark import Lark, Token, Tree
 
 from ..base.diagnostics import Diagnostic, has_errors
 from ..base.files import write_atomically
-from ..base.limits import read_limited
+from ..base.limits import Limits, read_limited
 from . import grammar_tables
 from .lalr import OPTIONS, WordsWhole, build_parser, grammar_text
 from .parser import decode, parse_tree, start_for
@@ -399,15 +399,15 @@ def _render(out: list[_Out]) -> str:
 
 
 def format_text(
-    text: str, path: str = "<text>", *, start: Start = "rulebook"
+    text: str, path: str = "<text>", *, start: Start = "rulebook", limits: Limits | None = None
 ) -> tuple[str | None, list[Diagnostic]]:
     """`text` in the canonical layout, or None and the diagnostics when it does not parse.
 
     Line endings come out as `\n` and a byte order mark is dropped. Only syntax (E001)
     and forbidden characters (E002) stop the formatter; other mistakes are kept as
-    written for `cquin check` to report.
+    written for `cquin check` to report. `limits` defaults to the environment's.
     """
-    _, diagnostics = parse_tree(text, start, path)
+    _, diagnostics = parse_tree(text, start, path, limits)
     if has_errors(diagnostics):
         return None, diagnostics
     source = text.removeprefix("\ufeff").replace("\r\n", "\n")
@@ -450,7 +450,7 @@ def format_file(
     changed = formatted != old_text
     patch = unified_diff(name, old_text, formatted) if diff and changed else ""
     if changed and not (check or diff):
-        write_atomically(name, formatted)
+        write_atomically(name, formatted, unchanged=data)
     return Formatted(changed, formatted, diagnostics, patch)
 
 

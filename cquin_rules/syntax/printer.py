@@ -62,13 +62,20 @@ def print_scheme(scheme: Scheme) -> str:
     one-line blocks, spacing) is the formatter's alone, so printed text is always what
     `cquin fmt` would write.
     """
+    from attrs import evolve
+
+    from ..base.limits import current, text_size
     from .formatter import format_text  # the layout parser is built only when printing
 
     blocks = [_header(scheme.header)]
     blocks.extend(_goal(goal) for goal in scheme.goals)
     blocks.extend(_example(example) for example in scheme.examples)
     text = "\n\n".join("\n".join(lines) for lines in blocks) + "\n"
-    formatted, diagnostics = format_text(text)
+    # The model was bounded when it was read; its canonical text may be larger than the
+    # file it came from (an import near the size limit), so only the size is let through.
+    chosen = current(None)
+    room = evolve(chosen, max_file_size=max(chosen.max_file_size, text_size(text, 1 << 62)))
+    formatted, diagnostics = format_text(text, limits=room)
     if formatted is None:
         raise ValueError(f"the printer wrote text that does not parse: {diagnostics}")
     return formatted

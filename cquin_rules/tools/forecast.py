@@ -319,12 +319,13 @@ def scenario_chunks(
     estimates: list[Estimate], scenarios: int, seed: int, chunk: int = CHUNK
 ) -> Iterator[dict[MeasurementKey, Any]]:
     """Columns of sampled measurements, `chunk` scenarios at a time; each chunk draws from
-    its own stream spawned from `seed`, so the same seed gives the same scenarios."""
+    its own stream spawned from `seed`, so the same seed gives the same scenarios. The
+    streams are spawned one at a time, so memory does not grow with `scenarios`."""
     count = -(-scenarios // chunk) if scenarios else 0
-    streams = np.random.SeedSequence(seed).spawn(count)
-    for index, stream in enumerate(streams):
+    parent = np.random.SeedSequence(seed)
+    for index in range(count):
         size = min(chunk, scenarios - index * chunk)
-        rng = np.random.default_rng(stream)
+        rng = np.random.default_rng(parent.spawn(1)[0])
         yield {estimate.key: _sample(estimate, size, rng) for estimate in estimates}
 
 

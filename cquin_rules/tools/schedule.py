@@ -223,11 +223,13 @@ def payment_schedule(
     on_account = round_half_up(payment_on_account * result.cquin_value)
     paid = instalments(on_account)
 
+    by_code = {goal.code: goal for goal in compiled.goals}
+
     def goals_at(m: int) -> tuple[GoalToDate, ...]:
         paid_to_date = sum(paid[:m], Fraction(0))
         shares = _paid_shares(paid_to_date, [g.available for g in result.goals])
         return tuple(
-            _goal(goal, compiled.goal(goal.code), m, share)
+            _goal(goal, by_code.get(goal.code), m, share)
             for goal, share in zip(result.goals, shares, strict=True)
         )
 

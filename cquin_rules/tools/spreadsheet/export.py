@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...base.diagnostics import Diagnostic
+from ...base.workbooks import text_as_strings
 from ...semantics.compile import CompiledGoal, CompiledScheme, compile_scheme
 from ...syntax.model import (
     Header,
@@ -146,6 +147,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
             "W702", "comments in the rulebook are not carried into the spreadsheet",
             scheme.header.span, "keep the rulebook as the master copy, or copy comments by hand",
         ))
+    text_as_strings(book)
     return book, warnings
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ...base.diagnostics import Diagnostic, has_errors
+from ...base.limits import Limits
+from ...base.workbooks import open_workbook, read_workbook, why_not_a_workbook
 from ...syntax import printer
 from ...syntax.model import (
     DOMAINS,
@@ -56,12 +58,6 @@ from .template import (
 )
 
 
-def _load(path: str) -> Any:
-    import openpyxl  # type: ignore[import-untyped]
-
-    return openpyxl.load_workbook(path, data_only=False, read_only=False, keep_vba=False)
-
-
 def _sheet(book: Any, name: str) -> Any | None:
     for sheet in book.worksheets:
         if sheet.title.strip().lower() == name.lower():
@@ -96,20 +92,18 @@ def import_workbook(
     framework, as `cquin check` will. OSError propagates (the file could not be read); a
     file that is not a workbook raises ValueError.
     """
-    from ...base.limits import workbook_problem
     from ...check.scheme import check
     from ...frameworks.step import check_against_framework
     from ...syntax.parser import parse
 
-    too_large = workbook_problem(path)
-    if too_large is not None:
-        return None, [too_large]
+    data, too_large = read_workbook(path)
+    if data is None:
+        return None, too_large
     try:
-        book = _load(path)
-    except (FileNotFoundError, PermissionError, IsADirectoryError):
-        raise
+        book = open_workbook(data)
     except Exception as error:  # a corrupt zip can raise OSError(EINVAL) from a seek
-        raise ValueError(f"{path} is not an Excel workbook (.xlsx): {error}") from None
+        raise ValueError(f"{path} is not an Excel workbook (.xlsx): "
+                         f"{why_not_a_workbook(error)}") from None
     builder = _Builder(path)
     goals = _sheet(book, GOALS_SHEET) or _find_template(book)
     scheme_sheet = _sheet(book, SCHEME_SHEET)
@@ -142,7 +136,7 @@ def import_workbook(
     if has_errors(builder.diagnostics):
         return None, builder.diagnostics + warnings
     text = "\n".join(builder.lines) + "\n"
-    scheme, parsed = parse(text, path)
+    scheme, parsed = parse(text, path, _room_for(text))
     found = [_relocate(d, builder) for d in parsed]
     if scheme is None or has_errors(found):
         return None, found + warnings
@@ -543,3 +537,16 @@ def _read_examples(sheet: Any, builder: _Builder) -> None:
                             found[0].message if found else None)
             continue
         builder.add(text, origin)
+
+
+def _room_for(text: str) -> Limits:
+    """The limits with room for the text built from a workbook: the workbook was bounded
+    when read (file size, unpacked size, cells), and the canonical text of a rulebook
+    near the size limit is larger than the rulebook, so its own export must import."""
+    from attrs import evolve
+
+    from ...base.limits import current, text_size
+
+    chosen = current(None)
+    return evolve(chosen, max_file_size=max(chosen.max_file_size,
+                                            text_size(text, 1 << 62)))

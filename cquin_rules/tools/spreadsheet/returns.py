@@ -21,6 +21,7 @@ from typing import Any
 
 from attrs import frozen
 
+from ...base.workbooks import text_as_strings
 from ...engine.returns_workbook import NOTE_TITLE, READ_COLUMNS, RETURNS_SHEET
 from ...syntax.model import Indicator, Scheme, goal_indicators
 from .rows import rule_words
@@ -129,4 +130,5 @@ def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
     for validation in (percent, count, number_ok, evidence):
         if validation.sqref:
             sheet.add_data_validation(validation)
+    text_as_strings(book)
     return book
