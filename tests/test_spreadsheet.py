@@ -79,13 +79,13 @@ def test_export_writes_money_and_percentages_as_numbers_with_formats(tmp_path: P
 
 
 def test_export_reports_what_the_columns_cannot_say(tmp_path: Path) -> None:
-    """Goals with parts, gates or other combine modes are carried as text and reported (W701);
-    comments, which cannot be carried, are reported too (W702)."""
+    """Goals with parts, or a combine inside a period of several indicators, are carried as
+    text and reported (W701); a gate indicator (PRESS) is a cell, not code. Comments, which
+    cannot be carried, are reported too (W702)."""
     _, warnings = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
     carried = {d.message.split()[1]: d.message for d in warnings if d.code == "W701"}
-    assert set(carried) == {"SEP", "FRAIL", "PRESS"}
+    assert set(carried) == {"SEP", "FRAIL"}
     assert "parts" in carried["SEP"]
-    assert "gate" in carried["PRESS"]
     assert "combine all" in carried["FRAIL"]
     assert [d.code for d in warnings].count("W702") == 1
 
@@ -266,15 +266,15 @@ def test_edit_contradicting_carried_rulebook_text_is_refused(tmp_path: Path) -> 
     path, _ = export(ROOT / "rulebooks" / "acute-trust-2019-20", tmp_path)
     book = openpyxl.load_workbook(path)
     sheet = book["Goals"]
-    press = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "PRESS")
-    row = next(r for r in range(press, sheet.max_row + 1) if sheet.cell(r, 7).value == "ulcers")
-    sheet.cell(row, column("baseline_value"), 70)
+    frail = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "FRAIL")
+    row = next(r for r in range(frail, sheet.max_row + 1) if sheet.cell(r, 7).value == "plans")
+    sheet.cell(row, column("threshold"), 0.8)
     book.save(path)
     text, found = imported(path)
     assert text is None
     [problem] = [d for d in found if d.severity == "error"]
     assert (problem.code, problem.line, problem.column) == (
-        "E709", row, column("baseline_value"))
+        "E709", row, column("threshold"))
 
 
 def test_threshold_contradicting_the_rules_is_refused(tmp_path: Path) -> None:
@@ -470,3 +470,43 @@ def test_a_carried_goals_money_is_entered_in_its_money_cell(tmp_path: Path) -> N
     assert text is not None, errors(found)
     money = {g.code: g.available for g in compile_scheme(api.loads(text).scheme).goals}
     assert (money["SEP"], money["FRAIL"]) == (before["SEP"] + 10000, before["FRAIL"] - 10000)
+
+
+def test_combination_and_gate_are_cells_that_read_back(tmp_path: Path) -> None:
+    """`combine at least 2` and `combine all` are the goal's "How indicators combine" cell
+    and a gate indicator is its "Gate" cell: written as words, read back as the same
+    statements, so the goals are cells rather than rulebook text."""
+    import openpyxl
+
+    path, _ = export(ROOT / "rulebooks" / "acute-trust-2013-14", tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    titles = [cell.value for cell in sheet[1]]
+    combine = titles.index("How indicators combine")
+    gate = titles.index("Gate (pays nothing unless met)")
+    code = titles.index("Rulebook text (when the columns cannot say it)")
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert "PQ" in {row[0] for row in rows if row[code]}
+    sheet.cell(2 + [row[0] for row in rows].index("DEM"), combine + 1).value = "At least 2"
+    sheet.cell(2 + [row[6] for row in rows].index("assess"), gate + 1).value = "gate"
+    sheet.parent.save(path)
+    text, found = import_workbook(str(path), base_dir=tmp_path)
+    assert text is not None, errors(found)
+    dementia = text[text.index("goal DEM"):]
+    assert "combine at least 2" in dementia.split("indicator")[0]
+    assert "gate" in dementia[dementia.index("indicator assess"):].split("}")[0]
+
+
+def test_a_combination_cell_that_is_not_a_way_of_combining_is_refused(tmp_path: Path) -> None:
+    """`at least 0` (or any other words) in the combination cell is an error at that cell."""
+    import openpyxl
+
+    path, _ = export(ROOT / "rulebooks" / "acute-trust-2013-14", tmp_path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    titles = [cell.value for cell in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet.cell(2 + [row[0] for row in rows].index("DEM"),
+               titles.index("How indicators combine") + 1).value = "at least 0"
+    sheet.parent.save(path)
+    text, found = import_workbook(str(path), base_dir=tmp_path)
+    assert text is None
+    assert any("is not a way of combining indicators" in d.message for d in found)

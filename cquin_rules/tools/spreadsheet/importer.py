@@ -338,6 +338,8 @@ def _goal(rows: list[_Row], builder: _Builder, warnings: list[Diagnostic],
     builder.add(f"goal {code} {printer.string(name.text)} {{", number.origin)
     if (scope := _goal_cell(rows, "scope")) is not None:
         builder.add("  " + _word(scope, ("national", "local")), scope.origin)
+    if (commissioner := _goal_cell(rows, "commissioner")) is not None:
+        builder.add(f"  commissioner {printer.string(commissioner.text)}", commissioner.origin)
     domain = _goal_cell(rows, "domain")
     if domain is None:
         raise ImportError_(_at("E705", _origin(rows[0], "domain"),
@@ -359,6 +361,8 @@ def _goal(rows: list[_Row], builder: _Builder, warnings: list[Diagnostic],
             _money(value)
     elif value is not None:
         builder.add(f"  value {printer.money(_money(value))}", value.origin)
+    if (combination := _goal_cell(rows, "combination")) is not None:
+        builder.add(f"  combine {_combination(combination)}", combination.origin)
     if (lead := _goal_cell(rows, "lead")) is not None:
         builder.add(f"  lead {printer.string(lead.text)}", lead.origin)
     rationale = _goal_cell(rows, "rationale")
@@ -413,6 +417,19 @@ def _goal(rows: list[_Row], builder: _Builder, warnings: list[Diagnostic],
     return code
 
 
+def _combination(cell: _Read) -> str:
+    """The words after `combine` from the combination cell: weighted, all, minimum or
+    `at least N` with N a whole number of 1 or more."""
+    words = " ".join(cell.text.lower().split())
+    if words in ("weighted", "all", "minimum"):
+        return words
+    count = words.removeprefix("at least ").strip()
+    if words.startswith("at least ") and count.isascii() and count.isdigit() and int(count) > 0:
+        return f"at least {int(count)}"
+    raise _bad(cell, f"`{cell.text}` is not a way of combining indicators",
+               "use weighted (or leave it empty), all, minimum, or at least N")
+
+
 def _has_indicator(row: _Row) -> bool:
     return any(row.get(column.key) is not None for column in COLUMNS if not column.goal_level)
 
@@ -457,6 +474,8 @@ def _indicator(row: _Row, position: int, indent: str, builder: _Builder,
         builder.add(f"{inner}{word} is better", direction.origin)
     if (weight := row.get("indicator_weighting")) is not None and weighted:
         builder.add(f"{inner}weight {printer.percent(_percent(weight))}", weight.origin)
+    if (gate := row.get("gate")) is not None and _word(gate, ("gate", "yes", "no")) != "no":
+        builder.add(f"{inner}gate", gate.origin)
     if (baseline := row.get("baseline_value")) is not None:
         builder.add(f"{inner}baseline {printer.quantity(_quantity(baseline))}", baseline.origin)
     if (minimum := row.get("minimum_denominator")) is not None:

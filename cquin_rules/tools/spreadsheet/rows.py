@@ -8,6 +8,7 @@ from fractions import Fraction
 from ...syntax import printer
 from ...syntax.model import (
     Achieved,
+    Combine,
     DenominatorBelow,
     Fixed,
     Goal,
@@ -33,10 +34,6 @@ def _cannot_say(goal: Goal) -> list[str]:
     reasons: list[str] = []
     if goal.is_gate:
         reasons.append("a scheme gate")
-    if goal.commissioner is not None:
-        reasons.append("its own commissioner")
-    if goal.combine is not None and goal.combine.mode != "weighted":
-        reasons.append(f"`combine {goal.combine.mode}`")
     for period in goal.periods:
         if period.combine is not None and period.combine.mode != "weighted":
             reasons.append(f"`combine {period.combine.mode}` in period {period.name}")
@@ -49,8 +46,6 @@ def _cannot_say(goal: Goal) -> list[str]:
     for _, path, indicator in goal_indicators(goal):
         if len(path) > 1:
             reasons.append("parts")
-        if indicator.is_gate:
-            reasons.append(f"the gate {'.'.join(path)}")
         if indicator.value is not None:
             reasons.append(f"{'.'.join(path)} has a value in pounds")
     numbers = _goal_numbers(goal)
@@ -109,6 +104,16 @@ def rule_words(rule: PayRule | None) -> str:
     return "\n".join(" ".join(line.split()) for line in lines[1:-1])
 
 
+def combination_words(combine: Combine | None) -> str | None:
+    """The combination cell: the words after `combine` (`all`, `minimum`, `at least 2`);
+    empty for the weighted sum, which is what a blank cell means."""
+    if combine is None or combine.mode == "weighted":
+        return None
+    if combine.mode == "at least":
+        return f"at least {combine.count}"
+    return combine.mode
+
+
 def _threshold_cell(threshold: Threshold | str | None) -> Cell:
     if threshold is None:
         return Cell(None)
@@ -156,8 +161,10 @@ def goal_rows(goal: Goal, available: Fraction, *, carried: bool,
         "goal_value": Cell(money, "money"),
         "rationale": Cell(goal.rationale),
         "scope": Cell(goal.scope_kind),
+        "commissioner": Cell(goal.commissioner.value if goal.commissioner else None),
         "lead": Cell(goal.lead),
         "status": Cell(goal.status),
+        "combination": Cell(combination_words(goal.combine)),
     }
     shares = {period.name: period.share.value for period in goal.periods}
     rows: list[dict[str, Cell]] = []
@@ -186,6 +193,7 @@ def goal_rows(goal: Goal, available: Fraction, *, carried: bool,
                     indicator.minimum_denominator.value if indicator.minimum_denominator
                     else None, "integer"),
                 "exclusions": Cell(indicator.exclusions),
+                "gate": Cell("gate" if indicator.is_gate else None),
             }
         rows.append(row)
     if carried:
