@@ -190,7 +190,8 @@ def _writers(tmp_path: Path, target: Path) -> list[tuple[str | Path, ...]]:
     workbook = tmp_path / "in.xlsx"
     if not workbook.exists():
         assert run("export-xlsx", rulebook, workbook).returncode == 0
-    return [("eval", rulebook, DATA, "--format", "table", "--output", target), ("export-xlsx", rulebook, target),
+    return [("eval", rulebook, DATA, "--format", "table", "--output", target),
+            ("export-xlsx", rulebook, target),
             ("import-xlsx", workbook, target)]
 
 
