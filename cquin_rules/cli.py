@@ -208,8 +208,14 @@ def main() -> None:
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     help=f"text for people, json for tools (see {page('json')}).",
 )
+@click.option(
+    "--for-signature", is_flag=True,
+    help="Also report E510 for every goal not yet agreed (status amber, red or blue, or "
+    "none) or with no lead: the scheme is ready to sign when this passes.",
+)
 @guarded
-def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str) -> None:
+def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
+          for_signature: bool = False) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
     from .api import diagnose, read_source
 
@@ -224,7 +230,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
             found += diagnostics
             continue
         sources[source.path] = source.text
-        found += diagnose(source.text, source.path, framework)
+        found += diagnose(source.text, source.path, framework, for_signature=for_signature)
     found.sort(key=sort_key)
     if output_format == "json":
         click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
