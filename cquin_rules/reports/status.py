@@ -75,6 +75,8 @@ def status_view(scheme: Scheme) -> StatusView:
                    available=money.available, is_gate=goal.is_gate)
         for goal, money in zip(scheme.goals, compiled.goals, strict=True))
     year = str(scheme.header.year.value) if scheme.header.year else None
+    if year is not None and year in scheme.header.title:
+        year = None  # the title already says it
     return StatusView(scheme.header.title, year, goals)
 
 
