@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .engine.measurements import Measurements
     from .engine.result import Result
     from .frameworks.framework import Framework
+    from .reports.status import StatusView
     from .tools.diff import Comparison
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
@@ -210,6 +211,13 @@ class Rulebook:
 
         self._require_clean()
         return run_examples(self.evaluated_scheme(), self.path)
+
+    def negotiation(self) -> StatusView:
+        """Each goal's status colour, lead and money, and the money by colour (`cquin
+        status`); a draft whose money does not yet add up is shown as it stands."""
+        from .reports.status import status_view
+
+        return status_view(self.scheme)
 
     def diff(
         self, newer: Rulebook, *,

@@ -298,6 +298,7 @@ def test_every_shipped_rulebook_has_a_status_view(rulebook: Path) -> None:
     the HTML page runs and loads nothing."""
     scheme = cquin_rules.load(rulebook).scheme
     view = status_view(scheme)
+    assert cquin_rules.load(rulebook).negotiation() == view
     assert [g.code for g in view.goals] == [g.code for g in scheme.goals]
     assert sum((amount for _, _, amount in view.totals()), Fraction(0)) == view.total
     for chosen in ("text", "markdown", "html"):
