@@ -12,15 +12,13 @@ to be unready.
 from __future__ import annotations
 
 from ..base.diagnostics import Diagnostic
+from ..semantics.wording import STATUS_MEANINGS
 from ..syntax.model import Goal, Scheme
 
 #: The colours a goal can be signed under, and what each of the others means in words.
 READY = frozenset({"purple", "green"})
-NOT_READY = {
-    "amber": "is amber (agreed in principle, measures in development)",
-    "red": "is red (not agreed)",
-    "blue": "is blue (rejected)",
-}
+NOT_READY = {colour: f"is {colour} ({meaning})" for colour, meaning in STATUS_MEANINGS.items()
+             if colour not in READY}
 
 
 def not_ready(goal: Goal) -> list[str]:

@@ -16,17 +16,12 @@ from attrs import frozen
 
 from ..semantics.compile import compile_scheme
 from ..semantics.money import pounds
+from ..semantics.wording import STATUS_MEANINGS
 from ..syntax.model import Scheme
 from .html import POLICY, e
 
 #: The colours in the order a negotiation moves through them, with their meaning.
-COLOURS = {
-    "purple": "national, mandatory",
-    "green": "agreed",
-    "amber": "agreed in principle, measures in development",
-    "red": "not agreed",
-    "blue": "rejected",
-}
+COLOURS = STATUS_MEANINGS
 NO_STATUS = "none"
 SWATCH = {"purple": "#6a1b9a", "green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828",
           "blue": "#1565c0", NO_STATUS: "#757575"}

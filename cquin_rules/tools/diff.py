@@ -28,7 +28,7 @@ from ..base.diagnostics import Diagnostic
 from ..engine.result import Result
 from ..semantics.compile import CompiledScheme, compile_scheme
 from ..semantics.money import cquin_value_exact, national_value_exact, pounds
-from ..semantics.wording import rule_rows, rule_sentence
+from ..semantics.wording import STATUS_MEANINGS, rule_rows, rule_sentence
 from ..syntax import printer
 from ..syntax.model import (
     Combine,
@@ -51,13 +51,7 @@ S = TypeVar("S", Scheme, CompiledScheme)
 Kind = Literal["added", "removed", "changed"]
 
 #: What each negotiation colour means (section 4), for sentences about status.
-STATUS_WORDS = {
-    "purple": "purple (national, mandatory)",
-    "green": "green (agreed)",
-    "amber": "amber (agreed in principle, measures in development)",
-    "red": "red (not agreed)",
-    "blue": "blue (rejected)",
-}
+STATUS_WORDS = {colour: f"{colour} ({meaning})" for colour, meaning in STATUS_MEANINGS.items()}
 
 
 @frozen
