@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .engine.measurements import Measurements
     from .engine.result import Result
     from .frameworks.framework import Framework
+    from .reports.status import StatusView
+    from .tools.diff import Comparison
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
 
@@ -65,7 +67,7 @@ class Rulebook:
         self.source = source
         self.parse_diagnostics = diagnostics
         self.limits = limits
-        self._checked: dict[str | None, list[Diagnostic]] = {}
+        self._checked: dict[tuple[str | None, bool], list[Diagnostic]] = {}
 
     @property
     def path(self) -> str:
@@ -76,24 +78,31 @@ class Rulebook:
         """The rulebook's folder, against which a header's `framework "PATH"` is read."""
         return None if self.path == "<text>" else Path(self.path).resolve().parent
 
-    def check(self, framework: str | None = None) -> list[Diagnostic]:
+    def check(self, framework: str | None = None, *, for_signature: bool = False
+              ) -> list[Diagnostic]:
         """Every problem found by parsing and checking, errors and warnings, in file order.
 
         `framework` (a built-in name or a path) is checked instead of the one the header
-        names, as `cquin check --framework` does: the command line wins. The model is
-        frozen, so each answer is worked out once and kept (evaluating checks first).
+        names, as `cquin check --framework` does: the command line wins. `for_signature`
+        adds E510 for every goal not yet agreed or with no lead (`--for-signature`). The
+        model is frozen, so each answer is worked out once and kept (evaluating checks
+        first).
         """
         from .check.scheme import check
+        from .check.signature import check_for_signature
         from .frameworks.step import check_against_framework
 
-        if framework not in self._checked:
+        asked = (framework, for_signature)
+        if asked not in self._checked:
             found = list(self.parse_diagnostics)
             found += [d.at(self.path) for d in check(self.scheme)]
             found += check_against_framework(
                 self.scheme, command_line=framework, base_dir=self.folder, path=self.path
             )[1]
-            self._checked[framework] = sorted(found, key=sort_key)
-        return list(self._checked[framework])
+            if for_signature:
+                found += [d.at(self.path) for d in check_for_signature(self.scheme)]
+            self._checked[asked] = sorted(found, key=sort_key)
+        return list(self._checked[asked])
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""
@@ -203,6 +212,82 @@ class Rulebook:
         self._require_clean()
         return run_examples(self.evaluated_scheme(), self.path)
 
+    def negotiation(self) -> StatusView:
+        """Each goal's status colour, lead and money, and the money by colour (`cquin
+        status`); a draft whose money does not yet add up is shown as it stands."""
+        from .reports.status import status_view
+
+        return status_view(self.scheme)
+
+    def diff(
+        self, newer: Rulebook, *,
+        measurements: Mapping[str, object] | str | os.PathLike[str] | None = None,
+        estimates: str | os.PathLike[str] | None = None,
+        scenarios: int = 10_000, seed: int = 0,
+    ) -> Comparison:
+        """What changes from this draft to `newer`, in meaning (layout and comments are not
+        compared); with `measurements` (a mapping or a CSV/JSON file), what each draft
+        pays goal by goal on them; with `estimates` (a CSV file, see `forecast.py`), each
+        draft's forecast with the same `seed` and `scenarios`. A CSV row naming an
+        indicator only one draft has is dropped for the other.
+
+        Drafts with errors (weights that do not yet add up) are compared in meaning; money
+        needs both to check clean. Raises CquinError when data is given and either
+        rulebook has errors, or the data does; OSError when a file cannot be read.
+        """
+        from .engine.measurements import read_data_file
+        from .semantics.compile import compile_scheme
+        from .tools.diff import compare, read_for_both
+        from .tools.forecast import forecast, parse_estimates
+
+        if measurements is not None or estimates is not None:
+            self._require_clean()
+            newer._require_clean()
+        results = None
+        if isinstance(measurements, Mapping):
+            results = (self.evaluate(measurements), newer.evaluate(measurements))
+        elif measurements is not None:
+            name = os.fspath(measurements)
+            if name.lower().endswith((".xlsx", ".xlsm")):
+                results = (self.evaluate(name), newer.evaluate(name))
+            else:
+                read = self._read_for_both(newer, name)
+                results = (self.evaluate(read[0]), newer.evaluate(read[1]))
+        forecasts = None
+        if estimates is not None:
+            name = os.fspath(estimates)
+            text, problems = read_data_file(name, self.limits)
+            if text is None:
+                raise CquinError(problems)
+            old_compiled = compile_scheme(self.evaluated_scheme())
+            new_compiled = compile_scheme(newer.evaluated_scheme())
+            both, problems = read_for_both(text, name, (old_compiled, new_compiled),
+                                           parse_estimates)
+            if both is None:
+                raise CquinError(problems)
+            forecasts = (forecast(old_compiled, both[0], scenarios, seed),
+                         forecast(new_compiled, both[1], scenarios, seed))
+        return compare(self.scheme, newer.scheme, self.path, newer.path,
+                       results=results, forecasts=forecasts)
+
+    def _read_for_both(self, newer: Rulebook, name: str) -> tuple[Measurements, Measurements]:
+        """A measurements file read for this draft and `newer` (see `diff.read_for_both`)."""
+        from .engine.measurements import parse_measurements, read_data_file
+        from .tools.diff import read_for_both
+
+        text, problems = read_data_file(name, self.limits)
+        if text is None:
+            raise CquinError(problems)
+
+        def parse(text: str, path: str, scheme: Scheme
+                  ) -> tuple[Measurements | None, list[Diagnostic]]:
+            return parse_measurements(text, path, scheme, limits=self.limits)
+
+        both, problems = read_for_both(text, name, (self.scheme, newer.scheme), parse)
+        if both is None:
+            raise CquinError(problems)
+        return both
+
     def _require_clean(self) -> None:
         diagnostics = self.check()
         if has_errors(diagnostics):
@@ -222,13 +307,15 @@ def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> R
 
 
 def diagnose(
-    text: str, path: str = "<text>", framework: str | None = None, *, limits: Limits | None = None
+    text: str, path: str = "<text>", framework: str | None = None, *, limits: Limits | None = None,
+    for_signature: bool = False,
 ) -> list[Diagnostic]:
     """Every problem in rulebook text, errors and warnings, in file order.
 
     The one place diagnostics are assembled: `cquin check` prints these and the language
     server publishes them, so an editor and the command line never disagree. `framework`
-    overrides the header's, as `--framework` does. A framework file is checked as one.
+    overrides the header's, as `--framework` does; `for_signature` adds E510 (as
+    `--for-signature` does). A framework file is checked as one.
     """
     from .syntax.parser import start_for
 
@@ -237,7 +324,7 @@ def diagnose(
 
         return sorted(parse_framework(text, path)[1], key=sort_key)
     try:
-        return loads(text, path, limits=limits).check(framework)
+        return loads(text, path, limits=limits).check(framework, for_signature=for_signature)
     except CquinError as error:
         return sorted(error.diagnostics, key=sort_key)
 

@@ -208,8 +208,14 @@ def main() -> None:
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     help=f"text for people, json for tools (see {page('json')}).",
 )
+@click.option(
+    "--for-signature", is_flag=True,
+    help="Also report E510 for every goal not yet agreed (status amber, red or blue, or "
+    "none) or with no lead: the scheme is ready to sign when this passes.",
+)
 @guarded
-def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str) -> None:
+def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
+          for_signature: bool = False) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
     from .api import diagnose, read_source
 
@@ -224,7 +230,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
             found += diagnostics
             continue
         sources[source.path] = source.text
-        found += diagnose(source.text, source.path, framework)
+        found += diagnose(source.text, source.path, framework, for_signature=for_signature)
     found.sort(key=sort_key)
     if output_format == "json":
         click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
@@ -622,3 +628,134 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
         click.echo(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(outcome.to_table(), nl=False)
+
+
+# ---- negotiation: diff and status ------------------------------------------------------
+
+
+class _DiffTrouble(InputError):
+    """`cquin diff` could not compare (a draft or the data has errors): exit 2, as `diff`
+    does, since 1 means the drafts differ."""
+
+    exit_code = 2
+
+
+def _load_draft(argument: str, *, clean: bool) -> Any:
+    """A draft from a file, or from git when written `REV:path` and no such file exists
+    (`git show REV:path`); exit 2 when it cannot be read."""
+    import subprocess
+
+    from .api import loads
+    from .syntax.parser import decode
+
+    if os.path.exists(argument) or ":" not in argument:
+        return _load_clean(argument) if clean else _load(argument)
+    try:
+        shown = subprocess.run(["git", "show", argument], capture_output=True, check=False,
+                               timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise UnreadableFile(f"cannot read {argument}: git could not be run ({error})"
+                             ) from None
+    if shown.returncode != 0:
+        said = shown.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UnreadableFile(f"cannot read {argument}: git show failed"
+                             + (f": {said[0]}" if said else ""))
+    text, diagnostics = decode(shown.stdout, argument)
+    if text is None:
+        print_diagnostics(diagnostics, {})
+        raise InputError("")
+    try:
+        book = loads(text, argument)
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {argument: text})
+        raise InputError("") from None
+    if clean and has_errors(book.check()):
+        print_diagnostics(book.check(), {argument: text})
+        raise InputError("")
+    return book
+
+
+def _write_or_echo(text: str, output: str | None) -> None:
+    if output:
+        from .base.files import write_atomically
+
+        try:
+            write_atomically(output, text)
+        except OSError as error:
+            raise UnreadableFile.of("write", output, error) from None
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--data", "measurements", type=click.Path(dir_okay=False),
+              help="Measurements (CSV, JSON or a returns workbook): what each draft pays on "
+              "them, goal by goal.")
+@click.option("--estimates", type=click.Path(dir_okay=False),
+              help="Estimates (CSV, as for forecast): each draft's expected earnings and "
+              "income at risk, with the same seed.")
+@click.option("--scenarios", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="With --estimates: how many year-ends to sample.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --estimates: the random seed, the same for both drafts.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]),
+              default="text", help="text for a terminal, markdown for a paper, json for tools.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@guarded
+def diff(old: str, new: str, measurements: str | None, estimates: str | None,
+         scenarios: int, seed: int, output_format: str, output: str | None) -> None:
+    """What changes from draft OLD to draft NEW: in meaning, and in money on the same data.
+
+    OLD and NEW are files or git revisions written REV:path (HEAD~1:rulebook.cquin).
+    Exit status: 0 no change (in money when --data or --estimates is given, else in
+    meaning), 1 changed, 2 a draft or a file could not be read or has errors.
+    """
+    from .tools.diff_report import to_dict, to_markdown, to_text
+
+    if measurements and estimates:
+        raise click.UsageError("give --data or --estimates, not both")
+    if output:
+        refuse_output_onto_input(output, old, new, *filter(None, (measurements, estimates)))
+    with_money = bool(measurements or estimates)
+    try:
+        before = _load_draft(old, clean=with_money)
+        after = _load_draft(new, clean=with_money)
+        try:
+            comparison = before.diff(after, measurements=measurements, estimates=estimates,
+                                     scenarios=scenarios, seed=seed)
+        except OSError as error:
+            raise UnreadableFile.of("read", str(error.filename or measurements or estimates),
+                                    error) from None
+        except CquinError as error:
+            print_diagnostics(error.diagnostics, {})
+            raise InputError("") from None
+    except InputError as error:
+        raise _DiffTrouble(error.message) from None
+    if output_format == "json":
+        text = json.dumps(to_dict(comparison), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = (to_markdown if output_format == "markdown" else to_text)(comparison)
+    _write_or_echo(text, output)
+    if comparison.changed:
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
+              default="text", help="text for a terminal, markdown or html for a paper.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@guarded
+def status(rulebook: str, output_format: str, output: str | None) -> None:
+    """The negotiation view: each goal's status colour, lead and money, and money by colour.
+
+    A draft whose money does not yet add up is shown as it stands.
+    """
+    from .reports.status import render_status
+
+    if output:
+        refuse_output_onto_input(output, rulebook)
+    book = _load(rulebook)
+    _write_or_echo(render_status(book.scheme, output_format), output)

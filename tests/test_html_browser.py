@@ -124,3 +124,26 @@ def test_hostile_title_shows_as_text_in_the_browser(tmp_path: Path) -> None:
     assert console == []
     assert "<script" not in dom
     assert html.e(HOSTILE_TEXT).replace("&quot;", '"') in dom
+
+
+def test_status_page_renders_with_its_totals_and_a_hostile_lead_as_text(tmp_path: Path
+                                                                        ) -> None:
+    """The negotiation page (`cquin status --format html`) renders each goal and the money
+    by colour, logs nothing, and shows a lead written as a script tag as text."""
+    from attrs import evolve
+
+    from cquin_rules.reports.status import render_status
+    from cquin_rules.semantics.money import pounds as in_pounds
+
+    rulebook = load(NORTHSHIRE.parent / "acute-trust-2019-20" / "rulebook.cquin")
+    scheme = rulebook.scheme
+    goals = (evolve(scheme.goals[0], lead=HOSTILE_TEXT), *scheme.goals[1:])
+    page = write_page(tmp_path, render_status(evolve(scheme, goals=goals), "html"))
+    dom, console = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert console == []
+    assert "<script" not in dom
+    assert html.e(HOSTILE_TEXT).replace("&quot;", '"') in dom
+    for goal in scheme.goals:
+        assert f"<td>{goal.code}</td>" in dom
+    for _, _, amount in rulebook.negotiation().totals():
+        assert in_pounds(amount) in dom

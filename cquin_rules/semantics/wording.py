@@ -29,6 +29,16 @@ from ..syntax.model import (
 from .money import as_written, percent_as_written
 from .rules import resolve
 
+#: What each negotiation `status` colour means (section 4), in the order a negotiation
+#: moves through them: `cquin status`, `cquin diff` and E510 all say it in these words.
+STATUS_MEANINGS = {
+    "purple": "national, mandatory",
+    "green": "agreed",
+    "amber": "agreed in principle, measures in development",
+    "red": "not agreed",
+    "blue": "rejected",
+}
+
 COMPARISON_WORDS = {">=": "{} or more", ">": "above {}", "<=": "{} or less", "<": "below {}"}
 
 
