@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .engine.measurements import Measurements
     from .engine.result import Result
     from .frameworks.framework import Framework
+    from .tools.contract_schedule import ContractSchedule
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
 
@@ -202,6 +203,19 @@ class Rulebook:
 
         self._require_clean()
         return run_examples(self.evaluated_scheme(), self.path)
+
+    def contract_schedule(self) -> ContractSchedule:
+        """The CQUIN schedule for the contract, as data (`tools.contract_schedule`); render
+        it with `contract_schedule_render.to_markdown`/`to_html` or
+        `contract_schedule_docx.to_docx`. Raises CquinError when the rulebook has errors
+        or the framework it names (for payment terms) cannot be read."""
+        from .tools.contract_schedule import contract_schedule
+
+        self._require_clean()
+        schedule, found = contract_schedule(self.evaluated_scheme(), self.folder, self.path)
+        if has_errors(found):
+            raise CquinError([d for d in found if d.severity == "error"], self.source.text)
+        return schedule
 
     def _require_clean(self) -> None:
         diagnostics = self.check()

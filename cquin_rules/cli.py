@@ -622,3 +622,71 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
         click.echo(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(outcome.to_table(), nl=False)
+
+
+# ---- cquin document: the CQUIN schedule for the contract ----------------------------
+
+#: The schedule format each `--output` extension means.
+DOCUMENT_EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown",
+                       ".markdown": "markdown"}
+
+
+def document_format_for(output: str | None, chosen: str | None) -> str:
+    """`--format` when given, else the `--output` file's extension, else markdown; docx
+    needs `--output` (a binary file is never written to a terminal). Usage errors exit 2."""
+    from pathlib import Path
+
+    implied = DOCUMENT_EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if chosen is None:
+        if output and implied is None:
+            raise click.UsageError(
+                f"cannot tell the format from {output!r}: give --format, or name the file "
+                ".docx, .html or .md")
+        chosen = implied or "markdown"
+    elif implied is not None and implied != chosen:
+        raise click.UsageError(
+            f"--format {chosen} does not match the file name {output!r}, which means "
+            f"--format {implied}: change one of them")
+    if chosen == "docx" and output is None:
+        raise click.UsageError("a .docx file is binary: give --output FILE.docx")
+    return chosen
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", default=None,
+              type=click.Choice(["docx", "html", "markdown"]),
+              help="docx for Word, html for a browser, markdown. Default: from --output.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Write the schedule to this file (.docx, .html or .md); needed for docx.")
+@guarded
+def document(rulebook: str, output_format: str | None, output: str | None) -> None:
+    """The CQUIN schedule for the contract: parties, values, goals, rules and payment terms."""
+    if output:
+        refuse_output_onto_input(output, rulebook)
+    chosen = document_format_for(output, output_format)
+    book = _load_clean(rulebook)
+    try:
+        schedule = book.contract_schedule()
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {book.path: book.source.text})
+        raise InputError("") from None
+    content: str | bytes
+    if chosen == "docx":
+        from .tools.contract_schedule_docx import to_docx
+
+        content = to_docx(schedule)
+    else:
+        from .tools.contract_schedule_render import to_html, to_markdown
+
+        content = to_html(schedule) if chosen == "html" else to_markdown(schedule)
+    if output is None:
+        assert isinstance(content, str)
+        click.echo(content, nl=not content.endswith("\n"))
+        return
+    from .base.files import write_atomically
+
+    try:
+        write_atomically(output, content)
+    except OSError as error:
+        raise UnreadableFile.of("write", output, error) from None
