@@ -217,6 +217,15 @@ class Rulebook:
             raise CquinError([d for d in found if d.severity == "error"], self.source.text)
         return schedule
 
+    def boundary_examples(self, goal: str | None = None) -> str:
+        """`example` blocks just below, at and just above every threshold (of one goal, or
+        all), with the money expected, in the canonical layout (`tools.boundaries`)."""
+        from .semantics.compile import compile_scheme
+        from .tools.boundaries import boundary_text
+
+        self._require_clean()
+        return boundary_text(compile_scheme(self.evaluated_scheme()), goal)
+
     def _require_clean(self) -> None:
         diagnostics = self.check()
         if has_errors(diagnostics):

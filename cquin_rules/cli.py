@@ -690,3 +690,25 @@ def document(rulebook: str, output_format: str | None, output: str | None) -> No
         write_atomically(output, content)
     except OSError as error:
         raise UnreadableFile.of("write", output, error) from None
+
+
+# ---- cquin examples --boundaries: examples at every threshold ------------------------
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("goal", required=False)
+@click.option("--boundaries", is_flag=True, required=True,
+              help="Examples just below, at and just above every threshold.")
+@guarded
+def examples(rulebook: str, goal: str | None, boundaries: bool) -> None:
+    """Write `example` blocks, ready to paste into the rulebook, with the money expected."""
+    from .semantics.compile import compile_scheme
+    from .tools.boundaries import boundary_text
+
+    book = _load_clean(rulebook)
+    compiled = compile_scheme(book.evaluated_scheme())
+    if goal is not None and compiled.goal(goal) is None:
+        codes = ", ".join(g.code for g in compiled.goals)
+        raise click.UsageError(f"{rulebook} has no goal {goal} (its goals: {codes})")
+    click.echo(boundary_text(compiled, goal), nl=False)
