@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .engine.result import Result
     from .frameworks.framework import Framework
     from .tools.contract_schedule import ContractSchedule
+    from .tools.coverage import Coverage
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
 
@@ -225,6 +226,15 @@ class Rulebook:
 
         self._require_clean()
         return boundary_text(compile_scheme(self.evaluated_scheme()), goal)
+
+    def coverage(self) -> Coverage:
+        """Which rows, bands, periods, gates and combine branches the `example` blocks
+        reach, each with its line (`tools.coverage`)."""
+        from .semantics.compile import compile_scheme
+        from .tools.coverage import coverage
+
+        self._require_clean()
+        return coverage(compile_scheme(self.evaluated_scheme()), self.path)
 
     def _require_clean(self) -> None:
         diagnostics = self.check()

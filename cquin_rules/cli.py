@@ -368,13 +368,18 @@ def evaluate(
 
 @main.command(name="test")
 @click.argument("rulebooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Also say which rows, bands, periods, gates and combine branches the "
+              "examples reach, and which they never reach.")
 @guarded
-def run_tests(rulebooks: tuple[str, ...]) -> None:
+def run_tests(rulebooks: tuple[str, ...], show_coverage: bool) -> None:
     """Run the `example` blocks inside rulebooks."""
     failed = 0
     passed = 0
     for path in rulebooks:
         book = _load_clean(path)
+        if show_coverage:
+            click.echo(book.coverage().to_text(), nl=False)
         for outcome in book.run_examples():
             if outcome.passed:
                 passed += 1

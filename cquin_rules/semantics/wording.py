@@ -218,3 +218,33 @@ def reconciliation_words(months: tuple[int, ...]) -> str:
     """When payments on account are reconciled with what was earned (DH §66)."""
     return (f"payments on account are reconciled with the money earned at "
             f"{months_words(months)}; the year is settled at the end")
+
+
+# ---- what the examples reach (cquin test --coverage) ----------------------------------
+
+
+def band_words(payout: LinearPay, indicator: Indicator) -> tuple[str, str, str]:
+    """A straight line's three bands: nothing, a share part way, in full."""
+    start = _threshold_words(payout.start, indicator)
+    end = _threshold_words(payout.end, indicator)
+    return (f"nothing, at {start} or worse", f"a share, between {start} and {end}",
+            f"in full, at {end} or better")
+
+
+def gate_words(met: bool) -> str:
+    """A gate's two ways: it lets the money through, or it stops it."""
+    return "the gate is met (the money goes through)" if met else \
+        "the gate is not met (nothing is paid)"
+
+
+def combine_branch_words(mode: str, count: int | None, reached: bool) -> str:
+    """A `combine all` or `at least K`: the way it pays, or the way it pays nothing."""
+    if mode == "all":
+        return "every item met: paid" if reached else "an item not met: nothing paid"
+    return (f"at least {count} items met: paid" if reached
+            else f"fewer than {count} items met: nothing paid")
+
+
+def weakest_words(item: str) -> str:
+    """A `combine minimum` branch: the item that decides the attainment."""
+    return f"{item} is the weakest, so it decides the pay"

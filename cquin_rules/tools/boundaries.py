@@ -13,6 +13,8 @@ into the rulebook. Decisions:
   met "at" as a fraction, `1/3`, for a percent, and skipped "at" for a number.
 - Values a return cannot hold (below 0%, above 100%, a negative number) are left out.
 - Evidence has no threshold: its two examples are `achieved` and `not achieved`.
+- A `denominator < N` row (or `minimum denominator N`) is tried with none of N - 1
+  (`0/19`: too few to assess) and none of N (`0/20`: assessed, and failed).
 - So that the money moves only with the indicator tried, every other indicator of its
   goal, and of every scheme gate, is given a value that meets it in full (found the same
   way, from its own thresholds); other goals are left unmeasured.
@@ -90,7 +92,22 @@ def trials(indicator: CompiledIndicator) -> list[Trial]:
                 continue
             found.setdefault(value, []).append(why)
             written[value] = measured
-    return [Trial(written[value], " and ".join(found[value])) for value in sorted(found)]
+    tried = [Trial(written[value], " and ".join(found[value])) for value in sorted(found)]
+    return tried + _denominators(indicator) if percent else tried
+
+
+def _denominators(indicator: CompiledIndicator) -> list[Trial]:
+    """For a `denominator < N` row (or `minimum denominator N`): none of N - 1 and none
+    of N, the smallest return the row takes and the smallest it does not."""
+    limits = sorted({row.denominator_below for row in indicator.rule.rows
+                     if row.denominator_below is not None} if indicator.rule else set())
+    found: list[Trial] = []
+    for limit in limits:
+        if limit > 1:
+            found.append(Trial(Ratio(0, limit - 1), f"a denominator just below {limit}"))
+        if limit > 0:
+            found.append(Trial(Ratio(0, limit), f"a denominator of {limit}"))
+    return found
 
 
 def _step(threshold: Fraction, percent: bool) -> Fraction:
