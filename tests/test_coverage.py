@@ -114,7 +114,7 @@ def test_a_branch_never_reached_is_said_so(tmp_path: Path) -> None:
     run = CliRunner().invoke(main, ["test", "--coverage", str(path)])
     assert run.exit_code == 0, run.output
     assert "  never    line 11   A: every item met: paid" in run.output.splitlines()
-    assert run.output.splitlines()[0].endswith("the 1 example reach 8 of 19 branches")
+    assert run.output.splitlines()[0].endswith("the 1 example reaches 8 of 19 branches")
 
 
 @pytest.mark.parametrize("path", RULEBOOKS, ids=IDS)

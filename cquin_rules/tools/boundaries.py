@@ -183,7 +183,9 @@ def _example(compiled: CompiledScheme, goal: CompiledGoal, gates: list[CompiledG
         value = full_marks(other)
         if value is not None:
             inputs.append(ExampleInput(_target(other), value))
-    name = f"{key_name(tried.key)} = {printer.measured(trial.value)}: {trial.why}"
+    name = f"{key_name(tried.key)} = {printer.measured(trial.value)}"
+    if trial.why != printer.measured(trial.value):
+        name += f": {trial.why}"
     outcome = run_example(compiled, Example(name, tuple(inputs)))
     if outcome.result is None:
         return None

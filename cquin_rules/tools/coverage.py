@@ -82,11 +82,12 @@ class Coverage:
                 "branches": [branch.to_dict() for branch in self.branches]}
 
     def to_text(self) -> str:
-        """`path: the 2 examples reach 9 of 16 branches`, then each branch by line."""
+        """`path: the 2 examples reach 9 of 16 branches`, then each branch by line: reached
+        (and by which examples) or never."""
         reached = len(self.branches) - len(self.missed)
-        examples = f"{self.examples} example{'s' * (self.examples != 1)}"
-        lines = [f"{self.path}: the {examples} reach {reached} of {len(self.branches)} "
-                 "branches"]
+        examples = (f"the {self.examples} examples reach" if self.examples != 1
+                    else "the 1 example reaches")
+        lines = [f"{self.path}: {examples} {reached} of {len(self.branches)} branches"]
         for branch in self.branches:
             mark = "reached" if branch.reached else "never  "
             where = f"line {branch.line}"
