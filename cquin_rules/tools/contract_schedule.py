@@ -134,14 +134,20 @@ def contract_schedule(
     compiled = compile_scheme(scheme)
     on_account, months, found = schedule_terms(scheme, base_dir, path)
     payment = (
-        Fact("Payment on account", on_account_words(on_account)
-             + f" ({pounds(round_half_up(on_account * compiled.cquin_value))})."),
-        Fact("Reconciliation", reconciliation_words(months) + "."),
+        Fact("Payment on account", _sentence(
+            on_account_words(on_account)
+            + f" ({pounds(round_half_up(on_account * compiled.cquin_value))})")),
+        Fact("Reconciliation", _sentence(reconciliation_words(months))),
     )
     goals = tuple(_goal(goal) for goal in compiled.goals)
     total = pounds(sum((goal.available for goal in compiled.goals), Fraction(0)))
     return ContractSchedule(compiled.title, _scheme_facts(compiled), payment, goals,
                             total), found
+
+
+def _sentence(words: str) -> str:
+    """Words from `wording` as a sentence of the schedule: a capital and a full stop."""
+    return words[:1].upper() + words[1:] + "."
 
 
 def _scheme_facts(compiled: CompiledScheme) -> tuple[Fact, ...]:
@@ -202,7 +208,7 @@ def _goal(goal: CompiledGoal) -> GoalEntry:
     facts.append(Fact("Status", status_words(node.status)))
     if node.rationale:
         facts.append(Fact("Rationale", node.rationale))
-    facts.append(Fact("Paid on", goal.rule_text))
+    facts.append(Fact("How it is paid", goal.rule_text))
     periods = tuple(
         PeriodEntry(period.name, printer.percent(period.share),
                     _month_end(period.name), pounds(round_half_up(period.share * goal.available)))

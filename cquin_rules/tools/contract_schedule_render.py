@@ -22,7 +22,8 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; margin-top: 2rem; }
 h3 { font-size: 1.1rem; margin-top: 1.5rem; border-top: 2px solid #005eb8; padding-top: .5rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #b1b4b6; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f3f2f1; width: 14rem; }
+th { background: #f3f2f1; }
+table.facts th { width: 14rem; }
 td.money, th.money { text-align: right; white-space: nowrap; width: 10rem; }
 """
 
