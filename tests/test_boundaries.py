@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from attrs import evolve
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cquin_rules.api import load, loads
 from cquin_rules.cli import main
 from cquin_rules.semantics.compile import compile_scheme
-from cquin_rules.semantics.rules import CompiledRow, CompiledRule
+from cquin_rules.semantics.rules import CompiledRow, CompiledRule, Observation
+from cquin_rules.syntax import printer
 from cquin_rules.syntax.formatter import format_text
 from cquin_rules.syntax.model import NumberValue, PercentValue, Ratio
 from cquin_rules.tools.boundaries import boundary_examples, trials
@@ -121,3 +124,27 @@ def test_an_unknown_goal_is_a_usage_error() -> None:
 def test_the_api_gives_the_same_text() -> None:
     run = CliRunner().invoke(main, ["examples", "--boundaries", str(NORTHSHIRE), "FLU"])
     assert load(NORTHSHIRE).boundary_examples("FLU") == run.output
+
+
+@given(tenths_of_a_basis_point=st.integers(min_value=1, max_value=99_999))
+def test_below_at_and_above_sit_either_side_of_any_percent_threshold(
+    tenths_of_a_basis_point: int,
+) -> None:
+    """For any `>=` threshold a rulebook can write (to three places of a percent), the values
+    tried are below it, at it and above it, one step apart, writable as a return, and the
+    rule's row changes exactly at the threshold."""
+    threshold = Fraction(tenths_of_a_basis_point, 100_000)
+    compiled = compile_scheme(load(NORTHSHIRE).scheme)
+    uptake = compiled.indicator("FLU", ("uptake",))
+    assert uptake is not None
+    rule = CompiledRule((CompiledRow(Fraction(1), comparison=">=", threshold=threshold),
+                         CompiledRow(Fraction(0))))
+    below, at, above = (t.value for t in trials(evolve(uptake, rule=rule)))
+    assert isinstance(below, PercentValue) and isinstance(above, PercentValue)
+    assert at == PercentValue(threshold)
+    assert below.value < threshold < above.value
+    assert threshold - below.value == above.value - threshold <= Fraction(1, 1000)
+    pays = [rule.apply(Observation.of(value))[0] for value in (below, at, above)]
+    assert pays == [0, 1, 1]
+    assert loads(NORTHSHIRE.read_text("utf-8")).evaluate(
+        {"FLU.uptake": printer.measured(below)}) is not None
