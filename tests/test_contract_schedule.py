@@ -127,6 +127,15 @@ def test_the_schedule_states_the_terms_in_words() -> None:
     assert "| Q2 | 50% | M6 (September) | £375,000.00 |" in text
 
 
+def test_a_part_with_money_of_its_own_is_shown_before_its_items() -> None:
+    path = ROOT / "rulebooks" / "acute-trust-2017-18" / "rulebook.cquin"
+    text = to_markdown(load(path).contract_schedule())
+    part = text.index("### Part HWB.survey: 1a: staff survey")
+    assert text.index("| **Money** | £200,000.00 |", part) < text.index("### HWB.survey.health")
+    assert "| **How it is paid** | at least 2 of: health, stress, action |" in text
+    assert "| **How it is paid** | paid on changes |" in text
+
+
 def test_lead_status_and_definition_are_shown() -> None:
     text = NORTHSHIRE.read_text("utf-8").replace(
         '  weight 20%                             # of the cquin value: £600,000\n',

@@ -32,6 +32,7 @@ from ..semantics.compile import (
     CompiledPart,
     CompiledScheme,
     compile_scheme,
+    part_rule_text,
 )
 from ..semantics.money import contract_base, pounds, round_half_up
 from ..semantics.wording import (
@@ -44,7 +45,7 @@ from ..semantics.wording import (
     status_words,
 )
 from ..syntax import printer
-from ..syntax.model import PERIOD_END_MONTH, Amount, Header, Pounds, Scheme
+from ..syntax.model import PERIOD_END_MONTH, Amount, Header, Located, Pounds, Scheme
 from .schedule import schedule_terms
 
 
@@ -61,7 +62,7 @@ class Fact:
 
 @frozen
 class IndicatorEntry:
-    """An indicator as the schedule states it: what is measured and how it pays."""
+    """An indicator (or a part) as the schedule states it: what is measured, how it pays."""
 
     name: str
     title: str | None
@@ -70,12 +71,15 @@ class IndicatorEntry:
     """Its own money (`£240,000.00`), when its parent pays by weight; else None."""
     facts: tuple[Fact, ...]
     pays: str
-    """The pay rule in one sentence (`wording.rule_sentence`)."""
+    """The pay rule in one sentence (`wording.rule_sentence`); for a part, how its items
+    make its pay (`compile.part_rule_text`)."""
+    is_part: bool = False
+    """A part (a group of indicators with money of its own), listed before its items."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "period": self.period,
                 "money": self.money, "facts": [f.to_dict() for f in self.facts],
-                "pays": self.pays}
+                "pays": self.pays, "part": self.is_part}
 
 
 @frozen
@@ -180,11 +184,11 @@ def _scheme_facts(compiled: CompiledScheme) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _value_words(amount: Any, header: Header, rounded: Fraction) -> str:
+def _value_words(amount: Located[Amount] | None, header: Header, rounded: Fraction) -> str:
     """`£3,000,000.00: 2.5% of the contract value (£120,000,000.00)`."""
     if amount is None:
         return pounds(rounded)
-    value: Amount = amount.value
+    value = amount.value
     if isinstance(value, Pounds):
         return pounds(rounded)
     base = "outturn value" if header.outturn_value is not None else "contract value"
@@ -237,6 +241,11 @@ def _items(items: Sequence[CompiledItem], money: Fraction, weighted: bool
     for item in items:
         own = item.weight * money if weighted and not item.is_gate else None
         if isinstance(item, CompiledPart):
+            found.append(IndicatorEntry(
+                name=".".join(item.path),
+                title=item.node.title, period=item.period,
+                money=None if own is None else pounds(round_half_up(own)), facts=(),
+                pays=part_rule_text(item), is_part=True))
             found += _items(item.items, own if own is not None else Fraction(0),
                             own is not None and item.combine == "weighted")
         else:

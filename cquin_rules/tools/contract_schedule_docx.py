@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from .contract_schedule import ContractSchedule, Fact, GoalEntry
+from .contract_schedule_render import indicator_heading, item_facts
 
 
 def to_docx(schedule: ContractSchedule) -> bytes:
@@ -74,14 +75,5 @@ def _goal(document: Any, goal: GoalEntry) -> None:
                                           period.money), strict=True):
                 cell.text = text
     for indicator in goal.indicators:
-        name = f"{goal.code}.{indicator.name}"
-        if indicator.period != "year":
-            name += f" ({indicator.period})"
-        if indicator.title:
-            name += f": {indicator.title}"
-        document.add_heading(name, level=2)
-        facts = list(indicator.facts)
-        if indicator.money is not None:
-            facts.insert(0, Fact("Money", indicator.money))
-        facts.append(Fact("Pays", indicator.pays))
-        _facts(document, tuple(facts))
+        document.add_heading(indicator_heading(indicator, goal.code), level=2)
+        _facts(document, item_facts(indicator))

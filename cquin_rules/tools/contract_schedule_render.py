@@ -35,8 +35,18 @@ def _cell(text: str) -> str:
     return " ".join(text.split())
 
 
-def _indicator_heading(indicator: IndicatorEntry, code: str) -> str:
-    name = f"{code}.{indicator.name}"
+def item_facts(item: IndicatorEntry) -> tuple[Fact, ...]:
+    """An indicator's (or a part's) rows: its money first, its pay rule last."""
+    facts = list(item.facts)
+    if item.money is not None:
+        facts.insert(0, Fact("Money", item.money))
+    facts.append(Fact("How it is paid" if item.is_part else "Pays", item.pays))
+    return tuple(facts)
+
+
+def indicator_heading(indicator: IndicatorEntry, code: str) -> str:
+    """`CMA.inpatient`, `REC.plan (Q2): title`, `Part HWB.survey: title`."""
+    name = f"{'Part ' if indicator.is_part else ''}{code}.{indicator.name}"
     if indicator.period != "year":
         name += f" ({indicator.period})"
     if indicator.title:
@@ -77,13 +87,9 @@ def _goal_md(goal: GoalEntry) -> list[str]:
         lines += [f"| {p.name} | {p.share} | {p.ends} | {p.money} |" for p in goal.periods]
         lines.append("")
     for indicator in goal.indicators:
-        heading = _indicator_heading(indicator, goal.code)
+        heading = indicator_heading(indicator, goal.code)
         lines += [f"### {_cell(heading)}", ""]
-        facts = list(indicator.facts)
-        if indicator.money is not None:
-            facts.insert(0, Fact("Money", indicator.money))
-        facts.append(Fact("Pays", indicator.pays))
-        lines += _facts_md(tuple(facts))
+        lines += _facts_md(item_facts(indicator))
     return lines
 
 
@@ -138,11 +144,7 @@ def _goal_html(goal: GoalEntry) -> str:
                      '<th>Ends</th><th class="money">Money</th></tr></thead>'
                      f"<tbody>{rows}</tbody></table>")
     for indicator in goal.indicators:
-        facts = list(indicator.facts)
-        if indicator.money is not None:
-            facts.insert(0, Fact("Money", indicator.money))
-        facts.append(Fact("Pays", indicator.pays))
-        parts += [f"<h3>{escape(_indicator_heading(indicator, goal.code))}</h3>",
-                  _facts_html(tuple(facts))]
+        parts += [f"<h3>{escape(indicator_heading(indicator, goal.code))}</h3>",
+                  _facts_html(item_facts(indicator))]
     parts.append("</section>")
     return "\n".join(parts)
