@@ -132,3 +132,11 @@ def test_coverage_works_on_every_shipped_rulebook(path: Path) -> None:
     coverage = load(path).coverage()
     assert coverage.branches
     assert len(coverage.to_text().splitlines()) == len(coverage.branches) + 1
+
+
+def test_the_document_for_tools_holds_the_same_branches() -> None:
+    coverage = loads(SMALL, "small.cquin").coverage()
+    document = coverage.to_dict()
+    assert document["path"] == "small.cquin" and document["examples"] == 1
+    assert [b["line"] for b in document["branches"]] == [b.line for b in coverage.branches]
+    assert sum(1 for b in document["branches"] if not b["reached_by"]) == len(coverage.missed)
