@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .engine.result import Result
     from .frameworks.framework import Framework
     from .reports.status import StatusView
+    from .tools.contract_schedule import ContractSchedule
+    from .tools.coverage import Coverage
     from .tools.diff import Comparison
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
@@ -287,6 +289,36 @@ class Rulebook:
         if both is None:
             raise CquinError(problems)
         return both
+    def contract_schedule(self) -> ContractSchedule:
+        """The CQUIN schedule for the contract, as data (`tools.contract_schedule`); render
+        it with `contract_schedule_render.to_markdown`/`to_html` or
+        `contract_schedule_docx.to_docx`. Raises CquinError when the rulebook has errors
+        or the framework it names (for payment terms) cannot be read."""
+        from .tools.contract_schedule import contract_schedule
+
+        self._require_clean()
+        schedule, found = contract_schedule(self.evaluated_scheme(), self.folder, self.path)
+        if has_errors(found):
+            raise CquinError([d for d in found if d.severity == "error"], self.source.text)
+        return schedule
+
+    def boundary_examples(self, goal: str | None = None) -> str:
+        """`example` blocks just below, at and just above every threshold (of one goal, or
+        all), with the money expected, in the canonical layout (`tools.boundaries`)."""
+        from .semantics.compile import compile_scheme
+        from .tools.boundaries import boundary_text
+
+        self._require_clean()
+        return boundary_text(compile_scheme(self.evaluated_scheme()), goal)
+
+    def coverage(self) -> Coverage:
+        """Which rows, bands, periods, gates and combine branches the `example` blocks
+        reach, each with its line (`tools.coverage`)."""
+        from .semantics.compile import compile_scheme
+        from .tools.coverage import coverage
+
+        self._require_clean()
+        return coverage(compile_scheme(self.evaluated_scheme()), self.path)
 
     def _require_clean(self) -> None:
         diagnostics = self.check()

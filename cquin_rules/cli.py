@@ -374,13 +374,18 @@ def evaluate(
 
 @main.command(name="test")
 @click.argument("rulebooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Also say which rows, bands, periods, gates and combine branches the "
+              "examples reach, and which they never reach.")
 @guarded
-def run_tests(rulebooks: tuple[str, ...]) -> None:
+def run_tests(rulebooks: tuple[str, ...], show_coverage: bool) -> None:
     """Run the `example` blocks inside rulebooks."""
     failed = 0
     passed = 0
     for path in rulebooks:
         book = _load_clean(path)
+        if show_coverage:
+            click.echo(book.coverage().to_text(), nl=False)
         for outcome in book.run_examples():
             if outcome.passed:
                 passed += 1
@@ -742,6 +747,34 @@ def diff(old: str, new: str, measurements: str | None, estimates: str | None,
         raise click.exceptions.Exit(1)
 
 
+# ---- cquin document: the CQUIN schedule for the contract ----------------------------
+
+#: The schedule format each `--output` extension means.
+DOCUMENT_EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": "markdown",
+                       ".markdown": "markdown"}
+
+
+def document_format_for(output: str | None, chosen: str | None) -> str:
+    """`--format` when given, else the `--output` file's extension, else markdown; docx
+    needs `--output` (a binary file is never written to a terminal). Usage errors exit 2."""
+    from pathlib import Path
+
+    implied = DOCUMENT_EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if chosen is None:
+        if output and implied is None:
+            raise click.UsageError(
+                f"cannot tell the format from {output!r}: give --format, or name the file "
+                ".docx, .html or .md")
+        chosen = implied or "markdown"
+    elif implied is not None and implied != chosen:
+        raise click.UsageError(
+            f"--format {chosen} does not match the file name {output!r}, which means "
+            f"--format {implied}: change one of them")
+    if chosen == "docx" and output is None:
+        raise click.UsageError("a .docx file is binary: give --output FILE.docx")
+    return chosen
+
+
 @main.command()
 @click.argument("rulebook", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
@@ -759,3 +792,65 @@ def status(rulebook: str, output_format: str, output: str | None) -> None:
         refuse_output_onto_input(output, rulebook)
     book = _load(rulebook)
     _write_or_echo(render_status(book.scheme, output_format), output)
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", default=None,
+              type=click.Choice(["docx", "html", "markdown"]),
+              help="docx for Word, html for a browser, markdown. Default: from --output.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Write the schedule to this file (.docx, .html or .md); needed for docx.")
+@guarded
+def document(rulebook: str, output_format: str | None, output: str | None) -> None:
+    """The CQUIN schedule for the contract: parties, values, goals, rules and payment terms."""
+    if output:
+        refuse_output_onto_input(output, rulebook)
+    chosen = document_format_for(output, output_format)
+    book = _load_clean(rulebook)
+    try:
+        schedule = book.contract_schedule()
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {book.path: book.source.text})
+        raise InputError("") from None
+    content: str | bytes
+    if chosen == "docx":
+        from .tools.contract_schedule_docx import to_docx
+
+        content = to_docx(schedule)
+    else:
+        from .tools.contract_schedule_render import to_html, to_markdown
+
+        content = to_html(schedule) if chosen == "html" else to_markdown(schedule)
+    if output is None:
+        assert isinstance(content, str)
+        click.echo(content, nl=not content.endswith("\n"))
+        return
+    from .base.files import write_atomically
+
+    try:
+        write_atomically(output, content)
+    except OSError as error:
+        raise UnreadableFile.of("write", output, error) from None
+
+
+# ---- cquin examples --boundaries: examples at every threshold ------------------------
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("goal", required=False)
+@click.option("--boundaries", is_flag=True, required=True,
+              help="Examples just below, at and just above every threshold.")
+@guarded
+def examples(rulebook: str, goal: str | None, boundaries: bool) -> None:
+    """Write `example` blocks, ready to paste into the rulebook, with the money expected."""
+    from .semantics.compile import compile_scheme
+    from .tools.boundaries import boundary_text
+
+    book = _load_clean(rulebook)
+    compiled = compile_scheme(book.evaluated_scheme())
+    if goal is not None and compiled.goal(goal) is None:
+        codes = ", ".join(g.code for g in compiled.goals)
+        raise click.UsageError(f"{rulebook} has no goal {goal} (its goals: {codes})")
+    click.echo(boundary_text(compiled, goal), nl=False)

@@ -147,3 +147,22 @@ def test_status_page_renders_with_its_totals_and_a_hostile_lead_as_text(tmp_path
         assert f"<td>{goal.code}</td>" in dom
     for _, _, amount in rulebook.negotiation().totals():
         assert in_pounds(amount) in dom
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=IDS)
+def test_contract_schedule_shows_every_goal_without_console_errors(
+    folder: Path, tmp_path: Path
+) -> None:
+    """`cquin document --format html`: every goal's section and money is in the rendered
+    DOM, and the console stays silent."""
+    from cquin_rules.semantics.compile import compile_scheme
+    from cquin_rules.semantics.money import pounds as money_pounds
+    from cquin_rules.tools.contract_schedule_render import to_html
+
+    book = load(folder / "rulebook.cquin")
+    page = write_page(tmp_path, to_html(book.contract_schedule()))
+    dom, console = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert console == []
+    for goal in compile_scheme(book.evaluated_scheme()).goals:
+        assert f'id="goal-{goal.code}"' in dom
+        assert money_pounds(goal.available) in dom

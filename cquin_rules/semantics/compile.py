@@ -356,6 +356,13 @@ def goal_rule_text(goal: CompiledGoal) -> str:
     return f"paid on {text}" if _lone(weighed, goal.combine) else text
 
 
+def part_rule_text(part: CompiledPart) -> str:
+    """How a part's items make its attainment, in the words of `goal_rule_text`."""
+    text = _combined_text(part.items, part.combine, part.at_least)
+    weighed = [item for item in part.items if not item.is_gate]
+    return f"paid on {text}" if _lone(weighed, part.combine) else text
+
+
 def _combined_text(items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
                    ) -> str:
     """Items combined by `mode`, then their gates; a lone item is just named."""

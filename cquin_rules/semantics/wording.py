@@ -157,3 +157,104 @@ def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
         return words
     said = percent_as_written(level) if indicator.measure_kind == "percent" else as_written(level)
     return f"{words} ({said})"
+
+
+# ---- the contract schedule's words (cquin document) ---------------------------------
+
+#: What each negotiation colour means (NHS England's CQUIN schedule convention).
+STATUS_WORDS = {
+    "purple": "national mandatory",
+    "green": "agreed",
+    "amber": "agreed in principle, measures in development",
+    "red": "not agreed",
+    "blue": "rejected",
+}
+
+MEASURE_WORDS = {
+    "percent": "a percentage",
+    "number": "a number",
+    "evidence": "evidence, achieved or not",
+}
+
+
+
+def status_words(status: str | None) -> str:
+    """`green (agreed)`; `not given` when the goal has no status."""
+    if status is None:
+        return "not given"
+    meaning = STATUS_WORDS.get(status)
+    return f"{status} ({meaning})" if meaning else status
+
+
+def measure_words(indicator: Indicator) -> str:
+    """What is measured and which way is better: `a percentage; higher is better`."""
+    kind = indicator.measure_kind
+    words = MEASURE_WORDS[kind]
+    if kind == "evidence":
+        return words
+    direction = indicator.direction.value if indicator.direction else "higher"
+    return f"{words}; {direction} is better"
+
+
+def share_words(share: Fraction, of: str) -> str:
+    """`20% of the CQUIN value`."""
+    return f"{printer.percent(share)} of {of}"
+
+
+def months_words(months: tuple[int, ...]) -> str:
+    """`M6 (September), M9 (December) and M12 (March)`."""
+    from .as_of import month_words
+
+    named = [month_words(month) for month in months]
+    if len(named) <= 1:
+        return "".join(named)
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def list_words(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def on_account_words(share: Fraction) -> str:
+    """How payment on account works, in the words of the schedule (DH §65)."""
+    return (f"{printer.percent(share)} of the CQUIN value is paid on account in twelve "
+            "monthly instalments, on the assumption that the goals are met")
+
+
+def reconciliation_words(months: tuple[int, ...]) -> str:
+    """When payments on account are reconciled with what was earned (DH §66)."""
+    return (f"payments on account are reconciled with the money earned at "
+            f"{months_words(months)}; the year is settled at the end")
+
+
+# ---- what the examples reach (cquin test --coverage) ----------------------------------
+
+
+def band_words(payout: LinearPay, indicator: Indicator) -> tuple[str, str, str]:
+    """A straight line's three bands: nothing, a share part way, in full."""
+    start = _threshold_words(payout.start, indicator)
+    end = _threshold_words(payout.end, indicator)
+    return (f"nothing, at {start} or worse", f"a share, between {start} and {end}",
+            f"in full, at {end} or better")
+
+
+def gate_words(met: bool) -> str:
+    """A gate's two ways: it lets the money through, or it stops it."""
+    return "the gate is met (the money goes through)" if met else \
+        "the gate is not met (nothing is paid)"
+
+
+def combine_branch_words(mode: str, count: int | None, reached: bool) -> str:
+    """A `combine all` or `at least K`: the way it pays, or the way it pays nothing."""
+    if mode == "all":
+        return "every item met: paid" if reached else "an item not met: nothing paid"
+    return (f"at least {count} items met: paid" if reached
+            else f"fewer than {count} items met: nothing paid")
+
+
+def weakest_words(item: str) -> str:
+    """A `combine minimum` branch: the item that decides the attainment."""
+    return f"{item} is the weakest, so it decides the pay"

@@ -362,6 +362,11 @@ def _expectation(expectation: Expectation) -> str:
     return f"expect {_target(expectation.target)} status {expectation.status}"
 
 
+def example_lines(example: Example) -> list[str]:
+    """An example block's lines, before the formatter lays them out (`print_scheme`)."""
+    return _example(example)
+
+
 def _example(example: Example) -> list[str]:
     body = [_input(i) for i in example.inputs] + [_expectation(e) for e in example.expectations]
     return _block(f"example {string(example.name)}", body)
