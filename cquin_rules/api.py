@@ -182,7 +182,7 @@ class Rulebook:
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
         *, as_of: str | int | None = None,
     ) -> Explanation:
-        """Why each number in `evaluate(measurements)` is what it is (see `explain.py`);
+        """Why each number in `evaluate(measurements)` is what it is (see `tools/explain`);
         `as_of` as for `evaluate`.
 
         Raises CquinError when the rulebook has errors or the measurements do.
