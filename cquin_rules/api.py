@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
-from .base.limits import Limits
+from .base.limits import Limits, read_limited
 from .syntax.model import Scheme
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def read_source(
 ) -> tuple[Source | None, list[Diagnostic]]:
     """Read and decode a file (None and E003 when it is larger than the limit); OSError
     propagates (the CLI makes it exit 2)."""
-    from .base.limits import read_limited
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import decode
 
     name = os.fspath(path)
@@ -83,6 +83,7 @@ class Rulebook:
         names, as `cquin check --framework` does: the command line wins. The model is
         frozen, so each answer is worked out once and kept (evaluating checks first).
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .check.scheme import check
         from .frameworks.step import check_against_framework
 
@@ -97,6 +98,7 @@ class Rulebook:
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.step import check_against_framework
 
         if self.scheme.header.framework is None:
@@ -106,6 +108,7 @@ class Rulebook:
     def evaluated_scheme(self) -> Scheme:
         """The scheme as it is evaluated: under a framework that says `deemed achieved`
         (the one the header names), as if the header said so (section 8)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.step import deemed_under
 
         if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
@@ -131,6 +134,7 @@ class Rulebook:
         year-end ones. Raises CquinError when the rulebook has errors or the measurements
         do; ValueError for an `as_of` that is not a month or a quarter.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.evaluate import evaluate
         from .engine.returns import evaluate_returns
         from .semantics.as_of import as_of_month
@@ -149,6 +153,7 @@ class Rulebook:
 
     def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
         """A return as (the name reports give it, its measurements)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import Measurements
         from .semantics.compile import compile_scheme
 
@@ -172,6 +177,7 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or a column does.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.batch import evaluate_many
         from .semantics.compile import compile_scheme
 
@@ -187,6 +193,7 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .semantics.as_of import as_of_month
         from .tools.explain import explain
 
@@ -198,6 +205,7 @@ class Rulebook:
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .tools.examples import run_examples
 
         self._require_clean()
@@ -213,6 +221,7 @@ def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> R
     """Parse rulebook text. Raises CquinError on syntax errors or a breached limit (E003;
     `limits` defaults to the environment's, see docs/limits.md); call `check()` for the
     rest."""
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import parse
 
     scheme, diagnostics = parse(text, path, limits)
@@ -230,9 +239,11 @@ def diagnose(
     server publishes them, so an editor and the command line never disagree. `framework`
     overrides the header's, as `--framework` does. A framework file is checked as one.
     """
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import start_for
 
     if start_for(text) == "framework_file":
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.parse import parse_framework
 
         return sorted(parse_framework(text, path)[1], key=sort_key)
@@ -262,6 +273,7 @@ def read_measurements(
 ) -> Measurements:
     """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row,
     or the limit (file size, rows, digits) the file breaks (E003)."""
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .engine.reading import read_measurements as read
 
     measurements, diagnostics = read(os.fspath(path), rulebook.scheme,

@@ -93,6 +93,7 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], sources: dict[str, str]
 
 def _load(path: str) -> Any:
     """Parse a rulebook file; exit 2 if unreadable, 1 (after printing) on syntax errors."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import loads, read_source
 
     try:
@@ -136,6 +137,7 @@ def _evaluated(book: Any, measurements: str | tuple[str, ...], *, strict: bool =
 def _as_of(context: click.Context, parameter: click.Parameter, value: str | None
            ) -> int | None:
     """`--as-of M6|Q2` as a contract month; a usage error (exit 2) otherwise."""
+    # lazy: loaded only when this command runs (start-up time)
     from .semantics.as_of import as_of_month
 
     if value is None:
@@ -161,6 +163,7 @@ def output_format_for(output: str | None, chosen: str | None) -> str:
     """The report format: `--format` when given, else the `--output` file's extension,
     else a table. A `--format` that contradicts the extension is a usage error (exit 2),
     so an `.html` file never holds a table."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from pathlib import Path
 
     implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
@@ -184,6 +187,7 @@ def main() -> None:
 
     The manual: `cquin docs` says where it is.
     """
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.limits import Limits
 
     for stream in (sys.stdout, sys.stderr):
@@ -211,6 +215,7 @@ def main() -> None:
 @guarded
 def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import diagnose, read_source
 
     found: list[Diagnostic] = []
@@ -245,6 +250,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str)
 
 def _text_of(path: str) -> str | None:
     """The text of a file a diagnostic is about (a framework file), for its caret line."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.limits import read_limited
 
     try:
@@ -258,6 +264,7 @@ def _text_of(path: str) -> str | None:
 @guarded
 def docs() -> None:
     """Say where the manual is: its address and any copy on this machine."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.manual import MANUAL_BASE, local_copies
 
     click.echo(f"The cquin-rules manual: {MANUAL_BASE}index.md in the cquin-rules repository")
@@ -274,6 +281,7 @@ def docs() -> None:
 @guarded
 def frameworks(output_format: str) -> None:
     """List the built-in frameworks with their key figures and how sure each one is."""
+    # lazy: loaded only when this command runs (start-up time)
     from .frameworks.listing import frameworks_document, frameworks_table
 
     if output_format == "json":
@@ -294,6 +302,7 @@ def frameworks(output_format: str) -> None:
 @guarded
 def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
+    # lazy: loaded only when this command runs (start-up time)
     from .base.files import CannotWrite
     from .syntax.formatter import format_file
 
@@ -348,6 +357,7 @@ def evaluate(
     Several MEASUREMENTS files are the quarterly returns in order: a later value for the
     same indicator and period replaces an earlier one.
     """
+    # lazy: loaded only when this command runs (start-up time)
     from .reports import render
 
     if output:
@@ -356,6 +366,7 @@ def evaluate(
     result = _evaluated(_load_clean(rulebook), measurements, strict=strict, as_of=as_of)
     text = render(result, chosen)
     if output:
+        # lazy: loaded only when this command runs (start-up time)
         from .base.files import write_atomically
 
         try:
@@ -402,6 +413,7 @@ def run_tests(rulebooks: tuple[str, ...]) -> None:
 @guarded
 def schedule(rulebook: str, measurements: str, month: int, output_format: str) -> None:
     """The payment schedule: money on account, earned to date and the balancing payment."""
+    # lazy: loaded only when this command runs (start-up time)
     from pathlib import Path
 
     from .tools.schedule import payment_schedule, render_table, schedule_terms
@@ -433,6 +445,7 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
 def explain(rulebook: str, measurements: str, name: str | None, output_format: str,
             as_of: int | None) -> None:
     """Why each number is what it is: measurement, matching row, arithmetic, rounding."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import read_measurements
 
     book = _load_clean(rulebook)
@@ -470,6 +483,7 @@ def explain(rulebook: str, measurements: str, name: str | None, output_format: s
 @guarded
 def lsp() -> None:
     """Start the CQUIN language server (LSP over standard input and output), for editors."""
+    # lazy: the language server (and pygls) load only for `cquin lsp`
     from .lsp import serve
 
     serve()
@@ -481,6 +495,7 @@ def lsp() -> None:
 @guarded
 def export_xlsx(rulebook: str, out: str) -> None:
     """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
         IllegalCharacterError,
     )
@@ -493,6 +508,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
     try:
         workbook, warnings = export_workbook(book.scheme, book.source.text)
     except IllegalCharacterError as error:
+        # lazy: loaded only when this command runs (start-up time)
         from .syntax.parser import character_name
 
         found = next((c for c in str(error) if ord(c) < 32 and c not in "\t\n\r"), "\x00")
@@ -514,6 +530,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
 def returns(rulebook: str, out: str) -> None:
     """Write the provider's data-return workbook (.xlsx): a row per indicator and period
     to fill in, read back by `cquin eval RULEBOOK OUT.xlsx`."""
+    # lazy: loaded only when this command runs (start-up time)
     from .base.files import write_atomically
     from .tools.spreadsheet import returns_workbook, workbook_bytes
 
@@ -536,6 +553,7 @@ def returns(rulebook: str, out: str) -> None:
 @guarded
 def import_xlsx(workbook: str, out: str) -> None:
     """Read the CQUIN spreadsheet template back into a rulebook (checked before it is written)."""
+    # lazy: loaded only when this command runs (start-up time)
     from pathlib import Path
 
     from .base.files import write_atomically
@@ -574,6 +592,7 @@ def import_xlsx(workbook: str, out: str) -> None:
 def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
              output_format: str) -> None:
     """Forecast the year's CQUIN income from estimates: expected, P10/P50/P90, income at risk."""
+    # lazy: loaded only when this command runs (start-up time)
     import secrets
     import time
 
