@@ -6,11 +6,7 @@ the compiled tree: each rule's row that paid, each combination of items and peri
 their gates, each goal's attainment, are the very numbers the money came from. Only the
 words are added (`trace`, `explanation`), with the goal's money before the penny split
 (`compile.goal_share`) and, last, the scheme's own rules (`deemed achieved`, a scheme gate)
-as `evaluate` applied them.
-
-Every number in `to_dict()` is exact: attainments and weights as fractions (`"8/15"`),
-money as pounds with two decimals, an unrounded amount as a fraction of pounds, so a
-reader can parse each back with `Fraction` and redo the sums.
+as `evaluate` applied them. Every number in `to_dict()` is exact (see `trace`).
 """
 
 from __future__ import annotations
@@ -27,36 +23,9 @@ from ...semantics.money import cquin_value_exact, pounds
 from ...syntax.model import Pounds, Scheme
 from .explanation import Explanation, GoalTrace
 from .recording import TraceRecorder
-from .trace import (
-    ONE,
-    ZERO,
-    CombineTrace,
-    IndicatorTrace,
-    ItemTrace,
-    LinearTrace,
-    MoneyTrace,
-    PartTrace,
-    PeriodTrace,
-    RowTrace,
-    Term,
-    share_words,
-    unrounded_pounds,
-)
+from .trace import ONE, ZERO, IndicatorTrace, ItemTrace, share_words, unrounded_pounds
 
-__all__ = [
-    "CombineTrace",
-    "Explanation",
-    "GoalTrace",
-    "IndicatorTrace",
-    "ItemTrace",
-    "LinearTrace",
-    "MoneyTrace",
-    "PartTrace",
-    "PeriodTrace",
-    "RowTrace",
-    "Term",
-    "explain",
-]
+__all__ = ["Explanation", "GoalTrace", "IndicatorTrace", "explain"]
 
 
 def explain(
