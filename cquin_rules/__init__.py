@@ -39,10 +39,12 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "Result":
+        # lazy: `import cquin_rules` does not load the evaluator for a type name
         from .engine.result import Result
 
         return Result
     if name == "Measurements":
+        # lazy: `import cquin_rules` does not load the evaluator for a type name
         from .engine.measurements import Measurements
 
         return Measurements

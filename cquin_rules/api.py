@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
-from .base.limits import Limits
+from .base.limits import Limits, read_limited
 from .syntax.model import Scheme
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def read_source(
 ) -> tuple[Source | None, list[Diagnostic]]:
     """Read and decode a file (None and E003 when it is larger than the limit); OSError
     propagates (the CLI makes it exit 2)."""
-    from .base.limits import read_limited
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import decode
 
     name = os.fspath(path)
@@ -90,6 +90,7 @@ class Rulebook:
         model is frozen, so each answer is worked out once and kept (evaluating checks
         first).
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .check.scheme import check
         from .check.signature import check_for_signature
         from .frameworks.step import check_against_framework
@@ -108,6 +109,7 @@ class Rulebook:
 
     def framework(self) -> Framework | None:
         """The framework the header names, if any and if it loads."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.step import check_against_framework
 
         if self.scheme.header.framework is None:
@@ -117,6 +119,7 @@ class Rulebook:
     def evaluated_scheme(self) -> Scheme:
         """The scheme as it is evaluated: under a framework that says `deemed achieved`
         (the one the header names), as if the header said so (section 8)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.step import deemed_under
 
         if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
@@ -142,6 +145,7 @@ class Rulebook:
         year-end ones. Raises CquinError when the rulebook has errors or the measurements
         do; ValueError for an `as_of` that is not a month or a quarter.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.evaluate import evaluate
         from .engine.returns import evaluate_returns
         from .semantics.as_of import as_of_month
@@ -160,6 +164,7 @@ class Rulebook:
 
     def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
         """A return as (the name reports give it, its measurements)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import Measurements
         from .semantics.compile import compile_scheme
 
@@ -183,6 +188,7 @@ class Rulebook:
 
         Raises CquinError when the rulebook has errors or a column does.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.batch import evaluate_many
         from .semantics.compile import compile_scheme
 
@@ -193,11 +199,12 @@ class Rulebook:
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
         *, as_of: str | int | None = None,
     ) -> Explanation:
-        """Why each number in `evaluate(measurements)` is what it is (see `explain.py`);
+        """Why each number in `evaluate(measurements)` is what it is (see `tools/explain`);
         `as_of` as for `evaluate`.
 
         Raises CquinError when the rulebook has errors or the measurements do.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .semantics.as_of import as_of_month
         from .tools.explain import explain
 
@@ -209,6 +216,7 @@ class Rulebook:
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .tools.examples import run_examples
 
         self._require_clean()
@@ -217,6 +225,7 @@ class Rulebook:
     def negotiation(self) -> StatusView:
         """Each goal's status colour, lead and money, and the money by colour (`cquin
         status`); a draft whose money does not yet add up is shown as it stands."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .reports.status import status_view
 
         return status_view(self.scheme)
@@ -237,6 +246,7 @@ class Rulebook:
         needs both to check clean. Raises CquinError when data is given and either
         rulebook has errors, or the data does; OSError when a file cannot be read.
         """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import read_data_file
         from .semantics.compile import compile_scheme
         from .tools.diff import compare, read_for_both
@@ -274,6 +284,7 @@ class Rulebook:
 
     def _read_for_both(self, newer: Rulebook, name: str) -> tuple[Measurements, Measurements]:
         """A measurements file read for this draft and `newer` (see `diff.read_for_both`)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import parse_measurements, read_data_file
         from .tools.diff import read_for_both
 
@@ -294,6 +305,7 @@ class Rulebook:
         it with `contract_schedule_render.to_markdown`/`to_html` or
         `contract_schedule_docx.to_docx`. Raises CquinError when the rulebook has errors
         or the framework it names (for payment terms) cannot be read."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .tools.contract_schedule import contract_schedule
 
         self._require_clean()
@@ -305,6 +317,7 @@ class Rulebook:
     def boundary_examples(self, goal: str | None = None) -> str:
         """`example` blocks just below, at and just above every threshold (of one goal, or
         all), with the money expected, in the canonical layout (`tools.boundaries`)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .semantics.compile import compile_scheme
         from .tools.boundaries import boundary_text
 
@@ -314,6 +327,7 @@ class Rulebook:
     def coverage(self) -> Coverage:
         """Which rows, bands, periods, gates and combine branches the `example` blocks
         reach, each with its line (`tools.coverage`)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .semantics.compile import compile_scheme
         from .tools.coverage import coverage
 
@@ -330,6 +344,7 @@ def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> R
     """Parse rulebook text. Raises CquinError on syntax errors or a breached limit (E003;
     `limits` defaults to the environment's, see docs/limits.md); call `check()` for the
     rest."""
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import parse
 
     scheme, diagnostics = parse(text, path, limits)
@@ -349,9 +364,11 @@ def diagnose(
     overrides the header's, as `--framework` does; `for_signature` adds E510 (as
     `--for-signature` does). A framework file is checked as one.
     """
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .syntax.parser import start_for
 
     if start_for(text) == "framework_file":
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.parse import parse_framework
 
         return sorted(parse_framework(text, path)[1], key=sort_key)
@@ -381,6 +398,7 @@ def read_measurements(
 ) -> Measurements:
     """Measurements from a CSV or JSON file (section 10); CquinError lists every bad row,
     or the limit (file size, rows, digits) the file breaks (E003)."""
+    # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
     from .engine.reading import read_measurements as read
 
     measurements, diagnostics = read(os.fspath(path), rulebook.scheme,

@@ -93,6 +93,7 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], sources: dict[str, str]
 
 def _load(path: str) -> Any:
     """Parse a rulebook file; exit 2 if unreadable, 1 (after printing) on syntax errors."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import loads, read_source
 
     try:
@@ -136,6 +137,7 @@ def _evaluated(book: Any, measurements: str | tuple[str, ...], *, strict: bool =
 def _as_of(context: click.Context, parameter: click.Parameter, value: str | None
            ) -> int | None:
     """`--as-of M6|Q2` as a contract month; a usage error (exit 2) otherwise."""
+    # lazy: loaded only when this command runs (start-up time)
     from .semantics.as_of import as_of_month
 
     if value is None:
@@ -161,6 +163,7 @@ def output_format_for(output: str | None, chosen: str | None) -> str:
     """The report format: `--format` when given, else the `--output` file's extension,
     else a table. A `--format` that contradicts the extension is a usage error (exit 2),
     so an `.html` file never holds a table."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from pathlib import Path
 
     implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
@@ -184,6 +187,7 @@ def main() -> None:
 
     The manual: `cquin docs` says where it is.
     """
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.limits import Limits
 
     for stream in (sys.stdout, sys.stderr):
@@ -217,6 +221,7 @@ def main() -> None:
 def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
           for_signature: bool = False) -> None:
     """Check rulebooks for errors and warnings without evaluating them."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import diagnose, read_source
 
     found: list[Diagnostic] = []
@@ -251,6 +256,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
 
 def _text_of(path: str) -> str | None:
     """The text of a file a diagnostic is about (a framework file), for its caret line."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.limits import read_limited
 
     try:
@@ -264,6 +270,7 @@ def _text_of(path: str) -> str | None:
 @guarded
 def docs() -> None:
     """Say where the manual is: its address and any copy on this machine."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .base.manual import MANUAL_BASE, local_copies
 
     click.echo(f"The cquin-rules manual: {MANUAL_BASE}index.md in the cquin-rules repository")
@@ -280,6 +287,7 @@ def docs() -> None:
 @guarded
 def frameworks(output_format: str) -> None:
     """List the built-in frameworks with their key figures and how sure each one is."""
+    # lazy: loaded only when this command runs (start-up time)
     from .frameworks.listing import frameworks_document, frameworks_table
 
     if output_format == "json":
@@ -300,6 +308,7 @@ def frameworks(output_format: str) -> None:
 @guarded
 def fmt(files: tuple[str, ...], check_only: bool, diff: bool) -> None:
     """Rewrite rulebooks and framework files in the canonical layout, keeping every comment."""
+    # lazy: loaded only when this command runs (start-up time)
     from .base.files import CannotWrite
     from .syntax.formatter import format_file
 
@@ -354,6 +363,7 @@ def evaluate(
     Several MEASUREMENTS files are the quarterly returns in order: a later value for the
     same indicator and period replaces an earlier one.
     """
+    # lazy: loaded only when this command runs (start-up time)
     from .reports import render
 
     if output:
@@ -362,6 +372,7 @@ def evaluate(
     result = _evaluated(_load_clean(rulebook), measurements, strict=strict, as_of=as_of)
     text = render(result, chosen)
     if output:
+        # lazy: loaded only when this command runs (start-up time)
         from .base.files import write_atomically
 
         try:
@@ -413,6 +424,7 @@ def run_tests(rulebooks: tuple[str, ...], show_coverage: bool) -> None:
 @guarded
 def schedule(rulebook: str, measurements: str, month: int, output_format: str) -> None:
     """The payment schedule: money on account, earned to date and the balancing payment."""
+    # lazy: loaded only when this command runs (start-up time)
     from pathlib import Path
 
     from .tools.schedule import payment_schedule, render_table, schedule_terms
@@ -444,6 +456,7 @@ def schedule(rulebook: str, measurements: str, month: int, output_format: str) -
 def explain(rulebook: str, measurements: str, name: str | None, output_format: str,
             as_of: int | None) -> None:
     """Why each number is what it is: measurement, matching row, arithmetic, rounding."""
+    # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from .api import read_measurements
 
     book = _load_clean(rulebook)
@@ -481,6 +494,7 @@ def explain(rulebook: str, measurements: str, name: str | None, output_format: s
 @guarded
 def lsp() -> None:
     """Start the CQUIN language server (LSP over standard input and output), for editors."""
+    # lazy: the language server (and pygls) load only for `cquin lsp`
     from .lsp import serve
 
     serve()
@@ -492,6 +506,7 @@ def lsp() -> None:
 @guarded
 def export_xlsx(rulebook: str, out: str) -> None:
     """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
         IllegalCharacterError,
     )
@@ -504,6 +519,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
     try:
         workbook, warnings = export_workbook(book.scheme, book.source.text)
     except IllegalCharacterError as error:
+        # lazy: loaded only when this command runs (start-up time)
         from .syntax.parser import character_name
 
         found = next((c for c in str(error) if ord(c) < 32 and c not in "\t\n\r"), "\x00")
@@ -525,6 +541,7 @@ def export_xlsx(rulebook: str, out: str) -> None:
 def returns(rulebook: str, out: str) -> None:
     """Write the provider's data-return workbook (.xlsx): a row per indicator and period
     to fill in, read back by `cquin eval RULEBOOK OUT.xlsx`."""
+    # lazy: loaded only when this command runs (start-up time)
     from .base.files import write_atomically
     from .tools.spreadsheet import returns_workbook, workbook_bytes
 
@@ -547,6 +564,7 @@ def returns(rulebook: str, out: str) -> None:
 @guarded
 def import_xlsx(workbook: str, out: str) -> None:
     """Read the CQUIN spreadsheet template back into a rulebook (checked before it is written)."""
+    # lazy: loaded only when this command runs (start-up time)
     from pathlib import Path
 
     from .base.files import write_atomically
@@ -585,6 +603,7 @@ def import_xlsx(workbook: str, out: str) -> None:
 def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
              output_format: str) -> None:
     """Forecast the year's CQUIN income from estimates: expected, P10/P50/P90, income at risk."""
+    # lazy: loaded only when this command runs (start-up time)
     import secrets
     import time
 
@@ -648,6 +667,7 @@ class _DiffTrouble(InputError):
 def _load_draft(argument: str, *, clean: bool) -> Any:
     """A draft from a file, or from git when written `REV:path` and no such file exists
     (`git show REV:path`); exit 2 when it cannot be read."""
+    # lazy: loaded only when this command runs (start-up time)
     import subprocess
 
     from .api import loads
@@ -682,6 +702,7 @@ def _load_draft(argument: str, *, clean: bool) -> Any:
 
 def _write_or_echo(text: str, output: str | None) -> None:
     if output:
+        # lazy: loaded only when this command runs (start-up time)
         from .base.files import write_atomically
 
         try:
@@ -717,6 +738,7 @@ def diff(old: str, new: str, measurements: str | None, estimates: str | None,
     Exit status: 0 no change (in money when --data or --estimates is given, else in
     meaning), 1 changed, 2 a draft or a file could not be read or has errors.
     """
+    # lazy: loaded only when this command runs (start-up time)
     from .tools.diff_report import to_dict, to_markdown, to_text
 
     if measurements and estimates:
@@ -757,6 +779,7 @@ DOCUMENT_EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": 
 def document_format_for(output: str | None, chosen: str | None) -> str:
     """`--format` when given, else the `--output` file's extension, else markdown; docx
     needs `--output` (a binary file is never written to a terminal). Usage errors exit 2."""
+    # lazy: loaded only when this command runs (start-up time)
     from pathlib import Path
 
     implied = DOCUMENT_EXTENSIONS.get(Path(output).suffix.lower()) if output else None
@@ -786,6 +809,7 @@ def status(rulebook: str, output_format: str, output: str | None) -> None:
 
     A draft whose money does not yet add up is shown as it stands.
     """
+    # lazy: loaded only when this command runs (start-up time)
     from .reports.status import render_status
 
     if output:
@@ -815,10 +839,12 @@ def document(rulebook: str, output_format: str | None, output: str | None) -> No
         raise InputError("") from None
     content: str | bytes
     if chosen == "docx":
+        # lazy: loaded only when this command runs (start-up time)
         from .tools.contract_schedule_docx import to_docx
 
         content = to_docx(schedule)
     else:
+        # lazy: loaded only when this command runs (start-up time)
         from .tools.contract_schedule_render import to_html, to_markdown
 
         content = to_html(schedule) if chosen == "html" else to_markdown(schedule)
@@ -826,6 +852,7 @@ def document(rulebook: str, output_format: str | None, output: str | None) -> No
         assert isinstance(content, str)
         click.echo(content, nl=not content.endswith("\n"))
         return
+    # lazy: loaded only when this command runs (start-up time)
     from .base.files import write_atomically
 
     try:
@@ -845,6 +872,7 @@ def document(rulebook: str, output_format: str | None, output: str | None) -> No
 @guarded
 def examples(rulebook: str, goal: str | None, boundaries: bool) -> None:
     """Write `example` blocks, ready to paste into the rulebook, with the money expected."""
+    # lazy: loaded only when this command runs (start-up time)
     from .semantics.compile import compile_scheme
     from .tools.boundaries import boundary_text
 

@@ -240,6 +240,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
     if money is not None:
         lines += ["", f"Available: **{_pounds(money)}**"]
     if isinstance(item, Indicator) and item.pay is not None:
+        # lazy: loaded on first use, keeping the server's start-up short
         from .semantics.compile import rule_text
 
         lines += ["", f"Rule (line {item.pay.span.line}): `{rule_text(item.pay)}`", "",
@@ -248,6 +249,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
 
 
 def _rule_summary(indicator: Indicator) -> str:
+    # lazy: loaded on first use, keeping the server's start-up short
     from .semantics.compile import rule_text
 
     return f"`{rule_text(indicator.pay)}`" if indicator.pay else "no rule"
@@ -260,6 +262,7 @@ def rule_in_words(indicator: Indicator) -> str:
 
 def _money(scheme: Scheme, target: Target) -> Fraction | None:
     """The goal's available money, or the share of it an item carries."""
+    # lazy: loaded on first use, keeping the server's start-up short
     from .semantics.compile import CompiledItem, CompiledPart, compile_scheme
 
     compiled = compile_scheme(scheme).goal(target.goal.code)
@@ -287,6 +290,7 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
 
 
 def _pounds(value: Fraction) -> str:
+    # already loaded with the package, so importing it here costs nothing: kept beside its use
     from .semantics.money import pounds
 
     return pounds(value)
@@ -332,6 +336,7 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
+    # lazy: loaded on first use, keeping the server's start-up short
     from .syntax.parser import start_for
     from .syntax.syntax_errors import keywords_at
 
@@ -362,6 +367,7 @@ def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:
 
 
 def _frameworks() -> list[Suggestion]:
+    # lazy: loaded on first use, keeping the server's start-up short
     from .frameworks.loading import builtin_frameworks
 
     return [Suggestion(f.name, "framework", f.title) for f in builtin_frameworks()]
@@ -374,6 +380,7 @@ class Analysis:
     """One version of a document: its diagnostics and the model to answer questions with."""
 
     def __init__(self, text: str, path: str, last_good: Scheme | None = None) -> None:
+        # already loaded with the package, so importing it here costs nothing: kept beside its use
         from .api import diagnose, loads
 
         self.text = text
@@ -389,6 +396,7 @@ class Analysis:
 
 def formatted(text: str, path: str) -> str | None:
     """The document as `cquin fmt` writes it; None when it does not parse."""
+    # lazy: loaded on first use, keeping the server's start-up short
     from .syntax.formatter import format_text, start_for
 
     result, _ = format_text(text, path, start=start_for(text))
@@ -402,6 +410,7 @@ def formatted(text: str, path: str) -> str | None:
 
 def build_server() -> LanguageServer:
     """A pygls server with every feature wired to the functions above."""
+    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
     from importlib.metadata import PackageNotFoundError, version
 
     from lsprotocol import types
@@ -540,6 +549,7 @@ def to_lsp(diagnostic: Diagnostic, document: Any, path: str | None = None) -> ty
     One about another file (the framework a rulebook names) is shown on the first line,
     saying where it is.
     """
+    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
     from lsprotocol import types
 
     message = diagnostic.message
@@ -565,6 +575,7 @@ def to_lsp(diagnostic: Diagnostic, document: Any, path: str | None = None) -> ty
 
 def to_range(span: Span, document: Any) -> types.Range:
     """A span (1-based, end exclusive; column 0 is a whole line) in the client's units."""
+    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
     from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
     lines = document.lines

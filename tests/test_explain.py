@@ -13,10 +13,14 @@ from click.testing import CliRunner
 from helpers import case_params, evaluated_cases
 
 import cquin_rules
-from cquin_rules.api import Rulebook
+from cquin_rules.api import Rulebook, read_measurements
 from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.cli import main
+from cquin_rules.engine.evaluate import evaluate
+from cquin_rules.semantics.compile import compile_scheme
+from cquin_rules.semantics.rules import CompiledRule, Observation
 from cquin_rules.tools.explain import Explanation, GoalTrace, explain
+from cquin_rules.tools.explain.recording import TraceRecorder
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = sorted(path.parent for path in (ROOT / "rulebooks").glob("*/rulebook.cquin"))
@@ -308,3 +312,37 @@ def test_explain_function_accepts_a_model_scheme() -> None:
     trace = explain(rulebook.scheme, {"FLU.uptake": "75%"})
     flu = trace.goal("FLU")
     assert flu is not None and flu.earned == 600000
+
+
+@pytest.mark.parametrize("folder", ALL)
+def test_the_trace_is_recorded_by_the_one_walk(folder: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """explain walks the compiled tree once, the evaluator's walk: each measured indicator's
+    rule is applied exactly as often as evaluate alone applies it (a second walk, as explain
+    once made, would apply each rule twice)."""
+    rulebook = cquin_rules.load(folder / "rulebook.cquin")
+    calls: list[int] = []
+    apply = CompiledRule.apply
+
+    def counted(self: CompiledRule, observation: Observation) -> tuple[Fraction, int]:
+        calls.append(1)
+        return apply(self, observation)
+
+    monkeypatch.setattr(CompiledRule, "apply", counted)
+    measurements = read_measurements(folder / "data.csv", rulebook)
+    rulebook.evaluate(measurements)
+    evaluated = len(calls)
+    calls.clear()
+    trace = rulebook.explain(measurements)
+    assert len(calls) == evaluated
+    assert sum(len(goal.indicators()) for goal in trace.goals) >= evaluated
+
+
+def test_without_a_recorder_the_walk_is_unchanged() -> None:
+    """A recorder only watches: the result with one is the result without."""
+    rulebook = cquin_rules.load(NORTHSHIRE / "rulebook.cquin")
+    measurements = read_measurements(NORTHSHIRE / "data.csv", rulebook)
+    compiled = compile_scheme(rulebook.evaluated_scheme())
+    recorder = TraceRecorder(compiled)
+    assert evaluate(compiled, measurements, recorder=recorder) == evaluate(compiled, measurements)
+    assert [goal.code for goal in recorder.goals] == [goal.code for goal in compiled.goals]

@@ -11,6 +11,7 @@ stands just above `api`, and `__main__` just above `cli`.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -163,3 +164,60 @@ def test_a_cycle_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     (tmp_path / "frameworks" / "b.py").write_text("def f():\n    from .a import y\n", "utf-8")
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path)
     assert import_cycle("frameworks") == ["frameworks.a", "frameworks.b", "frameworks.a"]
+
+
+def unexplained_imports(path: Path) -> list[int]:
+    """The lines of imports inside a function of `path` that say nowhere why they are there.
+
+    An import inside a function is explained by a comment on its line or the line above
+    it; a run of such imports (only blank lines between them) shares the comment above its
+    first one. Module-level imports need no word: that is where imports belong.
+    """
+    text = path.read_text("utf-8")
+    lines = [re.sub(r"#\s*(type:\s*ignore|noqa)\S*", "", line) for line in text.splitlines()]
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found += [inner for inner in ast.walk(node)
+                      if isinstance(inner, (ast.Import, ast.ImportFrom))]
+    unexplained = []
+    explained_until = 0
+    for node in sorted(set(found), key=lambda node: node.lineno):
+        above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
+        gap = lines[explained_until:node.lineno - 1] if explained_until else ["x"]
+        if "#" in lines[node.lineno - 1] or above.startswith("#") or not any(
+                line.strip() for line in gap):
+            explained_until = node.end_lineno or node.lineno
+        else:
+            unexplained.append(node.lineno)
+            explained_until = 0
+    return unexplained
+
+
+def test_function_level_imports_say_why() -> None:
+    """An import inside a function is there for a reason it states: start-up time (a heavy
+    or rarely used module loaded on first use) or a cycle it avoids; otherwise it belongs at
+    the top of the module."""
+    problems = [f"{path.relative_to(PACKAGE.parent)}:{line}"
+                for _module, path in modules() for line in unexplained_imports(path)]
+    assert problems == []
+
+
+def test_an_unexplained_import_is_found(tmp_path: Path) -> None:
+    """The import rule tells a bare function-level import from an explained run."""
+    module = tmp_path / "m.py"
+    module.write_text(
+        "def f():\n"
+        "    # lazy: heavy\n"
+        "    import json\n"
+        "\n"
+        "    import csv\n"
+        "    return json, csv\n"
+        "\n"
+        "\n"
+        "def g():\n"
+        "    x = 1\n"
+        "    import zipfile\n"
+        "    import io  # type: ignore[import]\n"
+        "    return x, zipfile, io\n", "utf-8")
+    assert unexplained_imports(module) == [11, 12]

@@ -9,6 +9,7 @@ See docs/limits.md.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping
@@ -149,6 +150,7 @@ def read_limited(
     size is taken before reading, so a 200 MB file is refused at once, and no more than
     the limit is ever read). OSError propagates; files.NotARegularFile for a device, FIFO
     or folder, which could be read without end."""
+    # lazy: base.files (and tempfile) load only when a file is read
     from .files import open_regular
 
     chosen = current(limits)
@@ -203,6 +205,7 @@ def tree_problems(tree: Tree[Token], limits: Limits) -> list[Diagnostic]:
     """E003 for parts nested deeper than `max_nesting`, numbers longer than `max_digits`
     and names longer than `max_name_length`, found without recursion (the later stages
     recurse, so this runs before them)."""
+    # lazy: lark loads with the parser, not with `import cquin_rules`
     from lark import Tree
 
     if not _may_breach(tree, limits):
@@ -236,6 +239,7 @@ def _may_breach(tree: Tree[Token], limits: Limits) -> bool:
     token other than a text longer than the smaller of `max_name_length` and
     `max_digits` (a number has no more digits than characters). When not, which is
     nearly always, `tree_problems` need build nothing for each token."""
+    # lazy: lark loads with the parser, not with `import cquin_rules`
     from lark import Tree
 
     longest = min(limits.max_name_length, limits.max_digits)
@@ -286,7 +290,7 @@ def workbook_problem(
     `WORKBOOK_EXPANSION` times `max_file_size` (a "zip bomb"), by the sizes its zip
     declares (the zip reader never unpacks more than it declares); None when it may be
     opened (a file that is not a zip is left for the workbook reader to refuse)."""
-    import io
+    # lazy: zipfile (and its compressors) load only when a workbook is opened
     import zipfile
 
     chosen = current(limits)

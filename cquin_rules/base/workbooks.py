@@ -50,6 +50,7 @@ def open_workbook(data: bytes, *, read_only: bool = False) -> Any:
 def why_not_a_workbook(error: Exception) -> str:
     """What is wrong with a file that does not open as a workbook, in a user's words (the
     reader's own exceptions name classes and archive members)."""
+    # lazy: zipfile (and its compressors) load only when a workbook is opened
     import zipfile
 
     if isinstance(error, zipfile.BadZipFile):
@@ -84,6 +85,7 @@ def _cells_problem(data: bytes, path: str, limits: Limits) -> Diagnostic | None:
     """E003 when a sheet spans more than `max_cells` cells, by its declared dimension or
     by its farthest row and cell, found by streaming each sheet's XML (bounded memory).
     None for a file that is not a zip: the workbook reader refuses it."""
+    # lazy: zipfile (and its compressors) load only when a workbook is opened
     import zipfile
 
     from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]

@@ -2,7 +2,10 @@
 
 The transform has already reported syntax (E001), characters (E002) and statements given
 twice (E104). `check` reports the rest of section 9 of the language reference, all of
-them, not only the first, in file order. Pay-rule reasoning lives in `check_rules`.
+them, not only the first, in file order. Pay-rule reasoning lives in `pay_rules`; the
+header and money checks (E105 at the header, E201, E202) in `money`; the examples' (E103
+at an example line) in `examples`; this module checks goals, parts, periods and items and
+puts them all together.
 
 Codes this module adds or sharpens, and where each points:
 
@@ -49,32 +52,26 @@ from ..semantics.combine import combine as combine_attainments
 from ..semantics.combine import gated
 from ..semantics.compile import item_weights
 from ..semantics.money import (
-    PENNY,
     cquin_value_exact,
-    exact_amount,
     exact_pounds,
-    national_value_exact,
 )
 from ..syntax.model import (
     Combine,
-    Evidence,
-    ExampleInput,
-    ExpectMoney,
-    ExpectStatus,
     Goal,
-    Header,
     Indicator,
     Item,
     Located,
-    MeasuredValue,
-    NumberValue,
     Part,
-    PercentValue,
     Period,
-    Ratio,
     Scheme,
-    Target,
-    walk_indicators,
+)
+from .examples import check_examples
+from .money import (
+    check_goal_money,
+    check_header,
+    check_national_money,
+    goal_money,
+    money_difference,
 )
 from .pay_rules import assess_indicator
 from .rule_analysis import Analyses
@@ -87,104 +84,17 @@ ONE = Fraction(1)
 def check(scheme: Scheme) -> list[Diagnostic]:
     """Every problem in the rulebook that needs no framework, in file order."""
     cquin = cquin_value_exact(scheme.header)
-    found = _header(scheme.header)
+    found = check_header(scheme.header)
     found += _goal_codes(scheme.goals)
     analyses: Analyses = {}
     for goal in scheme.goals:
         found += _goal(goal, cquin, analyses)
     found += _commissioners(scheme)
-    found += _goal_money_check(scheme, cquin)
-    found += _national_money(scheme)
-    found += _examples(scheme)
+    found += check_goal_money(scheme, cquin)
+    found += check_national_money(scheme)
+    found += check_examples(scheme)
     return sorted(found, key=sort_key)
 
-
-# ---- the header and the money --------------------------------------------------------
-
-
-def _header(header: Header) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    if header.cquin_value is None:
-        found.append(Diagnostic(
-            "E105", "the scheme has no cquin value: the money at stake", header.span,
-            "add `cquin value 2.5% of contract` (with a contract value) or `cquin value £X`",
-        ))
-    for name, amount in (("cquin", header.cquin_value), ("national", header.national_value)):
-        if amount is not None and exact_amount(amount.value, header) is None:
-            found.append(Diagnostic(
-                "E105", f"the {name} value is a share of the contract, but the scheme gives "
-                "no contract value", amount.span,
-                "add `contract value £X` (or `outturn value £X`), or give the value in pounds",
-            ))
-    return found
-
-
-def _goal_money(goal: Goal, cquin: Fraction | None) -> Fraction | None:
-    """A goal's available money before rounding: its value, or its weight of the cquin value
-    (a scheme gate carries none)."""
-    if goal.is_gate:
-        return Fraction(0)
-    if goal.value is not None and goal.weight is None:
-        return goal.value.value
-    if goal.weight is not None and goal.value is None and cquin is not None:
-        return goal.weight.value * cquin
-    return None
-
-
-def _difference(have: Fraction, want: Fraction) -> str:
-    """`£1.9999999 short`: the gap exactly, said to be under a penny when it is."""
-    gap = abs(have - want)
-    side = "over" if have > want else "short"
-    if gap < PENNY:
-        return f"less than a penny {side}: {exact_pounds(gap)}"
-    return f"{exact_pounds(gap)} {side}"
-
-
-def _goal_money_total(goals: Sequence[Goal], cquin: Fraction | None) -> Fraction | None:
-    amounts = [_goal_money(goal, cquin) for goal in goals]
-    if any(amount is None for amount in amounts):
-        return None
-    return sum((a for a in amounts if a is not None), Fraction(0))
-
-
-def _goal_money_check(scheme: Scheme, cquin: Fraction | None) -> list[Diagnostic]:
-    header = scheme.header
-    if cquin is None or header.cquin_value is None:
-        return []
-    total = _goal_money_total(scheme.goals, cquin)
-    if total is None or total == cquin:
-        return []
-    paying = [g for g in scheme.goals if not g.is_gate]
-    weights = [g.weight.value for g in paying if g.weight is not None]
-    hint = None
-    if len(weights) == len(paying) and paying:
-        hint = f"the goals' weights total {percent(sum(weights, Fraction(0)))}; make them 100%"
-    return [Diagnostic(
-        "E201", f"the goals' money totals {exact_pounds(total)}, but the cquin value is "
-        f"{exact_pounds(cquin)} ({_difference(total, cquin)})", header.cquin_value.span, hint,
-    )]
-
-
-def _national_money(scheme: Scheme) -> list[Diagnostic]:
-    header = scheme.header
-    cquin = cquin_value_exact(header)
-    national_goals = [g for g in scheme.goals if g.scope_kind == "national" and not g.is_gate]
-    wanted = national_value_exact(header)
-    have = _goal_money_total(national_goals, cquin)
-    if wanted is None or have is None or have == wanted:
-        return []
-    if header.national_value is None:
-        codes = ", ".join(g.code for g in national_goals)
-        return [Diagnostic(
-            "E202", f"national goals ({codes}) carry {exact_pounds(have)}, but the scheme gives no "
-            "national value", header.span,
-            "add `national value P% of contract` (or `£X`) to the scheme",
-        )]
-    return [Diagnostic(
-        "E202", f"the national goals' money totals {exact_pounds(have)}, but the national value is "
-        f"{exact_pounds(wanted)} ({_difference(have, wanted)})", header.national_value.span,
-        None if national_goals else "mark the national goals with `national`",
-    )]
 
 
 # ---- goals, parts, periods and their items -----------------------------------------
@@ -275,7 +185,7 @@ def _goal(goal: Goal, cquin: Fraction | None, analyses: Analyses) -> list[Diagno
         ))
     if not goal.is_gate:
         found += _zero(f"goal {goal.code}", goal.weight, goal.value, goal.span)
-    money = _goal_money(goal, cquin)
+    money = goal_money(goal, cquin)
     if not goal.items and not goal.periods:
         found.append(Diagnostic(
             "E105", f"goal {goal.code} holds no indicators", goal.span,
@@ -487,7 +397,7 @@ def _weights(
     if money is not None and total != money:
         found.append(Diagnostic(
             "E203", f"the values of the items of {what} total {exact_pounds(total)}, but it has "
-            f"{exact_pounds(money)} ({_difference(total, money)})", span,
+            f"{exact_pounds(money)} ({money_difference(total, money)})", span,
             "make the items' values add up to their parent's money, or use weights",
         ))
     for i, value in values.items():
@@ -512,134 +422,4 @@ def _value(item: Item) -> Fraction:
     assert item.value is not None
     return item.value.value
 
-
-# ---- examples ----------------------------------------------------------------------
-
-
-def _examples(scheme: Scheme) -> list[Diagnostic]:
-    goals: dict[str, Goal] = {}
-    for goal in scheme.goals:
-        goals.setdefault(goal.code, goal)
-    found: list[Diagnostic] = []
-    for example in scheme.examples:
-        for given in example.inputs:
-            found += _example_input(goals, given)
-        for expectation in example.expectations:
-            if isinstance(expectation, ExpectMoney):
-                if isinstance(expectation.target, Target):
-                    found += _target(goals, expectation.target, expectation.span, "goal")
-            else:
-                assert isinstance(expectation, ExpectStatus)
-                found += _target(goals, expectation.target, expectation.span, "any")
-    return found
-
-
-def _example_input(goals: dict[str, Goal], given: ExampleInput) -> list[Diagnostic]:
-    found = _target(goals, given.target, given.span, "indicator")
-    if found:
-        return found
-    indicator = _find(goals[given.target.goal], given.target)
-    assert isinstance(indicator, Indicator)
-    measure = indicator.measure_kind
-    if not _fits(given.measured, measure):
-        found.append(Diagnostic(
-            "E408", f"{given.target} is measured as "
-            f"{'evidence' if measure == 'evidence' else 'a ' + measure}, so "
-            f"{_describe(given.measured)} does not fit it", given.span,
-            {"percent": "write a percentage (68%) or a fraction (136/200)",
-             "number": "write a plain number, e.g. 212",
-             "evidence": "write achieved or not achieved"}[measure],
-        ))
-    return found
-
-
-def _fits(value: MeasuredValue, measure: str) -> bool:
-    if measure == "percent":
-        return isinstance(value, (PercentValue, Ratio))
-    if measure == "number":
-        return isinstance(value, NumberValue)
-    return isinstance(value, Evidence)
-
-
-def _describe(value: MeasuredValue) -> str:
-    if isinstance(value, Evidence):
-        return "`achieved`" if value.achieved else "`not achieved`"
-    if isinstance(value, Ratio):
-        return "a fraction"
-    return "a percentage" if isinstance(value, PercentValue) else "a plain number"
-
-
-def _find(goal: Goal, target: Target) -> Item | Goal | Period | None:
-    """What a target names: the goal, a period, or an item along its path."""
-    items: tuple[Item, ...] = goal.items
-    found: Item | Goal | Period = goal
-    if goal.periods and target.period is not None:
-        period = next((p for p in goal.periods if p.name == target.period), None)
-        if period is None:
-            return None
-        items, found = period.items, period
-    for name in target.path:
-        item = next((i for i in items if i.name == name), None)
-        if item is None:
-            return None
-        found = item
-        items = item.items if isinstance(item, Part) else ()
-        if isinstance(item, Indicator) and name != target.path[-1]:
-            return None
-    return found
-
-
-def _target(goals: dict[str, Goal], target: Target, span: Span, wants: str) -> list[Diagnostic]:
-    """E103 when an example's target names nothing in the scheme, or the wrong thing."""
-    goal = goals.get(target.goal)
-    if goal is None:
-        known = ", ".join(goals) or "none"
-        return [Diagnostic("E103", f"there is no goal {target.goal}", span,
-                           f"the goals are: {known}")]
-    periods = [p.name for p in goal.periods]
-    if goal.periods:
-        if target.period is None and target.path:
-            return [Diagnostic(
-                "E103", f"goal {goal.code} is measured by period, but {target} names none",
-                span, f"add the period, e.g. `{target} {periods[0]}` "
-                f"(its periods: {', '.join(periods)})",
-            )]
-        if target.period is not None and target.period not in periods:
-            return [Diagnostic(
-                "E103", f"goal {goal.code} has no period {target.period}", span,
-                f"its periods are: {', '.join(periods)}",
-            )]
-    elif target.period not in (None, "year"):
-        return [Diagnostic(
-            "E103", f"goal {goal.code} is assessed on the year, not by period, so "
-            f"{target} names a period it does not have", span,
-            f"write `{'.'.join((target.goal, *target.path))}` without a period",
-        )]
-    named = _find(goal, target)
-    if named is None:
-        return [Diagnostic(
-            "E103", f"goal {goal.code} has no indicator {'.'.join(target.path)}"
-            + (f" in period {target.period}" if goal.periods else ""), span,
-            _paths_hint(goal, target.period),
-        )]
-    if wants == "indicator" and not isinstance(named, Indicator):
-        return [Diagnostic(
-            "E103", f"{target} is not an indicator, so it cannot be given a value", span,
-            _paths_hint(goal, target.period),
-        )]
-    if wants == "goal" and target.path:
-        return [Diagnostic(
-            "E103", f"{target} is not a goal: money is expected of a goal or a total", span,
-            f"write `expect {goal.code} = £X`",
-        )]
-    return []
-
-
-def _paths_hint(goal: Goal, period: str | None) -> str:
-    items = goal.items
-    if goal.periods:
-        chosen = next((p for p in goal.periods if p.name == period), goal.periods[0])
-        items = chosen.items
-    names = [".".join((goal.code, *path)) for path, _ in walk_indicators(items)]
-    return f"its indicators are: {', '.join(names)}" if names else "it has no indicators"
 

@@ -2,7 +2,7 @@
 
 A clean check promises that every goal can be paid in full (E409, section 9). `witnesses`
 backs the promise with evidence: from the same traces the checker reasons over
-(`check_rules.trace`, every payment a rule makes at every breakpoint and between them),
+(`rule_analysis.trace`, every payment a rule makes at every breakpoint and between them),
 it picks for each indicator the measurement its rule pays most for, and the one it pays
 least for. Each item is measured on its own and every combine mode and gate is monotone,
 so the set of best measurements pays each goal the most it can earn: in full when the

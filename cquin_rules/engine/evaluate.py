@@ -34,6 +34,10 @@ Decisions, all following the language reference:
   periods. The year-end money is unchanged; the to-date money is available × Σ shareₚ
   and available × Σ shareₚ × attainmentₚ over the due periods, each rounded half up
   (all periods due: exactly the year-end figures).
+- The walk can be watched: an optional `Recorder` is told each step as it is taken (an
+  indicator scored, a group of items combined, a period, a goal), so `explain` records
+  its trace from this one walk instead of walking the tree again. Without a recorder the
+  walk pays only a `None` check per step.
 - As of a month under `deemed achieved`: the goal reads "deemed met" (the year end is
   deemed met whatever is measured) and its to-date earned is its to-date available; a
   period not yet due, and its indicators, still read "not yet due" (no money has fallen
@@ -48,6 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
+from typing import Protocol
 
 from attrs import evolve
 
@@ -59,18 +64,47 @@ from ..semantics.compile import (
     CompiledIndicator,
     CompiledItem,
     CompiledPart,
+    CompiledPeriod,
     CompiledScheme,
     compile_scheme,
     key_name,
 )
 from ..semantics.money import round_half_up
 from ..semantics.rules import Observation
-from ..syntax.model import CombineMode, Scheme, Status
-from .measurements import Measurements
+from ..syntax.model import Scheme, Status
+from .measurements import Measurement, Measurements
 from .result import GoalResult, IndicatorResult, Result
 
 ONE = Fraction(1)
 ZERO = Fraction(0)
+
+Group = CompiledGoal | CompiledPeriod | CompiledPart
+"""Whatever combines items by a mode: a goal without periods, a period, a part."""
+
+
+class Recorder(Protocol):
+    """Told each step of the evaluator's walk as it is taken, in walk order (depth first,
+    rulebook order), with the numbers the walk itself found; `explain` builds its trace
+    from these so it never walks the compiled tree a second time."""
+
+    def begin(self, group: Group) -> None:
+        """The items of `group` are about to be walked."""
+
+    def indicator(self, indicator: CompiledIndicator, measurement: Measurement | None,
+                  observation: Observation | None, row: int | None,
+                  result: IndicatorResult) -> None:
+        """An indicator was scored: `row` is the index of the rule's row that paid (None when
+        it was not reported, or its rule could not be compiled)."""
+
+    def combined(self, group: Group, combined: Fraction, attainment: Fraction) -> None:
+        """`group`'s items combined by its mode to `combined`; after its gates, `attainment`."""
+
+    def period(self, period: CompiledPeriod, status: Status) -> None:
+        """A period's items were combined (just told) and gave it `status`."""
+
+    def goal(self, goal: CompiledGoal, result: GoalResult, due: tuple[str, ...]) -> None:
+        """A goal was walked: `result` before the scheme's own rules (gates, `deemed
+        achieved`); `due` its periods due as of the month (`year` for a goal without)."""
 
 
 def evaluate(
@@ -81,6 +115,7 @@ def evaluate(
     path: str = "<text>",
     as_of: int | None = None,
     data_files: tuple[str, ...] = (),
+    recorder: Recorder | None = None,
 ) -> Result:
     """The money each goal earns for `measurements` (see the module docstring).
 
@@ -88,7 +123,8 @@ def evaluate(
     CquinError is raised when it has errors, or in strict mode when a measurement is
     missing (E610 at the indicator, said of the rulebook at `path`). `as_of` is a
     contract month (1 = April; `as_of.as_of_month` reads `M6` or `Q2`); `data_files`
-    names the files the measurements came from, in order, for the reports.
+    names the files the measurements came from, in order, for the reports; `recorder` is
+    told each step of the walk (see `Recorder`).
     """
     compiled, measurements = evaluation_inputs(scheme_or_compiled, measurements)
     if strict and compiled.deemed is None:
@@ -99,7 +135,7 @@ def evaluate(
         ]
         if missing:
             raise CquinError(missing)
-    goals = tuple(_goal(goal, measurements, as_of) for goal in compiled.goals)
+    goals = tuple(_goal(goal, measurements, as_of, recorder) for goal in compiled.goals)
     if compiled.deemed is not None:
         goals = tuple(deemed_met(goal) for goal in goals)
     else:
@@ -197,52 +233,64 @@ def _missing(indicator: CompiledIndicator) -> Diagnostic:
 class _Walk:
     """The indicator results found while combining one goal, and whether any was reported."""
 
-    def __init__(self, measurements: Measurements) -> None:
+    def __init__(self, measurements: Measurements, recorder: Recorder | None) -> None:
         self.measurements = measurements
+        self.recorder = recorder
         self.indicators: list[IndicatorResult] = []
         self.due = True
         """Whether the items walked now are due (as of the month evaluated)."""
 
-    def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
-              ) -> tuple[Fraction, bool]:
-        """The combined attainment of `items`, and whether any of them was reported."""
-        scored = [(item, *self.item(item)) for item in items]
+    def items(self, group: Group) -> tuple[Fraction, bool]:
+        """The combined attainment of `group`'s items, and whether any of them was reported."""
+        if self.recorder is not None:
+            self.recorder.begin(group)
+        scored = [(item, *self.item(item)) for item in group.items]
         reported = any(was_reported for _, _, was_reported in scored)
         weighed = [(item.weight, attainment) for item, attainment, _ in scored if not item.is_gate]
         gates = [attainment for item, attainment, _ in scored if item.is_gate]
-        return gated(combine(mode, at_least, weighed), gates), reported
+        combined = combine(group.combine, group.at_least, weighed)
+        attainment = gated(combined, gates)
+        if self.recorder is not None:
+            self.recorder.combined(group, combined, attainment)
+        return attainment, reported
 
     def item(self, item: CompiledItem) -> tuple[Fraction, bool]:
         if isinstance(item, CompiledPart):
-            return self.items(item.items, item.combine, item.at_least)
+            return self.items(item)
         return self.indicator(item)
 
     def indicator(self, indicator: CompiledIndicator) -> tuple[Fraction, bool]:
         measurement = self.measurements.get(indicator.key)
         status: Status
+        observation: Observation | None = None
+        row: int | None = None
         if measurement is None:
             attainment, status = ZERO, "not reported"
         else:
             attainment = ZERO
             if indicator.rule is not None:
-                attainment, _ = indicator.rule.apply(Observation.of(measurement.measured))
+                observation = Observation.of(measurement.measured)
+                attainment, row = indicator.rule.apply(observation)
             status = _status(attainment)
         if not self.due:
             status = "not yet due"
-        self.indicators.append(
-            IndicatorResult(
-                goal=indicator.goal,
-                path=indicator.path,
-                period=indicator.period,
-                measured=measurement.measured if measurement else None,
-                attainment=attainment,
-                status=status,
-                rule=indicator.rule_text,
-                line=indicator.line,
-                rule_rows=indicator.rule_rows,
-                origin=measurement.origin if measurement else None,
-            )
+        result = IndicatorResult(
+            goal=indicator.goal,
+            path=indicator.path,
+            period=indicator.period,
+            measured=measurement.measured if measurement else None,
+            attainment=attainment,
+            status=status,
+            rule=indicator.rule_text,
+            line=indicator.line,
+            rule_rows=indicator.rule_rows,
+            origin=measurement.origin if measurement else None,
         )
+        self.indicators.append(result)
+        if self.recorder is not None:
+            if measurement is not None and observation is None:
+                observation = Observation.of(measurement.measured)
+            self.recorder.indicator(indicator, measurement, observation, row, result)
         return attainment, measurement is not None
 
 
@@ -267,8 +315,9 @@ def _earned(attainment: Fraction, available: Fraction) -> Fraction:
     return Fraction((200 * numerator + denominator) // (2 * denominator), 100)
 
 
-def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> GoalResult:
-    walk = _Walk(measurements)
+def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None,
+          recorder: Recorder | None = None) -> GoalResult:
+    walk = _Walk(measurements, recorder)
     periods: list[tuple[str, Status]] = []
     due: list[tuple[Fraction, Fraction, bool]] = []
     """(share, attainment, reported) of each period due as of the month."""
@@ -277,8 +326,7 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> 
         reported = False
         for period in goal.periods:
             walk.due = as_of is None or is_due(period.name, as_of)
-            attainment, period_reported = walk.items(period.items, period.combine,
-                                                     period.at_least)
+            attainment, period_reported = walk.items(period)
             attainments.append(attainment)
             reported = reported or period_reported
             status: Status = _status(attainment) if period_reported else "not reported"
@@ -287,10 +335,12 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> 
             else:
                 status = "not yet due"
             periods.append((period.name, status))
+            if recorder is not None:
+                recorder.period(period, status)
         attainment = combine_periods(goal, attainments)
     else:
         walk.due = as_of is None or is_due("year", as_of)
-        attainment, reported = walk.items(goal.items, goal.combine, goal.at_least)
+        attainment, reported = walk.items(goal)
         if not goal.items:
             attainment = ZERO
         if walk.due:
@@ -300,7 +350,7 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> 
     to_date: tuple[Fraction, Fraction] | None = None
     if as_of is not None:
         to_date, status = _to_date(goal, due, (goal.available, earned), status)
-    return GoalResult(
+    result = GoalResult(
         code=goal.code,
         title=goal.title,
         scope=goal.scope,
@@ -316,6 +366,11 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None) -> 
         is_gate=goal.is_gate,
         commissioner=goal.commissioner,
     )
+    if recorder is not None:
+        names = [period.name for period in goal.periods] or ["year"]
+        recorder.goal(goal, result, () if as_of is None else tuple(
+            name for name in names if is_due(name, as_of)))
+    return result
 
 
 def _to_date(

@@ -1,4 +1,4 @@
-"""A measurements file of any kind: CSV or JSON text (measurements.py) or a data-return
+"""A measurements file of any kind: CSV or JSON text (measurement_formats.py) or a data-return
 workbook (returns_workbook.py), chosen by what the file is."""
 
 from __future__ import annotations

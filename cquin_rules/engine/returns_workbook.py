@@ -140,6 +140,7 @@ def _text(value: object) -> str:
 
 def _at(code: str, sheet: str, row: int, column: int, path: str, message: str,
         hint: str | None) -> Diagnostic:
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     return Diagnostic(code, message, Span(row, column, row, column + 1), hint, path,

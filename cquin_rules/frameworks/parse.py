@@ -13,9 +13,10 @@ from lark import Token, v_args
 from lark.tree import Meta
 
 from ..base.diagnostics import Diagnostic, has_errors
+from ..syntax.literals import Statement, meta_span, token_span, unquote
 from ..syntax.model import DOMAINS, Located
 from ..syntax.parser import parse_tree
-from ..syntax.transform import ModelBuilder, Statement, meta_span, token_span, unquote
+from ..syntax.transform import ModelBuilder
 from .framework import ContractMinimum, CquinLimit, Framework
 from .notes import read_notes
 

@@ -20,7 +20,7 @@ from html import escape
 from pathlib import PurePath
 from typing import Any
 
-from ..semantics.money import decimal_places, earned_percent
+from ..semantics.money import decimal_places, earned_percent, percent_text
 from .table import (
     as_of_line,
     pounds,
@@ -364,8 +364,6 @@ def _scaled(value: Fraction, low: Fraction, high: Fraction, top: int, height: in
 
 
 def _level_text(value: Fraction, measure: str) -> str:
-    from ..semantics.money import percent_text
-
     return percent_text(value) if measure == "percent" else decimal_places(value, 2).rstrip(
         "0").rstrip(".")
 

@@ -26,6 +26,7 @@ from ..syntax.model import (
     Threshold,
     ValueIs,
 )
+from .as_of import month_words
 from .money import as_written, percent_as_written
 from .rules import resolve
 
@@ -203,8 +204,6 @@ def share_words(share: Fraction, of: str) -> str:
 
 def months_words(months: tuple[int, ...]) -> str:
     """`M6 (September), M9 (December) and M12 (March)`."""
-    from .as_of import month_words
-
     named = [month_words(month) for month in months]
     if len(named) <= 1:
         return "".join(named)

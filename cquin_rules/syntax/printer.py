@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from attrs import evolve
+
+from ..base.limits import current, text_size
 from .model import (
     Achieved,
     Baseline,
@@ -62,9 +65,6 @@ def print_scheme(scheme: Scheme) -> str:
     one-line blocks, spacing) is the formatter's alone, so printed text is always what
     `cquin fmt` would write.
     """
-    from attrs import evolve
-
-    from ..base.limits import current, text_size
     from .formatter import format_text  # the layout parser is built only when printing
 
     blocks = [_header(scheme.header)]

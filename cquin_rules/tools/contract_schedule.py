@@ -25,6 +25,7 @@ from typing import Any
 from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
+from ..semantics.as_of import month_words
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -230,8 +231,6 @@ def _goal(goal: CompiledGoal) -> GoalEntry:
 
 
 def _month_end(period: str) -> str:
-    from ..semantics.as_of import month_words
-
     return month_words(PERIOD_END_MONTH[period])
 
 

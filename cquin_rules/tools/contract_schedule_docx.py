@@ -15,6 +15,7 @@ from .contract_schedule_render import indicator_heading, item_facts
 
 def to_docx(schedule: ContractSchedule) -> bytes:
     """The schedule as the bytes of a .docx file."""
+    # lazy: python-docx (and lxml) load only when a Word file is written
     from docx import Document
 
     document = Document()

@@ -62,7 +62,7 @@ from ..engine.measurements import (
     whole_count,
 )
 from ..semantics.compile import CompiledScheme, key_name
-from ..semantics.money import money, pounds
+from ..semantics.money import decimal_places, money, pounds
 from ..syntax.model import Evidence, Measure, Ratio
 
 COLUMNS = ("goal", "indicator", "period", "expected", "low", "high", "numerator",
@@ -411,8 +411,6 @@ class Outlook:
 
 
 def _decimal(value: Fraction, places: int) -> str:
-    from ..semantics.money import decimal_places
-
     return decimal_places(value, places)
 
 

@@ -41,6 +41,8 @@ from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
 from ..engine.result import GoalResult, IndicatorResult, Result
+from ..frameworks.framework import effective_payment_on_account, effective_reconcile_months
+from ..frameworks.loading import load_framework
 from ..semantics.as_of import MONTH_NAMES, MONTHS, is_due
 from ..semantics.combine import combine, gated
 from ..semantics.compile import (
@@ -339,9 +341,6 @@ def schedule_terms(
     The framework is read only when the scheme leaves one of them to it; when it cannot
     be read its diagnostics are returned (with the defaults, which the caller must not use).
     """
-    from ..frameworks.framework import effective_payment_on_account, effective_reconcile_months
-    from ..frameworks.loading import load_framework
-
     header = scheme.header
     framework = None
     found: list[Diagnostic] = []

@@ -36,6 +36,7 @@ class Origin:
 
     @property
     def reference(self) -> str:
+        # lazy: openpyxl is heavy and loads only when a workbook is read or written
         from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
         return f"{self.sheet}!{get_column_letter(self.column)}{self.row}"

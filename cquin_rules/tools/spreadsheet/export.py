@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -93,6 +95,7 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
 
     `source` is the rulebook's text, used only to notice comments (which are not carried).
     """
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
@@ -206,9 +209,7 @@ _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 def workbook_bytes(book: Any) -> bytes:
     """The .xlsx file's bytes, identical for identical workbooks."""
-    import datetime
-    import zipfile
-
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.xml.functions import tostring  # type: ignore[import-untyped]
 
     stream = io.BytesIO()

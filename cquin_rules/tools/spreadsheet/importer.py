@@ -7,9 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from attrs import evolve
+
 from ...base.diagnostics import Diagnostic, has_errors
-from ...base.limits import Limits
+from ...base.limits import Limits, current, text_size
 from ...base.workbooks import open_workbook, read_workbook, why_not_a_workbook
+from ...check.scheme import check
+from ...frameworks.step import check_against_framework
 from ...syntax import printer
 from ...syntax.model import (
     DOMAINS,
@@ -17,6 +21,7 @@ from ...syntax.model import (
     PERIOD_NAMES,
     REPORTING_FREQUENCIES,
 )
+from ...syntax.parser import parse
 from .cells import (
     ImportError_,
     Origin,
@@ -92,10 +97,6 @@ def import_workbook(
     framework, as `cquin check` will. OSError propagates (the file could not be read); a
     file that is not a workbook raises ValueError.
     """
-    from ...check.scheme import check
-    from ...frameworks.step import check_against_framework
-    from ...syntax.parser import parse
-
     data, too_large = read_workbook(path)
     if data is None:
         return None, too_large
@@ -518,8 +519,6 @@ def _indicator(row: _Row, position: int, indent: str, builder: _Builder,
 
 def _carried_goal(code: str, cell: _Read, builder: _Builder) -> None:
     """A goal given whole as rulebook text: it must parse alone as exactly that one goal."""
-    from ...syntax.parser import parse
-
     text = str(cell.value).replace("\r\n", "\n").strip("\n")
     wrapped = f'scheme "-" {{}}\n{text}\n'
     scheme, found = parse(wrapped, builder.path)
@@ -542,8 +541,6 @@ def _carried_goal(code: str, cell: _Read, builder: _Builder) -> None:
 
 
 def _read_examples(sheet: Any, builder: _Builder) -> None:
-    from ...syntax.parser import parse
-
     for row in sheet.iter_rows(min_row=2, max_col=1):
         cell = row[0]
         if cell.value is None or not str(cell.value).strip():
@@ -562,10 +559,6 @@ def _room_for(text: str) -> Limits:
     """The limits with room for the text built from a workbook: the workbook was bounded
     when read (file size, unpacked size, cells), and the canonical text of a rulebook
     near the size limit is larger than the rulebook, so its own export must import."""
-    from attrs import evolve
-
-    from ...base.limits import current, text_size
-
     chosen = current(None)
     return evolve(chosen, max_file_size=max(chosen.max_file_size,
                                             text_size(text, 1 << 62)))

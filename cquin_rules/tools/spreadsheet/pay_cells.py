@@ -22,6 +22,7 @@ from ...syntax.model import (
     Threshold,
     ValueIs,
 )
+from ...syntax.parser import parse
 from .cells import (
     ImportError_,
     Origin,
@@ -108,8 +109,6 @@ def _parsed(lines: list[str], cell: _Read, message: str, hint: str | None, *,
     """The rule `lines` say, parsed alone; a cell that says anything else (a syntax error,
     or more than a pay rule) raises ImportError_ at the cell, with the parser's words when
     `relocate` and the error is within the rule."""
-    from ...syntax.parser import parse
-
     text = _WRAPPER + "".join(f"    {line}\n" for line in lines) + "  }\n}\n"
     scheme, found = parse(text)
     if scheme is None or has_errors(found):

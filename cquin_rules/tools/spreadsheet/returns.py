@@ -73,6 +73,7 @@ def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
     """The data-return workbook for `scheme` (`rows`: the returns due, by default every one).
     Pass the scheme as it is evaluated (`Rulebook.evaluated_scheme`), so that a framework's
     `deemed achieved` is said on every row."""
+    # lazy: openpyxl is heavy and loads only when a workbook is read or written
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
