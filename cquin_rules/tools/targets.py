@@ -1,0 +1,662 @@
+"""What it would take, and what is at risk: each indicator's next payment steps, exactly.
+
+For every indicator not fully met, its pay rule is inverted exactly (no search): between
+two consecutive breakpoints (`rule_analysis.breakpoints`) one row matches and pays a
+constant or a straight line, so walking the pieces from the current value in the better
+direction finds, for each higher payment level, the least improvement that reaches it:
+
+- at a breakpoint, when the rule pays that level there (`100% when value >= 90%`: 90%);
+- inside a straight line, where the line reaches the level (solved exactly);
+- just beyond a breakpoint, when only a strict comparison is met (`> 90%`): the target is
+  "above 90%" (`strict`), since no least value exists.
+
+A measurement given as a fraction (`140/200`) keeps its denominator: the target is the
+least numerator out of the same denominator (how many more patients), and the attainment
+is the rule's at that fraction. A lower-is-better number says how many fewer; evidence
+says achieved. Periods not yet due (as of a month) are targets too.
+
+The money a step adds is what the engine would pay: the scheme is evaluated again by the
+real evaluator with the indicator moved to its target, so combine modes, gates, `at least
+K`, periods, scheme gates and rounding are all respected (one more of three questions
+may be worth the whole goal; one of two under `all` may add nothing on its own). The rate
+of a straight line (money per percentage point, per patient, or per unit) is given when
+the indicator sits on a line and every level above it combines by weight, so the goal's
+money is a straight line in the value too; it is exact (before rounding to the penny).
+
+At risk (`risks`): each goal below full payment as of the month (earned to date below
+available to date; without a month, the year end), with its lead, the money at risk and
+its indicators' targets; with a forecast, also each goal whose P50 falls short.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from fractions import Fraction
+from math import ceil, floor
+from typing import Any, Literal
+
+from attrs import evolve, frozen
+
+from ..check.rule_analysis import breakpoints
+from ..engine.evaluate import evaluate
+from ..engine.measurements import Measurement, Measurements
+from ..engine.result import Result
+from ..semantics.as_of import is_due, month_name
+from ..semantics.compile import (
+    CompiledGoal,
+    CompiledIndicator,
+    CompiledItem,
+    CompiledPart,
+    CompiledScheme,
+)
+from ..semantics.money import exact_decimal, finite_places, money, percent_text
+from ..semantics.rules import CompiledRule, Linear, Observation
+from ..syntax.model import (
+    Direction,
+    Evidence,
+    MeasuredValue,
+    NumberValue,
+    PercentValue,
+    Ratio,
+    Status,
+)
+
+ONE = Fraction(1)
+ZERO = Fraction(0)
+
+TargetKind = Literal["value", "count", "achieved", "report"]
+
+
+# ---- the data a report renders --------------------------------------------------------
+
+
+@frozen
+class Step:
+    """One payment step: the indicator at `value` (or beyond it, when `strict`) attains
+    `attainment`, and the scheme then earns `earned` (year end), `adds` more than now."""
+
+    attainment: Fraction
+    kind: TargetKind
+    """`value` (a percent or number), `count` (a numerator out of the measured
+    denominator), `achieved` (evidence), `report` (any value reported pays)."""
+    value: Fraction
+    """The target as a fraction of one (percent) or a number; 1 for achieved."""
+    strict: bool
+    """Only a value beyond `value` reaches the step (`above 90%`, `below 200`)."""
+    direction: Direction
+    numerator: int | None
+    denominator: int | None
+    earned: Fraction
+    goal_earned: Fraction
+    adds: Fraction
+    measured: MeasuredValue
+    """The measurement the money was computed with (the target, or a value just beyond)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attainment": exact_text(self.attainment),
+            "kind": self.kind,
+            "value": exact_text(self.value),
+            "strict": self.strict,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "earned": money(self.earned),
+            "goal_earned": money(self.goal_earned),
+            "adds": money(self.adds),
+        }
+
+
+@frozen
+class Rate:
+    """Money per unit along a straight line: `per` is `percentage point`, `patient` (one
+    more of the measured denominator) or `unit` (of a number); exact, before rounding."""
+
+    amount: Fraction
+    per: Literal["percentage point", "patient", "unit"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": money(self.amount), "exact": exact_text(self.amount), "per": self.per}
+
+
+@frozen
+class IndicatorTarget:
+    """An indicator not fully met: where it stands and the steps above it, lowest first."""
+
+    goal: str
+    goal_title: str
+    indicator: str
+    title: str | None
+    period: str
+    lead: str | None
+    measure: str
+    direction: Direction
+    due: bool
+    """Whether its period is due as of the month (always, without a month)."""
+    status: Status
+    current: MeasuredValue | None
+    attainment: Fraction
+    steps: tuple[Step, ...]
+    rate: Rate | None = None
+
+    @property
+    def name(self) -> str:
+        return self.indicator if self.period == "year" else f"{self.indicator} {self.period}"
+
+    @property
+    def next(self) -> Step | None:
+        return self.steps[0] if self.steps else None
+
+    @property
+    def full(self) -> Step | None:
+        """The step to full payment, when one can be reached."""
+        return self.steps[-1] if self.steps and self.steps[-1].attainment >= 1 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal": self.goal,
+            "indicator": self.indicator,
+            "period": self.period,
+            "title": self.title,
+            "lead": self.lead,
+            "measure": self.measure,
+            "direction": self.direction,
+            "due": self.due,
+            "status": self.status,
+            "measured": None if self.current is None else measured_text(self.current),
+            "attainment": exact_text(self.attainment),
+            "steps": [step.to_dict() for step in self.steps],
+            "rate": None if self.rate is None else self.rate.to_dict(),
+        }
+
+
+@frozen
+class Risk:
+    """A goal below full payment as of the month, or forecast to fall short."""
+
+    goal: str
+    title: str
+    lead: str | None
+    status: Status
+    available: Fraction
+    """Available to date (as of a month), else for the year."""
+    earned: Fraction
+    at_risk: Fraction
+    reasons: tuple[str, ...]
+    """`below full payment`, `forecast`."""
+    indicators: tuple[IndicatorTarget, ...]
+    forecast_p50: Fraction | None = None
+    forecast_available: Fraction | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "goal": self.goal,
+            "title": self.title,
+            "lead": self.lead,
+            "status": self.status,
+            "available": money(self.available),
+            "earned": money(self.earned),
+            "at_risk": money(self.at_risk),
+            "reasons": list(self.reasons),
+            "indicators": [f"{i.goal}.{i.name}" for i in self.indicators],
+        }
+        if self.forecast_p50 is not None and self.forecast_available is not None:
+            document["forecast"] = {"p50": money(self.forecast_p50),
+                                    "available": money(self.forecast_available)}
+        return document
+
+
+@frozen
+class Targets:
+    """What it would take (`indicators`) and what is at risk (`risks`) for one scheme."""
+
+    scheme: str
+    provider: str | None
+    year: str | None
+    as_of: int | None
+    available: Fraction
+    earned: Fraction
+    available_to_date: Fraction
+    earned_to_date: Fraction
+    indicators: tuple[IndicatorTarget, ...]
+    risks: tuple[Risk, ...]
+    deemed: str | None = None
+    data_files: tuple[str, ...] = ()
+    forecast: str | None = None
+    """`N scenarios, seed S` when the risks used a forecast."""
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "scheme": self.scheme,
+            "provider": self.provider,
+            "year": self.year,
+            "as_of": None if self.as_of is None else month_name(self.as_of),
+            "available": money(self.available),
+            "earned": money(self.earned),
+            "targets": [target.to_dict() for target in self.indicators],
+            "at_risk": [risk.to_dict() for risk in self.risks],
+        }
+        if self.as_of is not None:
+            document["to_date"] = {"available": money(self.available_to_date),
+                                   "earned": money(self.earned_to_date)}
+        if self.deemed is not None:
+            document["deemed_achieved"] = self.deemed
+        if self.data_files:
+            document["data_files"] = list(self.data_files)
+        if self.forecast is not None:
+            document["forecast"] = self.forecast
+        return document
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def target(self, name: str) -> list[IndicatorTarget]:
+        """The targets of `GOAL.indicator` (every period), or of every indicator of `GOAL`."""
+        code, _, rest = name.partition(".")
+        return [t for t in self.indicators if t.goal == code and (not rest or t.indicator == rest)]
+
+
+def exact_text(value: Fraction) -> str:
+    """A number exactly: a short decimal when it has one (`0.75`), else `p/q`."""
+    places = finite_places(value)
+    return exact_decimal(value, places) if places is not None else f"{value.numerator}/{value.denominator}"
+
+
+def measured_text(measured: MeasuredValue) -> str:
+    if isinstance(measured, Ratio):
+        return f"{measured.numerator}/{measured.denominator}"
+    if isinstance(measured, Evidence):
+        return "achieved" if measured.achieved else "not achieved"
+    if isinstance(measured, PercentValue):
+        return percent_text(measured.value)
+    return exact_text(measured.value)
+
+
+# ---- inverting one rule ------------------------------------------------------------------
+
+
+@frozen
+class Reach:
+    """The least improvement that reaches `attainment`: `value`, or beyond it if `strict`;
+    `probe` is a value that reaches it (the value itself, or one just beyond); `first`
+    when the worst values already reach it (from no measurement: report anything)."""
+
+    attainment: Fraction
+    value: Fraction
+    strict: bool
+    probe: Fraction
+    first: bool = False
+
+
+def better_direction(indicator: CompiledIndicator) -> Direction:
+    """The declared direction, else the one the rule shows (a line's slope or the first
+    comparison), else higher."""
+    declared = indicator.node.direction
+    if declared is not None:
+        return declared.value
+    for row in indicator.rule.rows if indicator.rule else ():
+        if isinstance(row.pays, Linear):
+            return "higher" if row.pays.start < row.pays.end else "lower"
+        if row.comparison is not None:
+            return "higher" if row.comparison in (">=", ">") else "lower"
+    return "higher"
+
+
+#: A piece of the value range: a breakpoint (lo == hi), or the open interval (lo, hi),
+#: hi None for the unbounded tail of a number.
+Piece = tuple[Fraction, Fraction | None]
+
+
+def pieces(points: list[Fraction], unbounded: bool, higher: bool,
+           current: Fraction | None) -> list[Piece]:
+    """The pieces strictly better than `current` (all of them when None), in the better
+    direction; an interval holding `current` is cut at it."""
+    ordered: list[Piece] = []
+    for index, point in enumerate(points):
+        ordered.append((point, point))
+        if index + 1 < len(points):
+            ordered.append((point, points[index + 1]))
+    if unbounded:
+        ordered.append((points[-1], None))
+    if not higher:
+        ordered.reverse()
+    if current is None:
+        return ordered
+    kept: list[Piece] = []
+    for lo, hi in ordered:
+        if lo == hi:
+            if (lo > current) if higher else (lo < current):
+                kept.append((lo, hi))
+        elif higher:
+            if current < lo:
+                kept.append((lo, hi))
+            elif hi is None or current < hi:
+                kept.append((current, hi))
+        elif hi is not None and current > hi:
+            kept.append((lo, hi))
+        elif current > lo:
+            kept.append((lo, current))
+    return kept
+
+
+def ladder(rule: CompiledRule, measure: str, direction: Direction,
+           current: Fraction | None, denominator: int | None) -> list[Reach]:
+    """Each payment level above the current one (from the worst value when there is no
+    current value) with the least improvement that reaches it, lowest level first."""
+    higher = direction == "higher"
+    points = breakpoints(rule, "percent" if measure == "percent" else "number")
+    usable = pieces(points, measure == "number", higher, current)
+
+    def pay(value: Fraction) -> Fraction:
+        return rule.apply(Observation(value, denominator))[0]
+
+    now = ZERO if current is None else pay(current)
+    levels: set[Fraction] = set()
+    for lo, hi in usable:
+        if lo == hi:
+            levels.add(pay(lo))
+            continue
+        probe = _inside(lo, hi)
+        row = rule.rows[rule.apply(Observation(probe, denominator))[1]]
+        if hi is None or not isinstance(row.pays, Linear) or row.pay(lo) == row.pay(hi):
+            levels.add(pay(probe))
+    found: list[Reach] = []
+    for level in sorted(x for x in levels if x > now):
+        reach = _least(rule, usable, level, denominator, higher)
+        if reach is not None:
+            found.append(evolve(reach, first=current is None and reach.first))
+    return _monotone(found, higher)
+
+
+def _inside(lo: Fraction, hi: Fraction | None) -> Fraction:
+    """A value inside the open interval (lo, hi)."""
+    return lo + 1 if hi is None else (lo + hi) / 2
+
+
+def _least(rule: CompiledRule, usable: list[Piece], level: Fraction,
+           denominator: int | None, higher: bool) -> Reach | None:
+    """The first piece (in the better direction) where the rule pays `level` or more."""
+    for position, (lo, hi) in enumerate(usable):
+        first = position == 0
+        if lo == hi:
+            paid = rule.apply(Observation(lo, denominator))[0]
+            if paid >= level:
+                return Reach(paid, lo, False, lo, first)
+            continue
+        probe = _inside(lo, hi)
+        paid, index = rule.apply(Observation(probe, denominator))
+        row = rule.rows[index]
+        near = lo if higher else hi
+        if hi is None or near is None or not isinstance(row.pays, Linear):
+            if paid >= level:
+                return Reach(paid, lo if higher or hi is None else hi, True, probe, first)
+            continue
+        far = hi if higher else lo
+        start, end = row.pay(near), row.pay(far)
+        if start == end:
+            if paid >= level:
+                return Reach(paid, near, True, probe, first)
+            continue
+        if start < level <= end:
+            value = near + (far - near) * (level - start) / (end - start)
+            if value != far:
+                return Reach(level, value, False, value, first)
+    return None
+
+
+def _monotone(found: list[Reach], higher: bool) -> list[Reach]:
+    """Steps whose attainment rises as the target improves; one step per target."""
+    kept: list[Reach] = []
+    for reach in sorted(found, key=lambda r: (r.value if higher else -r.value, r.strict)):
+        if kept and (kept[-1].value, kept[-1].strict) == (reach.value, reach.strict):
+            if reach.attainment > kept[-1].attainment:
+                kept[-1] = reach
+            continue
+        if kept and reach.attainment <= kept[-1].attainment:
+            continue
+        kept.append(reach)
+    return kept
+
+
+def counted(rule: CompiledRule, reach: Reach, denominator: int, higher: bool
+            ) -> tuple[int, Fraction] | None:
+    """The least numerator out of `denominator` that reaches `reach`, and what it pays;
+    None when no numerator from 0 to the denominator does."""
+    scaled = reach.value * denominator
+    if higher:
+        numerator = floor(scaled) + 1 if reach.strict else ceil(scaled)
+    else:
+        numerator = ceil(scaled) - 1 if reach.strict else floor(scaled)
+    if not 0 <= numerator <= denominator:
+        return None
+    attainment = rule.apply(Observation(Fraction(numerator, denominator), denominator))[0]
+    return (numerator, attainment) if attainment >= reach.attainment else None
+
+
+# ---- the scheme: every indicator, its steps and their money ------------------------------
+
+
+def find_targets(
+    compiled: CompiledScheme,
+    measurements: Measurements,
+    *,
+    as_of: int | None = None,
+    data_files: tuple[str, ...] = (),
+    forecast: tuple[dict[str, Fraction], str] | None = None,
+) -> Targets:
+    """Every indicator not fully met with its steps, and the goals at risk (see the module
+    docstring). `forecast` is each goal's P50 by code, and words saying how it was made."""
+    base = evaluate(compiled, measurements, as_of=as_of, data_files=data_files)
+    found: list[IndicatorTarget] = []
+    if compiled.deemed is None:
+        for goal, evaluated in zip(compiled.goals, base.goals, strict=True):
+            for indicator in goal.indicators():
+                result = evaluated.indicator(indicator.path, indicator.period)
+                target = _indicator_target(compiled, measurements, base, goal, indicator,
+                                           result.status if result else "not reported",
+                                           as_of)
+                if target is not None:
+                    found.append(target)
+    targets = tuple(found)
+    return Targets(
+        scheme=compiled.title,
+        provider=compiled.provider,
+        year=compiled.year,
+        as_of=as_of,
+        available=base.available,
+        earned=base.earned,
+        available_to_date=base.available_to_date,
+        earned_to_date=base.earned_to_date,
+        indicators=targets,
+        risks=risks(compiled, base, targets, forecast[0] if forecast else None),
+        deemed=compiled.deemed,
+        data_files=data_files,
+        forecast=forecast[1] if forecast else None,
+    )
+
+
+def _indicator_target(
+    compiled: CompiledScheme, measurements: Measurements, base: Result, goal: CompiledGoal,
+    indicator: CompiledIndicator, status: Status, as_of: int | None,
+) -> IndicatorTarget | None:
+    rule = indicator.rule
+    if rule is None:
+        return None
+    measurement = measurements.get(indicator.key)
+    current = measurement.measured if measurement else None
+    observation = Observation.of(current) if current is not None else None
+    attainment = rule.apply(observation)[0] if observation is not None else ZERO
+    if attainment >= 1:
+        return None
+    direction = better_direction(indicator)
+    higher = direction == "higher"
+    moves: list[tuple[Fraction, TargetKind, Fraction, bool, int | None, int | None,
+                      MeasuredValue]] = []
+    if indicator.measure == "evidence":
+        achieved = rule.apply(Observation(ONE, None, True))[0]
+        if current is None and rule.apply(Observation(ZERO, None, False))[0] > 0:
+            worst = rule.apply(Observation(ZERO, None, False))[0]
+            moves.append((worst, "report", ZERO, False, None, None, Evidence(False)))
+        if achieved > attainment and (not moves or achieved > moves[-1][0]):
+            moves.append((achieved, "achieved", ONE, False, None, None, Evidence(True)))
+    else:
+        denominator = current.denominator if isinstance(current, Ratio) else None
+        value = observation.value if observation is not None else None
+        for reach in ladder(rule, indicator.measure, direction, value, denominator):
+            if reach.first:
+                moves.append((reach.attainment, "report", reach.value, reach.strict, None,
+                              None, _value_of(indicator.measure, reach.probe)))
+            elif denominator is not None:
+                count = counted(rule, reach, denominator, higher)
+                if count is not None and (not moves or count[1] > moves[-1][0]):
+                    numerator, paid = count
+                    moves.append((paid, "count", Fraction(numerator, denominator), False,
+                                  numerator, denominator, Ratio(numerator, denominator)))
+            else:
+                moves.append((reach.attainment, "value", reach.value, reach.strict, None,
+                              None, _value_of(indicator.measure, reach.probe)))
+    steps = []
+    for paid, kind, target, strict, numerator, denominator_, measured in moves:
+        moved = evaluate(compiled, _moved(measurements, indicator, measured))
+        goal_after = moved.goal(goal.code)
+        steps.append(Step(
+            attainment=paid, kind=kind, value=target, strict=strict, direction=direction,
+            numerator=numerator, denominator=denominator_, earned=moved.earned,
+            goal_earned=goal_after.earned if goal_after else ZERO,
+            adds=moved.earned - base.earned, measured=measured,
+        ))
+    return IndicatorTarget(
+        goal=goal.code,
+        goal_title=goal.title,
+        indicator=indicator.name,
+        title=indicator.node.title,
+        period=indicator.period,
+        lead=goal.node.lead,
+        measure=indicator.measure,
+        direction=direction,
+        due=as_of is None or is_due(indicator.period, as_of),
+        status=status,
+        current=current,
+        attainment=attainment,
+        steps=tuple(steps),
+        rate=_rate(compiled, measurements, goal, indicator, current),
+    )
+
+
+def _value_of(measure: str, value: Fraction) -> MeasuredValue:
+    return PercentValue(value) if measure == "percent" else NumberValue(value)
+
+
+def _moved(measurements: Measurements, indicator: CompiledIndicator,
+           measured: MeasuredValue) -> Measurements:
+    """The measurements with `indicator` at `measured` (added when it was not reported)."""
+    key = indicator.key
+    entries = [(k, m) for k, m in measurements.entries if k != key]
+    entries.append((key, Measurement(measured)))
+    return Measurements(tuple(entries))
+
+
+def _weighted_path(goal: CompiledGoal, indicator: CompiledIndicator) -> bool:
+    """Whether every level from the indicator up to the goal combines by weight (and the
+    indicator is no gate), so the goal's money is a straight line in its attainment."""
+    if indicator.is_gate or goal.is_gate:
+        return False
+
+    def walk(items: Sequence[CompiledItem], mode: str) -> bool | None:
+        for item in items:
+            if item is indicator:
+                return mode == "weighted"
+            if isinstance(item, CompiledPart):
+                inner = walk(item.items, item.combine)
+                if inner is not None:
+                    return inner and mode == "weighted"
+        return None
+
+    if goal.periods:
+        return any(walk(period.items, period.combine) for period in goal.periods
+                   if period.name == indicator.period)
+    return bool(walk(goal.items, goal.combine))
+
+
+def _rate(compiled: CompiledScheme, measurements: Measurements, goal: CompiledGoal,
+          indicator: CompiledIndicator, current: MeasuredValue | None) -> Rate | None:
+    """Money per percentage point, patient or unit, when the indicator sits on a straight
+    line that pays more as it improves and the goal's money follows it in a straight line:
+    the slope of the goal's exact (unrounded) money, from the evaluator at two values."""
+    rule = indicator.rule
+    if rule is None or current is None or isinstance(current, Evidence):
+        return None
+    if not _weighted_path(goal, indicator):
+        return None
+    value = current.value
+    denominator = current.denominator if isinstance(current, Ratio) else None
+    index = rule.apply(Observation(value, denominator))[1]
+    row = rule.rows[index]
+    if not isinstance(row.pays, Linear):
+        return None
+    line = row.pays
+    low, high = sorted((line.start, line.end))
+    if not low <= value <= high or value == line.end:
+        return None
+    step = (line.end - value) / 2
+    other = value + step
+    if rule.apply(Observation(other, denominator))[1] != index:
+        return None
+
+    def goal_attainment(at: Fraction) -> Fraction:
+        result = evaluate(compiled, _moved(measurements, indicator,
+                                           _value_of(indicator.measure, at)))
+        found = result.goal(goal.code)
+        return found.attainment if found else ZERO
+
+    slope = (goal_attainment(other) - goal_attainment(value)) / step * goal.available
+    slope = abs(slope)
+    if slope == 0:
+        return None
+    if denominator is not None:
+        return Rate(slope / denominator, "patient")
+    if indicator.measure == "percent":
+        return Rate(slope / 100, "percentage point")
+    return Rate(slope, "unit")
+
+
+# ---- at risk ----------------------------------------------------------------------------
+
+
+def risks(compiled: CompiledScheme, base: Result, targets: Sequence[IndicatorTarget],
+          forecast: dict[str, Fraction] | None = None) -> tuple[Risk, ...]:
+    """Goals below full payment as of the month (to date; the year end without a month),
+    and goals whose forecast P50 falls short, each with the targets of its indicators."""
+    if compiled.deemed is not None:
+        return ()
+    found: list[Risk] = []
+    for goal, evaluated in zip(compiled.goals, base.goals, strict=True):
+        available, earned = evaluated.to_date or (evaluated.available, evaluated.earned)
+        reasons: list[str] = []
+        shortfall = available - earned
+        below = shortfall > 0 or (goal.is_gate and evaluated.attainment < 1
+                                  and evaluated.status not in ("not yet due", "met"))
+        if below:
+            reasons.append("below full payment")
+        p50 = forecast.get(goal.code) if forecast else None
+        if p50 is not None and p50 < goal.available:
+            reasons.append("forecast")
+        if not reasons:
+            continue
+        mine = [t for t in targets if t.goal == goal.code]
+        if "forecast" not in reasons:
+            mine = [t for t in mine if t.due]
+        found.append(Risk(
+            goal=goal.code, title=goal.title, lead=goal.node.lead, status=evaluated.status,
+            available=available, earned=earned, at_risk=max(shortfall, ZERO),
+            reasons=tuple(reasons), indicators=tuple(mine),
+            forecast_p50=p50, forecast_available=goal.available if p50 is not None else None,
+        ))
+    return tuple(found)
+
+
+def with_forecast(targets: Targets, p50: dict[str, Fraction], words: str,
+                  compiled: CompiledScheme, base: Result) -> Targets:
+    """`targets` with its risks worked out again including a forecast."""
+    return evolve(targets, risks=risks(compiled, base, targets.indicators, p50),
+                  forecast=words)
