@@ -259,7 +259,9 @@ class Targets:
 def exact_text(value: Fraction) -> str:
     """A number exactly: a short decimal when it has one (`0.75`), else `p/q`."""
     places = finite_places(value)
-    return exact_decimal(value, places) if places is not None else f"{value.numerator}/{value.denominator}"
+    if places is None:
+        return f"{value.numerator}/{value.denominator}"
+    return exact_decimal(value, places)
 
 
 def measured_text(measured: MeasuredValue) -> str:
@@ -509,19 +511,19 @@ def _indicator_target(
             elif denominator is not None:
                 count = counted(rule, reach, denominator, higher)
                 if count is not None and (not moves or count[1] > moves[-1][0]):
-                    numerator, paid = count
-                    moves.append((paid, "count", Fraction(numerator, denominator), False,
-                                  numerator, denominator, Ratio(numerator, denominator)))
+                    counted_to, paid = count
+                    moves.append((paid, "count", Fraction(counted_to, denominator), False,
+                                  counted_to, denominator, Ratio(counted_to, denominator)))
             else:
                 moves.append((reach.attainment, "value", reach.value, reach.strict, None,
                               None, _value_of(indicator.measure, reach.probe)))
     steps = []
-    for paid, kind, target, strict, numerator, denominator_, measured in moves:
+    for paid, kind, target, strict, numerator, out_of, measured in moves:
         moved = evaluate(compiled, _moved(measurements, indicator, measured))
         goal_after = moved.goal(goal.code)
         steps.append(Step(
             attainment=paid, kind=kind, value=target, strict=strict, direction=direction,
-            numerator=numerator, denominator=denominator_, earned=moved.earned,
+            numerator=numerator, denominator=out_of, earned=moved.earned,
             goal_earned=goal_after.earned if goal_after else ZERO,
             adds=moved.earned - base.earned, measured=measured,
         ))
