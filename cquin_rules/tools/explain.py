@@ -65,6 +65,8 @@ from ..syntax.model import (
     Threshold,
     ValueIs,
 )
+from .target_report import explain_lines
+from .targets import Targets, find_targets
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -608,6 +610,8 @@ class Explanation:
     as_of: int | None = None
     by_commissioner: tuple[tuple[str, Fraction, Fraction], ...] = ()
     """(name, available, earned) per commissioner, when goals name their commissioner."""
+    targets: Targets | None = None
+    """What it would take for each indicator not fully met (`targets.py`)."""
 
     @property
     def available(self) -> Fraction:
@@ -681,6 +685,7 @@ class Explanation:
                 {"name": name, "available": money(available), "earned": money(earned)}
                 for name, available, earned in self.by_commissioner
             ],
+            **({} if self.targets is None else {"targets": self.targets.to_dict()["targets"]}),
         }
 
     def to_text(self) -> str:
@@ -700,6 +705,7 @@ class Explanation:
             f"{name}: {pounds(earned)} earned of {pounds(available)}"
             for name, available, earned in self.by_commissioner
         ]
+        found += explain_lines(self.targets) if self.targets is not None else []
         return "\n".join(found) + "\n"
 
 
@@ -738,6 +744,7 @@ def explain(
         goals=_scheme_rules(compiled, goals),
         by_commissioner=tuple(result.by_commissioner()),
         as_of=as_of,
+        targets=find_targets(compiled, measurements, as_of=as_of),
     )
     _agree(explanation, result)
     return explanation

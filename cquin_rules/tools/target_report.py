@@ -227,7 +227,8 @@ def to_markdown(targets: Targets) -> str:
                          measured_text(target.current) if target.current else "—",
                          attainment_words(step.attainment),
                          target_words(step, target.measure), change_words(target, step),
-                         pounds(step.adds), rate_words(target) or ""))
+                         pounds(step.adds),
+                         (rate_words(target) or "").removesuffix(" along the line")))
     lines += _table(("Goal", "Indicator", "Lead", "Due", "Now", "Step", "Target", "Change",
                      "Adds", "Along the line"), rows)
     return "\n".join(lines) + "\n"
@@ -251,6 +252,17 @@ def risks_markdown(targets: Targets) -> str:
     lines += _table(("Goal", "Lead", "At risk", "Forecast P50", "Indicator", "Target",
                      "Adds"), rows)
     return "\n".join(lines) + "\n"
+
+
+def explain_lines(targets: Targets) -> list[str]:
+    """The section `cquin explain` ends with: what it would take, indicator by indicator."""
+    if not targets.indicators:
+        return []
+    lines = ["", "what it would take (each step: the attainment, the value that reaches it, "
+             "the money it adds to the year end):"]
+    for target in targets.indicators:
+        lines += indicator_lines(target)
+    return lines
 
 
 def render(targets: Targets, output_format: str, at_risk: bool = False) -> str:

@@ -41,7 +41,7 @@ from attrs import evolve, frozen
 from ..check.rule_analysis import breakpoints
 from ..engine.evaluate import evaluate
 from ..engine.measurements import Measurement, Measurements
-from ..engine.result import Result
+from ..engine.result import GoalResult, Result
 from ..semantics.as_of import is_due, month_name
 from ..semantics.compile import (
     CompiledGoal,
@@ -519,13 +519,11 @@ def _indicator_target(
                               None, _value_of(indicator.measure, reach.probe)))
     steps = []
     for paid, kind, target, strict, numerator, out_of, measured in moves:
-        moved = evaluate(compiled, _moved(measurements, indicator, measured))
-        goal_after = moved.goal(goal.code)
+        earned, goal_after = _with(compiled, measurements, base, goal, indicator, measured)
         steps.append(Step(
             attainment=paid, kind=kind, value=target, strict=strict, direction=direction,
-            numerator=numerator, denominator=out_of, earned=moved.earned,
-            goal_earned=goal_after.earned if goal_after else ZERO,
-            adds=moved.earned - base.earned, measured=measured,
+            numerator=numerator, denominator=out_of, earned=earned,
+            goal_earned=goal_after.earned, adds=earned - base.earned, measured=measured,
         ))
     return IndicatorTarget(
         goal=goal.code,
@@ -541,8 +539,29 @@ def _indicator_target(
         current=current,
         attainment=attainment,
         steps=tuple(steps),
-        rate=_rate(compiled, measurements, goal, indicator, current),
+        rate=_rate(compiled, measurements, base, goal, indicator, current),
     )
+
+
+def _with(compiled: CompiledScheme, measurements: Measurements, base: Result,
+          goal: CompiledGoal, indicator: CompiledIndicator, measured: MeasuredValue
+          ) -> tuple[Fraction, GoalResult]:
+    """The scheme's year-end earned money, and the goal's result, with `indicator` at
+    `measured`, from the evaluator. Only the goal (with the scheme gates, which decide
+    whether it pays) is evaluated again, unless it is a scheme gate itself, when every
+    goal may change."""
+    moved = _moved(measurements, indicator, measured)
+    if goal.is_gate:
+        result = evaluate(compiled, moved)
+        found = result.goal(goal.code)
+        assert found is not None
+        return result.earned, found
+    gates = tuple(g for g in compiled.goals if g.is_gate)
+    result = evaluate(evolve(compiled, goals=(goal, *gates)), moved)
+    found = result.goal(goal.code)
+    before = base.goal(goal.code)
+    assert found is not None and before is not None
+    return base.earned - before.earned + found.earned, found
 
 
 def _value_of(measure: str, value: Fraction) -> MeasuredValue:
@@ -580,7 +599,8 @@ def _weighted_path(goal: CompiledGoal, indicator: CompiledIndicator) -> bool:
     return bool(walk(goal.items, goal.combine))
 
 
-def _rate(compiled: CompiledScheme, measurements: Measurements, goal: CompiledGoal,
+def _rate(compiled: CompiledScheme, measurements: Measurements, base: Result,
+          goal: CompiledGoal,
           indicator: CompiledIndicator, current: MeasuredValue | None) -> Rate | None:
     """Money per percentage point, patient or unit, when the indicator sits on a straight
     line that pays more as it improves and the goal's money follows it in a straight line:
@@ -606,10 +626,8 @@ def _rate(compiled: CompiledScheme, measurements: Measurements, goal: CompiledGo
         return None
 
     def goal_attainment(at: Fraction) -> Fraction:
-        result = evaluate(compiled, _moved(measurements, indicator,
-                                           _value_of(indicator.measure, at)))
-        found = result.goal(goal.code)
-        return found.attainment if found else ZERO
+        return _with(compiled, measurements, base, goal, indicator,
+                     _value_of(indicator.measure, at))[1].attainment
 
     slope = (goal_attainment(other) - goal_attainment(value)) / step * goal.available
     slope = abs(slope)
