@@ -644,10 +644,12 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
               f"{page('json')}). Default: from the --output file's extension, else text.")
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Write to this file (.md, .json or .txt).")
+@click.option("--goal", "goals", multiple=True, metavar="CODE",
+              help="Only this goal (repeat for several).")
 @guarded
 def targets(rulebook: str, measurements: tuple[str, ...], as_of: int | None, at_risk: bool,
             estimates: str | None, scenarios: int, seed: int, output_format: str | None,
-            output: str | None) -> None:
+            output: str | None, goals: tuple[str, ...]) -> None:
     """What it would take: each indicator not fully met, its next payment steps, the value
     that reaches each and the money it adds; --at-risk: the goals below full payment."""
     from .tools.target_report import render
@@ -669,6 +671,12 @@ def targets(rulebook: str, measurements: tuple[str, ...], as_of: int | None, at_
     except CquinError as error:
         print_diagnostics(error.diagnostics, {})
         raise InputError("") from None
+    if goals:
+        unknown = sorted(set(goals) - {goal.code for goal in book.scheme.goals})
+        if unknown:
+            raise click.BadParameter(f"no goal {', '.join(unknown)} in {rulebook}",
+                                     param_hint="--goal")
+        found = found.only(goals)
     text = render(found, chosen, at_risk=at_risk or estimates is not None)
     if output:
         from .base.files import write_atomically

@@ -101,7 +101,10 @@ def rate_words(target: IndicatorTarget) -> str | None:
     per: str = target.rate.per
     if per == "unit":
         per = "one more" if target.direction == "higher" else "one fewer"
-    return f"{pounds(round_half_up(target.rate.amount))} per {per} along the line"
+    higher = target.direction == "higher"
+    span = (f"from {shown(target.rate.start, target.measure, higher)} to "
+            f"{shown(target.rate.end, target.measure, higher)}")
+    return f"{pounds(round_half_up(target.rate.amount))} per {per} along the line {span}"
 
 
 def now_words(target: IndicatorTarget) -> str:
@@ -228,7 +231,7 @@ def to_markdown(targets: Targets) -> str:
                          attainment_words(step.attainment),
                          target_words(step, target.measure), change_words(target, step),
                          pounds(step.adds),
-                         (rate_words(target) or "").removesuffix(" along the line")))
+                         (rate_words(target) or "").replace(" along the line", "")))
     lines += _table(("Goal", "Indicator", "Lead", "Due", "Now", "Step", "Target", "Change",
                      "Adds", "Along the line"), rows)
     return "\n".join(lines) + "\n"

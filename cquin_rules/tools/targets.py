@@ -114,9 +114,14 @@ class Rate:
 
     amount: Fraction
     per: Literal["percentage point", "patient", "unit"]
+    start: Fraction
+    """Where the line starts paying (as a fraction of one, or a number)."""
+    end: Fraction
+    """Where it pays in full."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"amount": money(self.amount), "exact": exact_text(self.amount), "per": self.per}
+        return {"amount": money(self.amount), "exact": exact_text(self.amount), "per": self.per,
+                "from": exact_text(self.start), "to": exact_text(self.end)}
 
 
 @frozen
@@ -249,6 +254,11 @@ class Targets:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def only(self, goals: Sequence[str]) -> Targets:
+        """The targets and risks of the goals named (the totals stay the scheme's)."""
+        return evolve(self, indicators=tuple(t for t in self.indicators if t.goal in goals),
+                      risks=tuple(r for r in self.risks if r.goal in goals))
 
     def target(self, name: str) -> list[IndicatorTarget]:
         """The targets of `GOAL.indicator` (every period), or of every indicator of `GOAL`."""
@@ -602,9 +612,10 @@ def _weighted_path(goal: CompiledGoal, indicator: CompiledIndicator) -> bool:
 def _rate(compiled: CompiledScheme, measurements: Measurements, base: Result,
           goal: CompiledGoal,
           indicator: CompiledIndicator, current: MeasuredValue | None) -> Rate | None:
-    """Money per percentage point, patient or unit, when the indicator sits on a straight
-    line that pays more as it improves and the goal's money follows it in a straight line:
-    the slope of the goal's exact (unrounded) money, from the evaluator at two values."""
+    """Money per percentage point, patient or unit, when the indicator's row is a straight
+    line it has not yet reached the end of, and the goal's money follows it in a straight
+    line: the slope of the goal's exact (unrounded) money, from the evaluator at two values
+    on the line."""
     rule = indicator.rule
     if rule is None or current is None or isinstance(current, Evidence):
         return None
@@ -617,27 +628,26 @@ def _rate(compiled: CompiledScheme, measurements: Measurements, base: Result,
     if not isinstance(row.pays, Linear):
         return None
     line = row.pays
-    low, high = sorted((line.start, line.end))
-    if not low <= value <= high or value == line.end:
+    if value == line.end or (value > line.end if line.start < line.end else value < line.end):
         return None
-    step = (line.end - value) / 2
-    other = value + step
-    if rule.apply(Observation(other, denominator))[1] != index:
+    first = line.start + (line.end - line.start) / 3
+    second = line.start + (line.end - line.start) * 2 / 3
+    if any(rule.apply(Observation(at, denominator))[1] != index for at in (first, second)):
         return None
 
     def goal_attainment(at: Fraction) -> Fraction:
         return _with(compiled, measurements, base, goal, indicator,
                      _value_of(indicator.measure, at))[1].attainment
 
-    slope = (goal_attainment(other) - goal_attainment(value)) / step * goal.available
-    slope = abs(slope)
+    rise = goal_attainment(second) - goal_attainment(first)
+    slope = abs(rise / (second - first)) * goal.available
     if slope == 0:
         return None
     if denominator is not None:
-        return Rate(slope / denominator, "patient")
+        return Rate(slope / denominator, "patient", line.start, line.end)
     if indicator.measure == "percent":
-        return Rate(slope / 100, "percentage point")
-    return Rate(slope, "unit")
+        return Rate(slope / 100, "percentage point", line.start, line.end)
+    return Rate(slope, "unit", line.start, line.end)
 
 
 # ---- at risk ----------------------------------------------------------------------------
