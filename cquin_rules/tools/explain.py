@@ -66,7 +66,7 @@ from ..syntax.model import (
     ValueIs,
 )
 from .target_report import explain_lines
-from .targets import Targets, find_targets
+from .targets import Targets, targets_for_explain
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -744,7 +744,7 @@ def explain(
         goals=_scheme_rules(compiled, goals),
         by_commissioner=tuple(result.by_commissioner()),
         as_of=as_of,
-        targets=find_targets(compiled, measurements, as_of=as_of),
+        targets=targets_for_explain(compiled, measurements, as_of),
     )
     _agree(explanation, result)
     return explanation

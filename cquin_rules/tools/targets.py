@@ -460,13 +460,14 @@ def find_targets(
     docstring). `forecast` is each goal's P50 by code, and words saying how it was made."""
     base = evaluate(compiled, measurements, as_of=as_of, data_files=data_files)
     found: list[IndicatorTarget] = []
+    gates = tuple(goal for goal in compiled.goals if goal.is_gate)
     if compiled.deemed is None:
         for goal, evaluated in zip(compiled.goals, base.goals, strict=True):
+            scope = _scope(compiled, measurements, goal, gates)
+            statuses = {(i.path, i.period): i.status for i in evaluated.indicators}
             for indicator in goal.indicators():
-                result = evaluated.indicator(indicator.path, indicator.period)
-                target = _indicator_target(compiled, measurements, base, goal, indicator,
-                                           result.status if result else "not reported",
-                                           as_of)
+                status = statuses.get((indicator.path, indicator.period), "not reported")
+                target = _indicator_target(scope, base, goal, indicator, status, as_of)
                 if target is not None:
                     found.append(target)
     targets = tuple(found)
@@ -487,10 +488,37 @@ def find_targets(
     )
 
 
+EXPLAIN_GOAL_SIZE = 200
+"""`cquin explain` adds what it would take only for schemes whose largest goal has at most
+this many indicators: each step evaluates its goal again, so the cost grows with the
+square of a goal's size (`cquin targets` has no such limit)."""
+
+
+def targets_for_explain(compiled: CompiledScheme, measurements: Measurements,
+                        as_of: int | None = None) -> Targets | None:
+    """`find_targets`, or None for a scheme with a goal too large to explain cheaply."""
+    if any(len(goal.indicators()) > EXPLAIN_GOAL_SIZE for goal in compiled.goals):
+        return None
+    return find_targets(compiled, measurements, as_of=as_of)
+
+
+def _scope(compiled: CompiledScheme, measurements: Measurements, goal: CompiledGoal,
+           gates: tuple[CompiledGoal, ...]) -> tuple[CompiledScheme, Measurements]:
+    """What moving one of `goal`'s indicators can change: the goal with the scheme gates
+    (which decide whether it pays) and their measurements; the whole scheme when the goal
+    is a scheme gate itself. Evaluating only this keeps a step's cost to its goal's size."""
+    if goal.is_gate:
+        return compiled, measurements
+    codes = {goal.code, *(gate.code for gate in gates)}
+    local = Measurements(tuple((key, m) for key, m in measurements.entries if key[0] in codes))
+    return evolve(compiled, goals=(goal, *gates)), local
+
+
 def _indicator_target(
-    compiled: CompiledScheme, measurements: Measurements, base: Result, goal: CompiledGoal,
+    scope: tuple[CompiledScheme, Measurements], base: Result, goal: CompiledGoal,
     indicator: CompiledIndicator, status: Status, as_of: int | None,
 ) -> IndicatorTarget | None:
+    measurements = scope[1]
     rule = indicator.rule
     if rule is None:
         return None
@@ -529,7 +557,7 @@ def _indicator_target(
                               None, _value_of(indicator.measure, reach.probe)))
     steps = []
     for paid, kind, target, strict, numerator, out_of, measured in moves:
-        earned, goal_after = _with(compiled, measurements, base, goal, indicator, measured)
+        earned, goal_after = _with(scope, base, goal, indicator, measured)
         steps.append(Step(
             attainment=paid, kind=kind, value=target, strict=strict, direction=direction,
             numerator=numerator, denominator=out_of, earned=earned,
@@ -549,28 +577,23 @@ def _indicator_target(
         current=current,
         attainment=attainment,
         steps=tuple(steps),
-        rate=_rate(compiled, measurements, base, goal, indicator, current),
+        rate=_rate(scope, base, goal, indicator, current),
     )
 
 
-def _with(compiled: CompiledScheme, measurements: Measurements, base: Result,
-          goal: CompiledGoal, indicator: CompiledIndicator, measured: MeasuredValue
+def _with(scope: tuple[CompiledScheme, Measurements], base: Result, goal: CompiledGoal,
+          indicator: CompiledIndicator, measured: MeasuredValue
           ) -> tuple[Fraction, GoalResult]:
     """The scheme's year-end earned money, and the goal's result, with `indicator` at
-    `measured`, from the evaluator. Only the goal (with the scheme gates, which decide
-    whether it pays) is evaluated again, unless it is a scheme gate itself, when every
-    goal may change."""
-    moved = _moved(measurements, indicator, measured)
-    if goal.is_gate:
-        result = evaluate(compiled, moved)
-        found = result.goal(goal.code)
-        assert found is not None
-        return result.earned, found
-    gates = tuple(g for g in compiled.goals if g.is_gate)
-    result = evaluate(evolve(compiled, goals=(goal, *gates)), moved)
+    `measured`, from the evaluator (over the goal's `_scope`)."""
+    compiled, measurements = scope
+    result = evaluate(compiled, _moved(measurements, indicator, measured))
     found = result.goal(goal.code)
+    assert found is not None
+    if goal.is_gate:
+        return result.earned, found
     before = base.goal(goal.code)
-    assert found is not None and before is not None
+    assert before is not None
     return base.earned - before.earned + found.earned, found
 
 
@@ -609,8 +632,7 @@ def _weighted_path(goal: CompiledGoal, indicator: CompiledIndicator) -> bool:
     return bool(walk(goal.items, goal.combine))
 
 
-def _rate(compiled: CompiledScheme, measurements: Measurements, base: Result,
-          goal: CompiledGoal,
+def _rate(scope: tuple[CompiledScheme, Measurements], base: Result, goal: CompiledGoal,
           indicator: CompiledIndicator, current: MeasuredValue | None) -> Rate | None:
     """Money per percentage point, patient or unit, when the indicator's row is a straight
     line it has not yet reached the end of, and the goal's money follows it in a straight
@@ -636,8 +658,7 @@ def _rate(compiled: CompiledScheme, measurements: Measurements, base: Result,
         return None
 
     def goal_attainment(at: Fraction) -> Fraction:
-        return _with(compiled, measurements, base, goal, indicator,
-                     _value_of(indicator.measure, at))[1].attainment
+        return _with(scope, base, goal, indicator, _value_of(indicator.measure, at))[1].attainment
 
     rise = goal_attainment(second) - goal_attainment(first)
     slope = abs(rise / (second - first)) * goal.available
