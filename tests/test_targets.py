@@ -248,3 +248,20 @@ def test_targets_json_round_trips(as_of: str | None) -> None:
         for step, saved in zip(target.steps, entry["steps"], strict=True):
             assert Fraction(saved["value"]) == step.value
             assert Fraction(saved["attainment"]) == step.attainment
+
+
+def test_a_scheme_gate_puts_the_money_it_shuts_at_risk() -> None:
+    book = cquin_rules.loads(
+        'scheme "S" {\n  contract value £1,000,000\n  cquin value £10,000\n}\n\n'
+        'goal GATE "data quality" {\n  gate\n  domain safety\n'
+        "  indicator audit { measure evidence  pay 100% when achieved }\n}\n\n"
+        'goal G "g" {\n  domain safety\n  weight 100%\n'
+        "  indicator a { pay linear from 50% to 90% }\n}\n")
+    found = book.targets({"GATE.audit": "not achieved", "G.a": "70%"})
+    (audit,) = found.target("GATE.audit")
+    assert audit.full is not None and audit.full.adds == 5_000
+    gate = next(r for r in found.risks if r.goal == "GATE")
+    assert gate.at_risk == 5_000
+    (line,) = found.target("G.a")
+    assert line.full is not None and line.full.adds == 0  # the gate shuts it
+    assert line.rate is None

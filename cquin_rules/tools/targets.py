@@ -481,7 +481,8 @@ def find_targets(
         available_to_date=base.available_to_date,
         earned_to_date=base.earned_to_date,
         indicators=targets,
-        risks=risks(compiled, base, targets, forecast[0] if forecast else None),
+        risks=risks(compiled, base, targets, forecast[0] if forecast else None,
+                    measurements),
         deemed=compiled.deemed,
         data_files=data_files,
         forecast=forecast[1] if forecast else None,
@@ -675,9 +676,13 @@ def _rate(scope: tuple[CompiledScheme, Measurements], base: Result, goal: Compil
 
 
 def risks(compiled: CompiledScheme, base: Result, targets: Sequence[IndicatorTarget],
-          forecast: dict[str, Fraction] | None = None) -> tuple[Risk, ...]:
+          forecast: dict[str, Fraction] | None = None,
+          measurements: Measurements | None = None) -> tuple[Risk, ...]:
     """Goals below full payment as of the month (to date; the year end without a month),
-    and goals whose forecast P50 falls short, each with the targets of its indicators."""
+    and goals whose forecast P50 falls short, each with the targets of its indicators.
+    A scheme gate has no money of its own: the money it puts at risk is what the scheme
+    would earn more with every indicator of the gate at full payment (given
+    `measurements`, from the evaluator)."""
     if compiled.deemed is not None:
         return ()
     found: list[Risk] = []
@@ -695,6 +700,8 @@ def risks(compiled: CompiledScheme, base: Result, targets: Sequence[IndicatorTar
         if not reasons:
             continue
         mine = [t for t in targets if t.goal == goal.code]
+        if goal.is_gate and below and measurements is not None:
+            shortfall = _gate_at_risk(compiled, measurements, base, mine)
         if "forecast" not in reasons:
             mine = [t for t in mine if t.due]
         found.append(Risk(
@@ -706,8 +713,12 @@ def risks(compiled: CompiledScheme, base: Result, targets: Sequence[IndicatorTar
     return tuple(found)
 
 
-def with_forecast(targets: Targets, p50: dict[str, Fraction], words: str,
-                  compiled: CompiledScheme, base: Result) -> Targets:
-    """`targets` with its risks worked out again including a forecast."""
-    return evolve(targets, risks=risks(compiled, base, targets.indicators, p50),
-                  forecast=words)
+def _gate_at_risk(compiled: CompiledScheme, measurements: Measurements, base: Result,
+                  targets: Sequence[IndicatorTarget]) -> Fraction:
+    """What the scheme would earn more with each of a gate's indicators at full payment."""
+    moved = dict(measurements.entries)
+    for target in targets:
+        if target.full is not None:
+            key = (target.goal, tuple(target.indicator.split(".")), target.period)
+            moved[key] = Measurement(target.full.measured)
+    return evaluate(compiled, Measurements(tuple(moved.items()))).earned - base.earned
