@@ -265,3 +265,31 @@ def test_a_scheme_gate_puts_the_money_it_shuts_at_risk() -> None:
     (line,) = found.target("G.a")
     assert line.full is not None and line.full.adds == 0  # the gate shuts it
     assert line.rate is None
+
+
+def _one_goal(indicator: str) -> cquin_rules.Rulebook:
+    return cquin_rules.loads(
+        'scheme "S" {\n  contract value £1,000,000\n  cquin value £10,000\n}\n\n'
+        f'goal G "g" {{\n  domain safety\n  weight 100%\n  {indicator}\n}}\n')
+
+
+def test_a_strict_threshold_has_no_least_value_but_a_least_count() -> None:
+    book = _one_goal("indicator a { pay 100% when value > 90% }")
+    (plain,) = book.targets({"G.a": "88%"}).indicators
+    assert (plain.steps[0].value, plain.steps[0].strict) == (Fraction(9, 10), True)
+    assert "100% above 90% (more than +2 percentage points)" in render(
+        book.targets({"G.a": "88%"}), "text")
+    (counted,) = book.targets({"G.a": "45/50"}).indicators
+    assert (counted.steps[0].numerator, counted.steps[0].denominator) == (46, 50)
+
+
+def test_a_lower_is_better_table_gives_each_band_from_no_measurement() -> None:
+    book = _one_goal("indicator n {\n    measure number\n    lower is better\n    pay {\n"
+                     "      100% when value < 200\n      50% when value <= 225\n"
+                     "      0% otherwise\n    }\n  }")
+    (missing,) = book.targets({}).indicators
+    assert [(s.attainment, s.value, s.strict) for s in missing.steps] == [
+        (Fraction(1, 2), 225, False), (1, 200, True)]
+    assert [s.adds for s in missing.steps] == [5_000, 10_000]
+    assert "100% below 200 (not reported yet): adds £10,000.00" in render(
+        book.targets({}), "text")

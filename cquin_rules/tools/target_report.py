@@ -89,7 +89,7 @@ def step_line(target: IndicatorTarget, step: Step) -> str:
         words = "when any value is reported"
     elif step.kind == "achieved":
         words = "when achieved"
-    else:
+    elif not step.strict:
         words = f"at {words}"
     where = words + (f" ({change})" if change else "")
     return f"{attainment_words(step.attainment)} {where}: {adds_words(step)}"
