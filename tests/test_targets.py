@@ -91,6 +91,8 @@ def test_a_stated_target_reaches_its_step_and_nothing_short_of_it_does(
                 continue
             if step.kind == "report":
                 assert target.current is None
+                if isinstance(step.measured, (PercentValue, NumberValue)):
+                    assert _attainment(compiled, target, step.measured.value) >= step.attainment
                 continue
             if step.kind == "count":
                 assert isinstance(target.current, Ratio)
