@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .tools.diff import Comparison
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
+    from .tools.targets import Targets
 
 
 
@@ -213,6 +215,52 @@ class Rulebook:
         if isinstance(measurements, (str, os.PathLike)):
             measurements = read_measurements(measurements, self, limits=self.limits)
         return explain(self.evaluated_scheme(), measurements, as_of=month)
+
+    def targets(
+        self,
+        measurements: Measurements | Mapping[str, object] | str | os.PathLike[str]
+        | list[Any] | tuple[Any, ...],
+        *,
+        as_of: str | int | None = None,
+        estimates: str | os.PathLike[str] | None = None,
+        scenarios: int = 10_000,
+        seed: int = 0,
+    ) -> Targets:
+        """What it would take, and what is at risk (see `tools/targets.py`): for every
+        indicator not fully met, each payment step above it, the value that reaches it and
+        the money it adds; and the goals below full payment as of the month, with their
+        leads. `measurements` as for `evaluate` (a list is the returns in order); with an
+        `estimates` file, goals whose forecast P50 (`scenarios`, `seed`) falls short are at
+        risk too.
+
+        Raises CquinError when the rulebook, the measurements or the estimates have errors;
+        ValueError for an `as_of` that is not a month or a quarter.
+        """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+        from .engine.returns import combine_returns
+        from .semantics.as_of import as_of_month
+        from .semantics.compile import compile_scheme
+        from .tools.forecast import forecast, read_estimates
+        from .tools.targets import find_targets
+
+        month = None if as_of is None else as_of_month(as_of)
+        self._require_clean()
+        compiled = compile_scheme(self.evaluated_scheme())
+        items = list(measurements) if isinstance(measurements, (list, tuple)) else [measurements]
+        returns = [self._named_measurements(item, index)
+                   for index, item in enumerate(items, start=1)]
+        named = any(isinstance(item, (str, os.PathLike)) for item in items)
+        files = tuple(name for name, _ in returns) if named else ()
+        outlook: tuple[dict[str, Fraction], str] | None = None
+        if estimates is not None:
+            found, diagnostics = read_estimates(os.fspath(estimates), compiled)
+            if found is None:
+                raise CquinError(diagnostics)
+            outcome = forecast(compiled, found, scenarios, seed)
+            outlook = ({goal.code: goal.p50 for goal in outcome.goals},
+                       f"{scenarios:,} scenarios from {os.fspath(estimates)}, seed {seed}")
+        return find_targets(compiled, combine_returns([m for _, m in returns]), as_of=month,
+                            data_files=files, forecast=outlook)
 
     def run_examples(self) -> list[ExampleOutcome]:
         """The outcome of every `example` block (section 11)."""

@@ -654,6 +654,76 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
         click.echo(outcome.to_table(), nl=False)
 
 
+# ---- cquin targets: what it would take, and what is at risk ----------------------------
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(dir_okay=False))
+@click.argument("measurements", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@AS_OF
+@click.option("--at-risk", "at_risk", is_flag=True,
+              help="List the goals below full payment (as of the month), with their leads, "
+              "the money at risk and the targets, instead of every target.")
+@click.option("--estimates", type=click.Path(dir_okay=False), default=None,
+              help="An estimates file (as for cquin forecast): goals whose forecast P50 falls "
+              "short are at risk too. Implies --at-risk.")
+@click.option("--scenarios", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Scenarios for the forecast under --estimates.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed for the forecast under --estimates.")
+@click.option("--format", "output_format", default=None,
+              type=click.Choice(["text", "markdown", "json"]),
+              help=f"text for a terminal, markdown for papers, json for tools (see "
+              f"{page('json')}). Default: from the --output file's extension, else text.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Write to this file (.md, .json or .txt).")
+@click.option("--goal", "goals", multiple=True, metavar="CODE",
+              help="Only this goal (repeat for several).")
+@guarded
+def targets(rulebook: str, measurements: tuple[str, ...], as_of: int | None, at_risk: bool,
+            estimates: str | None, scenarios: int, seed: int, output_format: str | None,
+            output: str | None, goals: tuple[str, ...]) -> None:
+    """What it would take: each indicator not fully met, its next payment steps, the value
+    that reaches each and the money it adds; --at-risk: the goals below full payment."""
+    # lazy: loaded only when this command runs (start-up time)
+    from .tools.target_report import render
+
+    if output:
+        refuse_output_onto_input(output, rulebook, *measurements,
+                                 *([estimates] if estimates else []))
+    chosen = {"table": "text", "html": None, "csv": None}.get(
+        output_format_for(output, output_format), output_format_for(output, output_format))
+    if chosen is None:
+        raise click.UsageError("cquin targets writes text, markdown or json: name the file "
+                               ".txt, .md or .json")
+    book = _load_clean(rulebook)
+    try:
+        found = book.targets(list(measurements), as_of=as_of, estimates=estimates,
+                             scenarios=scenarios, seed=seed)
+    except OSError as error:
+        raise UnreadableFile.of("read", str(error.filename or measurements[0]), error) from None
+    except CquinError as error:
+        print_diagnostics(error.diagnostics, {})
+        raise InputError("") from None
+    if goals:
+        unknown = sorted(set(goals) - {goal.code for goal in book.scheme.goals})
+        if unknown:
+            raise click.BadParameter(f"no goal {', '.join(unknown)} in {rulebook}",
+                                     param_hint="--goal")
+        found = found.only(goals)
+    text = render(found, chosen, at_risk=at_risk or estimates is not None)
+    if output:
+        # lazy: loaded only when this command runs (start-up time)
+        from .base.files import write_atomically
+
+        try:
+            write_atomically(output, text)
+        except OSError as error:
+            raise UnreadableFile.of("write", output, error) from None
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
 # ---- negotiation: diff and status ------------------------------------------------------
 
 

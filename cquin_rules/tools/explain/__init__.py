@@ -21,6 +21,7 @@ from ...engine.result import GoalResult
 from ...semantics.compile import CompiledScheme
 from ...semantics.money import cquin_value_exact, pounds
 from ...syntax.model import Pounds, Scheme
+from ..targets import targets_for_explain
 from .explanation import Explanation, GoalTrace
 from .recording import TraceRecorder
 from .trace import ONE, ZERO, IndicatorTrace, ItemTrace, share_words, unrounded_pounds
@@ -53,6 +54,7 @@ def explain(
         goals=_scheme_rules(compiled, goals),
         by_commissioner=tuple(result.by_commissioner()),
         as_of=as_of,
+        targets=targets_for_explain(compiled, measurements, as_of),
     )
 
 

@@ -14,6 +14,8 @@ from ...engine.measurements import did_you_mean
 from ...semantics.as_of import month_name, month_words
 from ...semantics.money import decimal_places, earned_percent, money, pounds, round_half_up
 from ...syntax.model import Scope, Status
+from ..target_report import explain_lines
+from ..targets import Targets
 from .trace import (
     TIMES,
     ZERO,
@@ -176,6 +178,8 @@ class Explanation:
     as_of: int | None = None
     by_commissioner: tuple[tuple[str, Fraction, Fraction], ...] = ()
     """(name, available, earned) per commissioner, when goals name their commissioner."""
+    targets: Targets | None = None
+    """What it would take for each indicator not fully met (`tools/targets.py`)."""
 
     @property
     def available(self) -> Fraction:
@@ -249,6 +253,7 @@ class Explanation:
                 {"name": name, "available": money(available), "earned": money(earned)}
                 for name, available, earned in self.by_commissioner
             ],
+            **({} if self.targets is None else {"targets": self.targets.to_dict()["targets"]}),
         }
 
     def to_text(self) -> str:
@@ -268,6 +273,7 @@ class Explanation:
             f"{name}: {pounds(earned)} earned of {pounds(available)}"
             for name, available, earned in self.by_commissioner
         ]
+        found += explain_lines(self.targets) if self.targets is not None else []
         return "\n".join(found) + "\n"
 
 
