@@ -101,6 +101,9 @@ class Origin:
 class Measurement:
     measured: MeasuredValue
     origin: Origin | None = None
+    note: str | None = None
+    """The row's `note` (or `notes`, `comment`) cell: shown beside the value in reports,
+    never read by the arithmetic."""
 
 
 @frozen
@@ -295,6 +298,7 @@ def _read_csv_rows(text: str, reader: MeasurementReader) -> None:
             _cell(record.get("numerator")),
             _cell(record.get("denominator")),
             _line(start),
+            note=_note(record.get(column) for column in IGNORED_COLUMNS),
         )
     if header is None:
         reader.error("E601", "the measurements file is empty", _line(1),
@@ -305,6 +309,14 @@ def _csv_problem(error: csv.Error) -> str:
     if "field larger than field limit" in str(error):
         return f"a cell is longer than {csv.field_size_limit():,} characters"
     return str(error)
+
+
+def _note(cells: Iterable[object]) -> str | None:
+    """The first note cell with text in it, as one line (a note is a remark, not data)."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            return " ".join(cell.split())
+    return None
 
 
 def _cell(text: str | None) -> str | None:
@@ -489,6 +501,7 @@ def _json_row(element: object, line: int, reader: MeasurementReader) -> None:
         element.get("numerator"),
         element.get("denominator"),
         span,
+        note=_note(element.get(key) for key in IGNORED_COLUMNS),
     )
 
 
@@ -553,6 +566,7 @@ class MeasurementReader:
         numerator: object,
         denominator: object,
         span: Span,
+        note: str | None = None,
     ) -> None:
         try:
             key, measured = self._read(goal, indicator, period, value, numerator, denominator)
@@ -564,7 +578,7 @@ class MeasurementReader:
                        f"{self.lines[key]})", span, "give each indicator and period one row")
             return
         self.lines[key] = span.line
-        self.entries.append((key, Measurement(measured, Origin(self.path, span.line))))
+        self.entries.append((key, Measurement(measured, Origin(self.path, span.line), note)))
 
     def target(
         self, goal_code: str, indicator: str, period_text: str | None

@@ -22,6 +22,13 @@ from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, 
 from .measurements import Origin
 
 
+def _part(available: Fraction, earned: Fraction) -> dict[str, str]:
+    """A subtotal: `available`, `earned` and `earned_percent` (one decimal place; 0.0 when
+    nothing is available), so every format can give the national and local shares."""
+    return {"available": money(available), "earned": money(earned),
+            "earned_percent": earned_percent(earned, available)}
+
+
 @frozen
 class Point:
     """One value of an indicator in one return."""
@@ -75,6 +82,19 @@ class IndicatorResult:
     rule_rows: tuple[RuleRow, ...] = ()
     """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
     that `minimum denominator` implies: reports render these, never the rule text."""
+    title: str | None = None
+    definition: str | None = None
+    data_source: str | None = None
+    """The rulebook's `source "…"`: where the figure is published (not the data file)."""
+    note: str | None = None
+    """The measurement row's note, shown beside the value."""
+
+    def about(self) -> dict[str, str]:
+        """The metadata the rulebook and the return give (kept and shown, never evaluated):
+        `title`, `definition`, `data_source`, `note`, each only when given."""
+        found = {"title": self.title, "definition": self.definition,
+                 "data_source": self.data_source, "note": self.note}
+        return {key: value for key, value in found.items() if value}
 
     @property
     def name(self) -> str:
@@ -115,6 +135,7 @@ class IndicatorResult:
         }
         if source and self.origin is not None:
             document["source"] = {"file": self.origin.path, "line": self.origin.line}
+        document.update(self.about())
         return document
 
 
@@ -140,6 +161,10 @@ class GoalResult:
     """A scheme gate: no money; unless met, no goal of the scheme pays."""
     commissioner: str | None = None
     """Who funds the goal (its own `commissioner`, else the header's first)."""
+    lead: str | None = None
+    rationale: str | None = None
+    negotiation: str | None = None
+    """The goal's `status purple|green|amber|red|blue` (negotiation, not attainment)."""
 
     def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
         return next(
@@ -171,6 +196,9 @@ class GoalResult:
         if self.to_date is not None:
             document["to_date"] = {"available": money(self.to_date[0]),
                                    "earned": money(self.to_date[1])}
+        about = {"lead": self.lead, "rationale": self.rationale,
+                 "negotiation_status": self.negotiation}
+        document.update({key: value for key, value in about.items() if value})
         return document
 
 
@@ -260,14 +288,8 @@ class Result:
             "cquin_value": money(self.cquin_value),
             "earned": money(self.earned),
             "earned_percent": self.earned_percent,
-            "national": {
-                "available": money(self.available_in("national")),
-                "earned": money(self.earned_in("national")),
-            },
-            "local": {
-                "available": money(self.available_in("local")),
-                "earned": money(self.earned_in("local")),
-            },
+            "national": _part(self.available_in("national"), self.earned_in("national")),
+            "local": _part(self.available_in("local"), self.earned_in("local")),
             "goals": [self._goal_dict(goal) for goal in self.goals],
             "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
             "commissioners": list(self.commissioners),
@@ -295,7 +317,7 @@ class Result:
         rows = self.by_commissioner()
         if rows:
             document["by_commissioner"] = [
-                {"name": name, "available": money(available), "earned": money(earned)}
+                {"name": name, **_part(available, earned)}
                 for name, available, earned in rows
             ]
         if self.deemed is not None:
