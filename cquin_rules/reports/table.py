@@ -7,7 +7,8 @@ from fractions import Fraction
 from typing import Any
 
 from ..semantics.as_of import MONTH_NAMES
-from ..semantics.money import earned_percent
+from ..semantics.money import decimal_places, earned_percent
+from ..semantics.wording import NEGOTIATION_WORDS
 
 
 def pounds(text: str) -> str:
@@ -49,6 +50,28 @@ def _gate_to_date(goal: dict[str, Any]) -> str:
         return (f"Scheme gate {code} is not yet due: it stops no payment to date; at the "
                 "year end no goal pays unless it is met.")
     return f"Scheme gate {code} is {status} to date: no goal pays."
+
+
+def attainment_percent(attainment: str) -> str:
+    """`0.533333` → `53.3%`, `1.000000` → `100%`: attainment as people read it (one
+    decimal place, half up, a whole number without its `.0`)."""
+    text = decimal_places(Fraction(Decimal(attainment)) * 100, 1)
+    return text.removesuffix(".0") + "%"
+
+
+def negotiation_text(goal: dict[str, Any]) -> str:
+    """`green (agreed)`: a goal's negotiation status colour and its meaning ("" if none)."""
+    colour = goal.get("negotiation_status")
+    if not colour:
+        return ""
+    return f"{colour} ({NEGOTIATION_WORDS.get(colour, colour)})"
+
+
+def part_percent(part: dict[str, str]) -> str:
+    """A subtotal's earned % (`53.3%`), from the document or worked out for an older one."""
+    percent = part.get("earned_percent") or earned_percent(
+        Fraction(Decimal(part["earned"])), Fraction(Decimal(part["available"])))
+    return f"{percent}%"
 
 
 def scope_of(goal: dict[str, Any]) -> str:

@@ -29,6 +29,15 @@ from ..syntax.model import (
 from .money import as_written, percent_as_written
 from .rules import resolve
 
+NEGOTIATION_WORDS = {
+    "purple": "national mandatory",
+    "green": "agreed",
+    "amber": "measures in development",
+    "red": "not agreed",
+    "blue": "rejected",
+}
+"""A goal's `status` colour (a Trust's negotiation status, section 4) in words."""
+
 COMPARISON_WORDS = {">=": "{} or more", ">": "above {}", "<=": "{} or less", "<": "below {}"}
 
 
