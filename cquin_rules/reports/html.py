@@ -28,6 +28,7 @@ from ..semantics.money import decimal_places, percent_text
 from .table import (
     as_of_line,
     attainment_percent,
+    measured_words,
     negotiation_text,
     part_percent,
     pounds,
@@ -194,7 +195,7 @@ def _indicator(indicator: dict[str, Any]) -> dict[str, Any]:
         "period": indicator["period"],
         "rule_words": rule_words(indicator),
         "rule": indicator["rule"],
-        "measured": indicator.get("measured") or "not reported",
+        "measured": measured_words(indicator),
         "note": indicator.get("note") or "",
         "attainment": attainment_percent(indicator["attainment"]),
         "status": status_of(indicator["status"]),

@@ -59,6 +59,14 @@ def attainment_percent(attainment: str) -> str:
     return text.removesuffix(".0") + "%"
 
 
+def measured_words(indicator: dict[str, Any]) -> str:
+    """The value as written, or why there is none: `not reported`, or `not yet due` for a
+    period that has not ended (never "not reported" mid-year)."""
+    if indicator.get("measured"):
+        return str(indicator["measured"])
+    return "not yet due" if indicator["status"] == "not yet due" else "not reported"
+
+
 def negotiation_text(goal: dict[str, Any]) -> str:
     """`green (agreed)`: a goal's negotiation status colour and its meaning ("" if none)."""
     colour = goal.get("negotiation_status")
