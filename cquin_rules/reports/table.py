@@ -1,4 +1,10 @@
-"""A plain-text table for a terminal: goals down, money across, totals that add up."""
+"""A plain-text table: goals down, money across, totals that add up.
+
+This is the `table` format when the output is piped or written to a file (stable text
+that scripts and tests compare); on a terminal the command line draws the same figures
+with `terminal.render`, which wraps long titles instead of cutting them. The helpers here
+(money in pounds, the as-of line, scheme notes, percents) are shared by every report.
+"""
 
 from __future__ import annotations
 
@@ -167,7 +173,7 @@ def render(document: dict[str, Any]) -> str:
     for label, part in (("National", document["national"]), ("Local", document["local"])):
         lines.append(
             f"{label:<{label_width}}  {pounds(part['available']):>{money_width}}  "
-            f"{pounds(part['earned']):>{money_width}}"
+            f"{pounds(part['earned']):>{money_width}}  {part_percent(part)} earned"
         )
     lines.append(
         f"{'Total':<{label_width}}  {pounds(document['cquin_value']):>{money_width}}  "
@@ -185,6 +191,7 @@ def render(document: dict[str, Any]) -> str:
         lines.append(
             f"{_clip(part['name'], label_width):<{label_width}}  "
             f"{pounds(part['available']):>{money_width}}  {pounds(part['earned']):>{money_width}}"
+            f"  {part_percent(part)} earned"
         )
     notes = scheme_notes(document)
     if notes:
