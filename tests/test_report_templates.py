@@ -357,3 +357,26 @@ def test_progress_bar_only_on_a_terminal_and_only_for_long_runs() -> None:
             update(done)
         close()
         assert stream.getvalue() == ""
+
+
+def test_returns_workbook_notes_are_kept(tmp_path: Path) -> None:
+    """The Note a provider types in the data-return workbook reaches the reports, like a
+    CSV's note column."""
+    import openpyxl
+
+    from cquin_rules.tools.spreadsheet import returns_workbook, workbook_bytes
+
+    book = load(NORTHSHIRE / "rulebook.cquin")
+    path = tmp_path / "returns.xlsx"
+    path.write_bytes(workbook_bytes(returns_workbook(book.scheme)))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Returns"]
+    titles = {cell.value: cell.column for cell in sheet[1]}
+    row = next(r[0].row for r in sheet.iter_rows(min_row=2)
+               if (r[0].value, r[1].value) == ("FLU", "uptake"))
+    sheet.cell(row, titles["Value"], "68%")
+    sheet.cell(row, titles["Note"], "provisional:\nImmForm not yet closed")
+    workbook.save(path)
+    document = book.evaluate(path).to_dict()
+    uptake = document["goals"][0]["indicators"][0]
+    assert (uptake["measured"], uptake["note"]) == ("68%", "provisional: ImmForm not yet closed")
