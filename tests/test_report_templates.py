@@ -113,7 +113,7 @@ def test_wheel_ships_the_templates_and_a_plain_install_renders(tmp_path: Path) -
 
 def test_document_carries_metadata_and_subtotal_percents() -> None:
     """Goals carry lead, rationale and negotiation status; indicators their title, definition
-    and published source; national, local and commissioner lines their earned %."""
+    and published source; `earned_percents` the national, local and commissioner shares."""
     document = document_of(MENTAL_HEALTH)
     flu = document["goals"][0]
     assert (flu["lead"], flu["negotiation_status"]) == ("Director of Workforce", "purple")
@@ -123,10 +123,13 @@ def test_document_carries_metadata_and_subtotal_percents() -> None:
     assert uptake["data_source"] == "ImmForm staff flu vaccination return"
     assert "note" not in uptake
     for key in ("national", "local"):
-        part = document[key]
-        assert part["earned_percent"] == _percent(part)
+        assert document["earned_percents"][key] == _percent(document[key])
+        assert set(document[key]) == {"available", "earned"}  # section 12's shape, kept
+    assert "by_commissioner" not in document["earned_percents"]
     ccg = document_of(CCG)
-    assert [part["earned_percent"] for part in ccg["by_commissioner"]] == ["66.5", "70.0"]
+    assert ccg["earned_percents"]["by_commissioner"] == {
+        part["name"]: _percent(part) for part in ccg["by_commissioner"]}
+    assert list(ccg["earned_percents"]["by_commissioner"].values()) == ["66.5", "70.0"]
 
 
 def _percent(part: dict[str, str]) -> str:
@@ -226,7 +229,7 @@ def test_national_local_and_commissioner_percent_in_every_format() -> None:
         assert f"<td>{share}%</td>" in page
         key = label.lower() if label in ("National", "Local") else "commissioner" + label
         assert rows[key]["earned_percent"] == share
-    assert document["national"]["earned_percent"] == "71.3"
+    assert document["earned_percents"]["national"] == "71.3"
 
 
 def test_commissioner_subtotals_add_up_in_html() -> None:

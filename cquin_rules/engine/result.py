@@ -22,13 +22,6 @@ from ..syntax.model import Evidence, MeasuredValue, PercentValue, Ratio, Scope, 
 from .measurements import Origin
 
 
-def _part(available: Fraction, earned: Fraction) -> dict[str, str]:
-    """A subtotal: `available`, `earned` and `earned_percent` (one decimal place; 0.0 when
-    nothing is available), so every format can give the national and local shares."""
-    return {"available": money(available), "earned": money(earned),
-            "earned_percent": earned_percent(earned, available)}
-
-
 @frozen
 class Point:
     """One value of an indicator in one return."""
@@ -279,6 +272,20 @@ class Result:
             if indicator.status == "not reported"
         ]
 
+    def earned_percents(self) -> dict[str, Any]:
+        """Earned ÷ available for the national and local money, and per commissioner when
+        goals name theirs (one decimal place; 0.0 when nothing is available). A key of its
+        own, so the section 12 `national` and `local` objects keep exactly their shape."""
+        shares: dict[str, Any] = {
+            scope: earned_percent(self.earned_in(scope), self.available_in(scope))
+            for scope in ("national", "local")
+        }
+        rows = self.by_commissioner()
+        if rows:
+            shares["by_commissioner"] = {name: earned_percent(earned, available)
+                                         for name, available, earned in rows}
+        return shares
+
     def to_dict(self) -> dict[str, Any]:
         """The section 12 document, keys in a fixed order (keys added since come last)."""
         document: dict[str, Any] = {
@@ -288,13 +295,20 @@ class Result:
             "cquin_value": money(self.cquin_value),
             "earned": money(self.earned),
             "earned_percent": self.earned_percent,
-            "national": _part(self.available_in("national"), self.earned_in("national")),
-            "local": _part(self.available_in("local"), self.earned_in("local")),
+            "national": {
+                "available": money(self.available_in("national")),
+                "earned": money(self.earned_in("national")),
+            },
+            "local": {
+                "available": money(self.available_in("local")),
+                "earned": money(self.earned_in("local")),
+            },
             "goals": [self._goal_dict(goal) for goal in self.goals],
             "diagnostics": [diagnostic.to_dict() for diagnostic in self.diagnostics],
             "commissioners": list(self.commissioners),
             **self._shapes(),
         }
+        document["earned_percents"] = self.earned_percents()
         if self.as_of is not None:
             document["as_of"] = month_name(self.as_of)
             document["to_date"] = {"available": money(self.available_to_date),
@@ -317,7 +331,7 @@ class Result:
         rows = self.by_commissioner()
         if rows:
             document["by_commissioner"] = [
-                {"name": name, **_part(available, earned)}
+                {"name": name, "available": money(available), "earned": money(earned)}
                 for name, available, earned in rows
             ]
         if self.deemed is not None:

@@ -82,10 +82,10 @@ def negotiation_text(goal: dict[str, Any]) -> str:
 
 
 def part_percent(part: dict[str, str]) -> str:
-    """A subtotal's earned % (`53.3%`), from the document or worked out for an older one."""
-    percent = part.get("earned_percent") or earned_percent(
-        Fraction(Decimal(part["earned"])), Fraction(Decimal(part["available"])))
-    return f"{percent}%"
+    """A subtotal's earned % (`53.3%`): earned ÷ available of its `available` and `earned`,
+    one decimal place, the same arithmetic as the document's `earned_percents`."""
+    return earned_percent(Fraction(Decimal(part["earned"])),
+                          Fraction(Decimal(part["available"]))) + "%"
 
 
 def scope_of(goal: dict[str, Any]) -> str:
