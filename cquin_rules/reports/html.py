@@ -249,13 +249,13 @@ def _level_text(value: Fraction, measure: str) -> str:
         "0").rstrip(".")
 
 
-def trajectory(trajectory: dict[str, Any], ident: str, title: str = "") -> dict[str, Any]:
+def trajectory(data: dict[str, Any], ident: str, title: str = "") -> dict[str, Any]:
     """One indicator's values across the returns (a line through the points, in order)
     against the thresholds of its rule (dashed lines), as coordinates for a small SVG."""
-    measure = trajectory["measure"]
-    points = trajectory["points"]
+    measure = data["measure"]
+    points = data["points"]
     values = [Fraction(Decimal(p["value"])) for p in points]
-    limits = [Fraction(Decimal(t)) for t in trajectory["thresholds"]]
+    limits = [Fraction(Decimal(t)) for t in data["thresholds"]]
     low, high = min([*values, *limits]), max([*values, *limits])
     if low == high:
         low, high = low - 1, high + 1
@@ -268,7 +268,7 @@ def trajectory(trajectory: dict[str, Any], ident: str, title: str = "") -> dict[
     xs = [decimal_places(left + (step * i if len(points) > 1 else Fraction(plot_width, 2)), 1)
           for i in range(len(points))]
     ys = [_scaled(v, low, high, top, plot_height) for v in values]
-    code = f"{trajectory['goal']}.{trajectory['indicator']}"
+    code = f"{data['goal']}.{data['indicator']}"
     return {
         "id": ident,
         "code": code,

@@ -111,7 +111,9 @@ def table(document: dict[str, Any]) -> Table:
 def render(document: dict[str, Any], width: int = 100, colour: bool = True) -> str:
     """The table report for a terminal `width` characters wide (ANSI colours when `colour`)."""
     out = io.StringIO()
-    console = Console(file=out, width=width, force_terminal=colour, no_color=not colour,
+    # no_color=None lets rich honour the NO_COLOR environment variable on a terminal.
+    console = Console(file=out, width=width, force_terminal=colour,
+                      no_color=None if colour else True,
                       highlight=False, emoji=False, markup=False, soft_wrap=False)
     console.print(Text(document["scheme"], style="bold"))
     subtitle = " · ".join(part for part in (document.get("provider"), document.get("year"))
