@@ -166,6 +166,13 @@ def test_measurement_notes_reach_every_report(tmp_path: Path) -> None:
     assert "(note: <b>year</b> to date | draft)" in _plain(terminal.render(document, 200))
 
 
+def test_terminal_table_names_leads_and_negotiation_status() -> None:
+    """On a terminal each goal's lead and negotiation status are under its title."""
+    drawn = _plain(terminal.render(document_of(MENTAL_HEALTH), width=160, colour=False))
+    assert ("lead: Director of Workforce · negotiation status: purple (national mandatory)"
+            in drawn)
+
+
 def test_json_measurements_carry_notes(tmp_path: Path) -> None:
     """A JSON return's `note` key is kept the same way."""
     data = tmp_path / "noted.json"

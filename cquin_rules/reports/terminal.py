@@ -21,6 +21,7 @@ from rich.text import Text
 from .table import (
     as_of_line,
     measured_words,
+    negotiation_text,
     part_percent,
     pounds,
     scheme_notes,
@@ -45,8 +46,14 @@ def _status(status: str) -> Text:
 
 
 def _goal_words(goal: dict[str, Any]) -> Text:
-    """The goal's title; under `--as-of`, its money to date below it."""
+    """The goal's title, its lead and negotiation status; under `--as-of`, its money to
+    date below them."""
     words = Text(goal["title"], style="bold")
+    people = [f"lead: {goal['lead']}"] if goal.get("lead") else []
+    if goal.get("negotiation_status"):
+        people.append(f"negotiation status: {negotiation_text(goal)}")
+    if people:
+        words.append("\n" + " · ".join(people), style="dim")
     to_date = goal.get("to_date")
     if to_date is not None:
         words.append(f"\nto date {pounds(to_date['earned'])} of {pounds(to_date['available'])} "
