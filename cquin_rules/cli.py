@@ -370,7 +370,7 @@ def evaluate(
         refuse_output_onto_input(output, rulebook, *measurements)
     chosen = output_format_for(output, output_format)
     result = _evaluated(_load_clean(rulebook), measurements, strict=strict, as_of=as_of)
-    text = render(result, chosen)
+    text = render(result, chosen, terminal_width=None if output else _terminal_width())
     if output:
         # lazy: loaded only when this command runs (start-up time)
         from .base.files import write_atomically
@@ -381,6 +381,17 @@ def evaluate(
             raise UnreadableFile.of("write", output, error) from None
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one (the table then wraps to fit), else None
+    (piped or redirected: plain, stable text)."""
+    # lazy: loaded only when this command runs (start-up time)
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 @main.command(name="test")
@@ -628,26 +639,20 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     if found is None:
         print_diagnostics(diagnostics, {})
         raise InputError("")
+    # lazy: rich loads only for a forecast, never for the other commands (start-up time)
+    from .reports.terminal import progress_callback
+
     chosen = secrets.randbelow(2**32) if seed is None else seed
     started = time.perf_counter()
-    bar: Any = None
-
-    def progress(done: int) -> None:
-        nonlocal bar
-        if bar is None:
-            expected = (time.perf_counter() - started) / done * scenarios
-            if done < scenarios and expected > 1.0 and sys.stderr.isatty():
-                bar = click.progressbar(length=scenarios, label="scenarios", file=sys.stderr)
-                bar.__enter__()
-                bar.update(done)
-        else:
-            bar.update(done - bar.pos)
-
+    # A bar on stderr, only on a terminal and only when the run looks longer than a second
+    # (from the first chunk's pace); piped, nothing extra is written.
+    progress, close = progress_callback(
+        scenarios, sys.stderr,
+        lambda done: (time.perf_counter() - started) / done * scenarios > 1.0)
     try:
         outcome = run_forecast(compiled, found, scenarios, chosen, progress=progress)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        close()
     if output_format == "json":
         click.echo(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -470,7 +470,7 @@ def test_section_12_document_shape() -> None:
     document = json.loads(spec_example_result().to_json())
     assert list(document) == ["scheme", "provider", "year", "cquin_value", "earned",
                               "earned_percent", "national", "local", "goals", "diagnostics",
-                              "commissioners"]
+                              "commissioners", "earned_percents"]
     assert document["goals"][0] == {
         "code": "FLU",
         "title": "Improving the uptake of flu vaccinations by frontline clinical staff",
@@ -490,7 +490,9 @@ def test_section_12_document_shape() -> None:
                             "line": 17, "implied": None,
                         }],
                         "rule_sentence": "Pays a straight-line share, nothing at 60% or worse "
-                                         "and all at 75% or better."}],
+                                         "and all at 75% or better.",
+                        "title": "Frontline clinical staff vaccinated",
+                        "data_source": "Staff flu vaccination return"}],
         "rule": "paid on uptake",
     }
     assert (document["scheme"], document["provider"], document["year"]) == (

@@ -285,6 +285,10 @@ class _Walk:
             line=indicator.line,
             rule_rows=indicator.rule_rows,
             origin=measurement.origin if measurement else None,
+            title=indicator.node.title,
+            definition=indicator.node.definition,
+            data_source=indicator.node.source,
+            note=measurement.note if measurement else None,
         )
         self.indicators.append(result)
         if self.recorder is not None:
@@ -365,6 +369,9 @@ def _goal(goal: CompiledGoal, measurements: Measurements, as_of: int | None,
         to_date=to_date,
         is_gate=goal.is_gate,
         commissioner=goal.commissioner,
+        lead=goal.node.lead,
+        rationale=goal.node.rationale,
+        negotiation=goal.node.status,
     )
     if recorder is not None:
         names = [period.name for period in goal.periods] or ["year"]

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -171,6 +171,7 @@ def _read_csv_rows(text: str, reader: MeasurementReader) -> None:
             _cell(record.get("numerator")),
             _cell(record.get("denominator")),
             line_span(start),
+            note=_note(record.get(column) for column in IGNORED_COLUMNS),
         )
     if header is None:
         reader.error("E601", "the measurements file is empty", line_span(1),
@@ -181,6 +182,14 @@ def _csv_problem(error: csv.Error) -> str:
     if "field larger than field limit" in str(error):
         return f"a cell is longer than {csv.field_size_limit():,} characters"
     return str(error)
+
+
+def _note(cells: Iterable[object]) -> str | None:
+    """The first note cell with text in it, as one line (a note is a remark, not data)."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            return " ".join(cell.split())
+    return None
 
 
 def _cell(text: str | None) -> str | None:
@@ -365,6 +374,7 @@ def _json_row(element: object, line: int, reader: MeasurementReader) -> None:
         element.get("numerator"),
         element.get("denominator"),
         span,
+        note=_note(element.get(key) for key in IGNORED_COLUMNS),
     )
 
 

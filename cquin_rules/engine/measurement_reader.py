@@ -51,6 +51,9 @@ class Origin:
 class Measurement:
     measured: MeasuredValue
     origin: Origin | None = None
+    note: str | None = None
+    """The row's `note` (or `notes`, `comment`) cell: shown beside the value in reports,
+    never read by the arithmetic."""
 
 
 @frozen
@@ -165,6 +168,7 @@ class MeasurementReader:
         numerator: object,
         denominator: object,
         span: Span,
+        note: str | None = None,
     ) -> None:
         try:
             key, measured = self._read(goal, indicator, period, value, numerator, denominator)
@@ -176,7 +180,7 @@ class MeasurementReader:
                        f"{self.lines[key]})", span, "give each indicator and period one row")
             return
         self.lines[key] = span.line
-        self.entries.append((key, Measurement(measured, Origin(self.path, span.line))))
+        self.entries.append((key, Measurement(measured, Origin(self.path, span.line), note)))
 
     def target(
         self, goal_code: str, indicator: str, period_text: str | None

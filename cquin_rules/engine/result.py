@@ -75,6 +75,19 @@ class IndicatorResult:
     rule_rows: tuple[RuleRow, ...] = ()
     """The rule's rows as data, each with its words (`wording.rule_rows`), including a row
     that `minimum denominator` implies: reports render these, never the rule text."""
+    title: str | None = None
+    definition: str | None = None
+    data_source: str | None = None
+    """The rulebook's `source "…"`: where the figure is published (not the data file)."""
+    note: str | None = None
+    """The measurement row's note, shown beside the value."""
+
+    def about(self) -> dict[str, str]:
+        """The metadata the rulebook and the return give (kept and shown, never evaluated):
+        `title`, `definition`, `data_source`, `note`, each only when given."""
+        found = {"title": self.title, "definition": self.definition,
+                 "data_source": self.data_source, "note": self.note}
+        return {key: value for key, value in found.items() if value}
 
     @property
     def name(self) -> str:
@@ -115,6 +128,7 @@ class IndicatorResult:
         }
         if source and self.origin is not None:
             document["source"] = {"file": self.origin.path, "line": self.origin.line}
+        document.update(self.about())
         return document
 
 
@@ -140,6 +154,10 @@ class GoalResult:
     """A scheme gate: no money; unless met, no goal of the scheme pays."""
     commissioner: str | None = None
     """Who funds the goal (its own `commissioner`, else the header's first)."""
+    lead: str | None = None
+    rationale: str | None = None
+    negotiation: str | None = None
+    """The goal's `status purple|green|amber|red|blue` (negotiation, not attainment)."""
 
     def indicator(self, path: tuple[str, ...], period: str = "year") -> IndicatorResult | None:
         return next(
@@ -171,6 +189,9 @@ class GoalResult:
         if self.to_date is not None:
             document["to_date"] = {"available": money(self.to_date[0]),
                                    "earned": money(self.to_date[1])}
+        about = {"lead": self.lead, "rationale": self.rationale,
+                 "negotiation_status": self.negotiation}
+        document.update({key: value for key, value in about.items() if value})
         return document
 
 
@@ -251,6 +272,20 @@ class Result:
             if indicator.status == "not reported"
         ]
 
+    def earned_percents(self) -> dict[str, Any]:
+        """Earned ÷ available for the national and local money, and per commissioner when
+        goals name theirs (one decimal place; 0.0 when nothing is available). A key of its
+        own, so the section 12 `national` and `local` objects keep exactly their shape."""
+        shares: dict[str, Any] = {
+            scope: earned_percent(self.earned_in(scope), self.available_in(scope))
+            for scope in ("national", "local")
+        }
+        rows = self.by_commissioner()
+        if rows:
+            shares["by_commissioner"] = {name: earned_percent(earned, available)
+                                         for name, available, earned in rows}
+        return shares
+
     def to_dict(self) -> dict[str, Any]:
         """The section 12 document, keys in a fixed order (keys added since come last)."""
         document: dict[str, Any] = {
@@ -273,6 +308,7 @@ class Result:
             "commissioners": list(self.commissioners),
             **self._shapes(),
         }
+        document["earned_percents"] = self.earned_percents()
         if self.as_of is not None:
             document["as_of"] = month_name(self.as_of)
             document["to_date"] = {"available": money(self.available_to_date),

@@ -68,11 +68,13 @@ def _read_book(book: Any, path: str, scheme: Scheme,
     reader = MeasurementReader(scheme, path, limits)
     rows = sheet.iter_rows()
     header: dict[str, int] | None = None
+    note_column: int | None = None
     for cells in rows:
         titles = {str(c.value).strip().lower(): c.column for c in cells
                   if isinstance(c.value, str) and c.value.strip()}
         if "goal" in titles and "indicator" in titles:
             header = {key: titles[key] for key in READ_COLUMNS if key in titles}
+            note_column = titles.get(NOTE_TITLE.lower())
             break
     if header is None:
         return None, [_at("E601", sheet.title, 1, 1, path,
@@ -93,13 +95,20 @@ def _read_book(book: Any, path: str, scheme: Scheme,
         before = len(reader.diagnostics)
         reader.row(_text(read.get("goal")), _text(read.get("indicator")),
                    _text(read.get("period")), read.get("value"), read.get("numerator"),
-                   read.get("denominator"), Span(row, 0, row, 0))
+                   read.get("denominator"), Span(row, 0, row, 0),
+                   note=_note(by_column.get(note_column) if note_column else None))
         for position in range(before, len(reader.diagnostics)):
             found = reader.diagnostics[position]
             column = header.get(_blamed(found, read), header["goal"])
             reader.diagnostics[position] = _at(found.code, sheet.title, row, column, path,
                                                found.message, found.hint)
     return reader.finish()
+
+
+def _note(cell: Any) -> str | None:
+    """The Note cell's text as one line (shown beside the value in reports), if any."""
+    value = getattr(cell, "value", None)
+    return " ".join(str(value).split()) or None if value is not None else None
 
 
 def _blamed(found: Diagnostic, read: dict[str, object]) -> str:

@@ -21,7 +21,14 @@ FORMATS: dict[str, Renderer] = {
 }
 
 
-def render(result: Any, output_format: str) -> str:
+def render(result: Any, output_format: str, terminal_width: int | None = None) -> str:
+    """The result in `output_format`; a `table` for a terminal `terminal_width` characters
+    wide is drawn with `rich` (wrapped, coloured), else as plain, stable text."""
     if output_format == "json":
         return str(result.to_json())
+    if output_format == "table" and terminal_width is not None:
+        # lazy: rich loads only when a table is drawn for a terminal (start-up time)
+        from . import terminal
+
+        return terminal.render(result.to_dict(), width=terminal_width)
     return FORMATS[output_format](result.to_dict())

@@ -8,7 +8,8 @@ Columns, in order:
 - `goal`: the goal code (empty on the national, local and total rows).
 - `indicator`: the indicator's path within its goal (`part.indicator`); indicator rows only.
 - `period`: the period an indicator is measured for (`year`, `Q2`, …); indicator rows only.
-- `title`: the goal's title on goal rows; the commissioner's name on commissioner rows.
+- `title`: the goal's title on goal rows, the indicator's on indicator rows (when it has
+  one); the commissioner's name on commissioner rows.
 - `scope`: `national` or `local`, or `gate` for a scheme gate; goal rows only.
 - `domains`: the goal's domains joined by `; `; goal rows only.
 - `measured`: the measurement as written (`68%`, `140/200`, `achieved`); empty when not
@@ -18,7 +19,8 @@ Columns, in order:
 - `available`, `earned`: money in pounds as plain decimals (`1700000.00`, no `£`, no
   commas) so a spreadsheet reads them as numbers; goal, national, local and total rows.
   Indicators carry no money of their own.
-- `earned_percent`: total earned ÷ available, one decimal place; the total row only.
+- `earned_percent`: earned ÷ available, one decimal place; the national, local,
+  commissioner and total rows.
 - `status`: met, partially met, not met, not reported, deemed met, not yet due.
 - `rule`: the indicator's pay rule as written in the rulebook; indicator rows only.
 - `source`: the file and line the measurement came from (`Q2.csv:3`; the later return
@@ -26,6 +28,11 @@ Columns, in order:
 - `to_date_available`, `to_date_earned`: under `--as-of`, the money of the periods due
   so far; goal and total rows only. The status is then the status to date (`not yet due`
   when none of the goal's periods is due).
+- `lead`, `negotiation_status` (`purple`, `green`, `amber`, `red`, `blue`), `rationale`:
+  from the goal's metadata; goal rows only, empty when the rulebook gives none.
+- `note`: the note the return gave beside the value; `definition`, `data_source`: the
+  indicator's `definition` and `source` in the rulebook (where the figure is published);
+  indicator rows only.
 
 The goal rows' `earned` add up to the total row's exactly (it is their sum); the national
 and local rows split the same total, and so do the commissioner rows (one per header
@@ -41,12 +48,13 @@ import csv
 import io
 from typing import Any
 
-from .table import scheme_notes, source_text
+from .table import part_percent, scheme_notes, source_text
 
 COLUMNS = (
     "kind", "goal", "indicator", "period", "title", "scope", "domains", "measured", "value",
     "attainment", "available", "earned", "earned_percent", "status", "rule", "source",
-    "to_date_available", "to_date_earned",
+    "to_date_available", "to_date_earned", "lead", "negotiation_status", "rationale", "note",
+    "definition", "data_source",
 )
 
 
@@ -60,6 +68,11 @@ def _to_date(part: dict[str, Any]) -> dict[str, str]:
     if to_date is None:
         return {}
     return {"to_date_available": to_date["available"], "to_date_earned": to_date["earned"]}
+
+
+def _texts(part: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str]:
+    """The free-text metadata `keys` the part has, safe from formula injection."""
+    return {key: text_cell(str(part[key])) for key in keys if part.get(key)}
 
 
 def render(document: dict[str, Any]) -> str:
@@ -78,6 +91,7 @@ def render(document: dict[str, Any]) -> str:
             "earned": goal["earned"],
             "status": goal["status"],
             **_to_date(goal),
+            **_texts(goal, ("lead", "negotiation_status", "rationale")),
         })
         for indicator in goal["indicators"]:
             writer.writerow({
@@ -91,12 +105,14 @@ def render(document: dict[str, Any]) -> str:
                 "status": indicator["status"],
                 "rule": indicator["rule"],
                 "source": source_text(indicator),
+                **_texts(indicator, ("title", "note", "definition", "data_source")),
             })
     for scope in ("national", "local"):
         writer.writerow({
             "kind": scope,
             "available": document[scope]["available"],
             "earned": document[scope]["earned"],
+            "earned_percent": part_percent(document[scope]).removesuffix("%"),
         })
     for part in document.get("by_commissioner", []):
         writer.writerow({
@@ -104,6 +120,7 @@ def render(document: dict[str, Any]) -> str:
             "title": text_cell(part["name"]),
             "available": part["available"],
             "earned": part["earned"],
+            "earned_percent": part_percent(part).removesuffix("%"),
         })
     for note in scheme_notes(document):
         writer.writerow({"kind": "note", "title": text_cell(note)})

@@ -1,4 +1,10 @@
-"""A plain-text table for a terminal: goals down, money across, totals that add up."""
+"""A plain-text table: goals down, money across, totals that add up.
+
+This is the `table` format when the output is piped or written to a file (stable text
+that scripts and tests compare); on a terminal the command line draws the same figures
+with `terminal.render`, which wraps long titles instead of cutting them. The helpers here
+(money in pounds, the as-of line, scheme notes, percents) are shared by every report.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 from ..semantics.as_of import MONTH_NAMES
-from ..semantics.money import earned_percent
+from ..semantics.money import decimal_places, earned_percent
+from ..semantics.wording import STATUS_MEANINGS
 
 
 def pounds(text: str) -> str:
@@ -49,6 +56,36 @@ def _gate_to_date(goal: dict[str, Any]) -> str:
         return (f"Scheme gate {code} is not yet due: it stops no payment to date; at the "
                 "year end no goal pays unless it is met.")
     return f"Scheme gate {code} is {status} to date: no goal pays."
+
+
+def attainment_percent(attainment: str) -> str:
+    """`0.533333` → `53.3%`, `1.000000` → `100%`: attainment as people read it (one
+    decimal place, half up, a whole number without its `.0`)."""
+    text = decimal_places(Fraction(Decimal(attainment)) * 100, 1)
+    return text.removesuffix(".0") + "%"
+
+
+def measured_words(indicator: dict[str, Any]) -> str:
+    """The value as written, or why there is none: `not reported`, or `not yet due` for a
+    period that has not ended (never "not reported" mid-year)."""
+    if indicator.get("measured"):
+        return str(indicator["measured"])
+    return "not yet due" if indicator["status"] == "not yet due" else "not reported"
+
+
+def negotiation_text(goal: dict[str, Any]) -> str:
+    """`green (agreed)`: a goal's negotiation status colour and its meaning ("" if none)."""
+    colour = goal.get("negotiation_status")
+    if not colour:
+        return ""
+    return f"{colour} ({STATUS_MEANINGS.get(colour, colour)})"
+
+
+def part_percent(part: dict[str, str]) -> str:
+    """A subtotal's earned % (`53.3%`): earned ÷ available of its `available` and `earned`,
+    one decimal place, the same arithmetic as the document's `earned_percents`."""
+    return earned_percent(Fraction(Decimal(part["earned"])),
+                          Fraction(Decimal(part["available"]))) + "%"
 
 
 def scope_of(goal: dict[str, Any]) -> str:
@@ -136,7 +173,7 @@ def render(document: dict[str, Any]) -> str:
     for label, part in (("National", document["national"]), ("Local", document["local"])):
         lines.append(
             f"{label:<{label_width}}  {pounds(part['available']):>{money_width}}  "
-            f"{pounds(part['earned']):>{money_width}}"
+            f"{pounds(part['earned']):>{money_width}}  {part_percent(part)} earned"
         )
     lines.append(
         f"{'Total':<{label_width}}  {pounds(document['cquin_value']):>{money_width}}  "
@@ -154,6 +191,7 @@ def render(document: dict[str, Any]) -> str:
         lines.append(
             f"{_clip(part['name'], label_width):<{label_width}}  "
             f"{pounds(part['available']):>{money_width}}  {pounds(part['earned']):>{money_width}}"
+            f"  {part_percent(part)} earned"
         )
     notes = scheme_notes(document)
     if notes:
