@@ -108,6 +108,13 @@ class Framing:
             self._restart()
             return True
         line = bytes(self._buffer[:end]).rstrip(b"\r")
+        name, colon, value = line.partition(b":")
+        if line.strip() and (not colon or self._headers >= _MOST_HEADERS):
+            found.append(Problem(INVALID_REQUEST, "an unreadable header was skipped"))
+            self._restart("resync")  # the line itself may be the next header
+            if not _HEADER.match(line):
+                del self._buffer[: end + 1]
+            return True
         del self._buffer[: end + 1]
         if not line.strip():
             if self._length is not None:
@@ -121,11 +128,6 @@ class Framing:
                 self._restart("resync")
             return True
         self._headers += 1
-        name, colon, value = line.partition(b":")
-        if not colon or self._headers > _MOST_HEADERS:
-            found.append(Problem(INVALID_REQUEST, "an unreadable header was skipped"))
-            self._restart("resync")
-            return True
         if name.strip().lower() == b"content-length":
             text = value.strip()
             if not text.isdigit() or len(text) > 20:
@@ -171,8 +173,6 @@ class Framing:
         except Exception:  # not JSON, not UTF-8, nested past the recursion limit …
             found.append(Problem(PARSE_ERROR, "a message that is not valid JSON was skipped"))
             self._restart("resync")  # the body may hold the next message's header
-            if self._buffer[:1]:
-                del self._buffer[:1]
             return True
         del self._buffer[:length]
         found.append(Message(content))
@@ -226,6 +226,7 @@ def _quiet() -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.ERROR)
+    logging.getLogger("pygls").setLevel(logging.CRITICAL)  # its errors reach report_server_error
     logging.raiseExceptions = False
 
     def one_line(kind: type[BaseException], value: BaseException, _: object) -> None:
