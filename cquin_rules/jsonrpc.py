@@ -329,6 +329,9 @@ def handle(protocol: LanguageServerProtocol, writer: _Writer, item: Message | Pr
                 method, str)) or ("id" in message and usable is None)):
             refuse(INVALID_REQUEST, "a message that is not JSON-RPC 2.0 was skipped")
             return
+        if request and method != "exit" and getattr(protocol, "_shutdown", False):
+            refuse(INVALID_REQUEST, f"{method} came after shutdown")  # as LSP asks
+            return
         try:
             structured = protocol.structure_message(message)
         except Exception:

@@ -174,6 +174,15 @@ def test_wrong_shapes_are_answered_under_their_id() -> None:
     assert definition["result"] is None  # a document not open is never read from disk
 
 
+def test_a_request_after_shutdown_is_refused_not_left_unanswered() -> None:
+    """LSP says a request after shutdown is an error; pygls dropped it, so an editor waited."""
+    messages, stderr, status = converse(INITIALIZE + SHUTDOWN + VALID[2])
+    assert any(m.get("id") == "last" and "result" in m for m in messages)
+    (late,) = [m for m in messages if m.get("id") == 7]
+    assert late["error"]["code"] == -32600 and "after shutdown" in late["error"]["message"]
+    assert status == 0 and b"Traceback" not in stderr
+
+
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.one_of(st.binary(max_size=3000), st.sampled_from(HOSTILE + VALID)),
