@@ -558,14 +558,20 @@ def build_server() -> LanguageServer:
         types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."])
     )
     def completion(params: types.CompletionParams) -> types.CompletionList:
-        found = analyse(params.text_document.uri)
-        if found is None:
+        uri = params.text_document.uri
+        document = opened(uri)
+        if document is None:
             return types.CompletionList(is_incomplete=False, items=[])
-        document, analysis = found
+        # The model of the latest check, even of an older version: completion comes while
+        # typing, and must not wait for a check of the whole document (seconds at 1 MB).
+        known = analyses.get(uri)
+        if known is None:
+            found = analyse(uri)
+            known = found[1] if found is not None else None
         offset = document.offset_at_position(params.position)
         items = [
             types.CompletionItem(label=s.label, kind=kinds[s.kind], detail=s.detail or None)
-            for s in suggestions(document.source, offset, analysis.scheme)
+            for s in suggestions(document.source, offset, known.scheme if known else None)
         ]
         return types.CompletionList(is_incomplete=False, items=items)
 
