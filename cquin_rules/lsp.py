@@ -1,9 +1,11 @@
 """The CQUIN language server (`cquin lsp`): the command line's answers, inside an editor.
 
 Diagnostics are `api.diagnose`, the function `cquin check` prints from, so an editor and
-the command line never disagree. Hover, go-to-definition and completion read the model
-of the last version of the document that parsed, so they keep working while a line is
-half typed; formatting is `formatter.format_text`, as `cquin fmt` does it.
+the command line never disagree; an edit is checked after a short pause, and only the
+latest version of a document is (quick edits of a large rulebook do not queue). Hover,
+go-to-definition and completion read the model of the last version of the document that
+parsed, so they keep working while a line is half typed; formatting is
+`formatter.format_text`, as `cquin fmt` does it.
 
 The language logic is in plain functions of (text, line, character) that return model
 data, so it is testable without a client; `build_server` only wires them to pygls.
