@@ -1,9 +1,11 @@
 """The CQUIN language server (`cquin lsp`): the command line's answers, inside an editor.
 
 Diagnostics are `api.diagnose`, the function `cquin check` prints from, so an editor and
-the command line never disagree. Hover, go-to-definition and completion read the model
-of the last version of the document that parsed, so they keep working while a line is
-half typed; formatting is `formatter.format_text`, as `cquin fmt` does it.
+the command line never disagree; an edit is checked after a short pause, and only the
+latest version of a document is (quick edits of a large rulebook do not queue). Hover,
+go-to-definition and completion read the model of the last version of the document that
+parsed, so they keep working while a line is half typed; formatting is
+`formatter.format_text`, as `cquin fmt` does it.
 
 The language logic is in plain functions of (text, line, character) that return model
 data, so it is testable without a client; `build_server` only wires them to pygls.
@@ -17,6 +19,7 @@ import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from attrs import frozen
 
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
     from lsprotocol import types
     from pygls.lsp.server import LanguageServer
     from pygls.workspace import TextDocument
+
+#: Seconds an edited document waits for the next edit before it is checked.
+DEBOUNCE_SECONDS = 0.2
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PERIOD_AFTER = re.compile(r"\s+(Q[1-4]|H[12]|M1[0-2]|M[1-9]|year)\b")
@@ -410,21 +416,34 @@ def formatted(text: str, path: str) -> str | None:
 
 def build_server() -> LanguageServer:
     """A pygls server with every feature wired to the functions above."""
-    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
+    # lazy: pygls, lsprotocol and asyncio are heavy and wanted only when the server runs
+    import asyncio
     from importlib.metadata import PackageNotFoundError, version
 
     from lsprotocol import types
-    from pygls.lsp.server import LanguageServer
+
+    from .jsonrpc import QuietProtocol, QuietServer
 
     try:
         release = version("cquin-rules")
     except PackageNotFoundError:
         release = "0"
-    server = LanguageServer("cquin", release)
+    server = QuietServer("cquin", release, protocol_cls=QuietProtocol)
+    #: The latest analysis of each open document (only the latest: memory stays flat).
     analyses: dict[str, Analysis] = {}
+    #: The check waiting to run for each document, replaced by each edit.
+    waiting: dict[str, asyncio.TimerHandle] = {}
 
-    def analyse(uri: str) -> tuple[TextDocument, Analysis]:
-        document = server.workspace.get_text_document(uri)
+    def opened(uri: str) -> TextDocument | None:
+        """The open document at `uri`; None for any other (never read from disk, where a
+        client could name /dev/zero)."""
+        found: TextDocument | None = server.workspace.text_documents.get(unquote(uri))
+        return found
+
+    def analyse(uri: str) -> tuple[TextDocument, Analysis] | None:
+        document = opened(uri)
+        if document is None:
+            return None
         known = analyses.get(uri)
         if known is None or known.text != document.source:
             last_good = known.scheme if known is not None else None
@@ -433,7 +452,11 @@ def build_server() -> LanguageServer:
         return document, known
 
     def publish(uri: str) -> None:
-        document, analysis = analyse(uri)
+        waiting.pop(uri, None)
+        found = analyse(uri)
+        if found is None:
+            return
+        document, analysis = found
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri,
@@ -442,28 +465,48 @@ def build_server() -> LanguageServer:
             )
         )
 
+    def check_soon(uri: str, delay: float) -> None:
+        """Check `uri` once `delay` seconds pass with no newer edit: of quick edits only the
+        last version is checked. The wait starts after every message already read, so
+        edits queued behind a long check replace one another, not queue up."""
+        stale = waiting.pop(uri, None)
+        if stale is not None:
+            stale.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test calling the handler): check now
+            publish(uri)
+            return
+        waiting[uri] = loop.call_later(delay, publish, uri)
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        check_soon(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        check_soon(params.text_document.uri, DEBOUNCE_SECONDS)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        check_soon(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         analyses.pop(params.text_document.uri, None)
+        stale = waiting.pop(params.text_document.uri, None)
+        if stale is not None:
+            stale.cancel()
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )
 
     def located(params: types.HoverParams | types.DefinitionParams
-                ) -> tuple[TextDocument, Analysis, Target | None, types.Range | None]:
-        document, analysis = analyse(params.text_document.uri)
+                ) -> tuple[TextDocument, Analysis, Target | None, types.Range | None] | None:
+        found = analyse(params.text_document.uri)
+        if found is None:
+            return None
+        document, analysis = found
         position = document.position_from_client_units(params.position)
         if analysis.scheme is None:
             return document, analysis, None, None
@@ -478,7 +521,10 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
-        document, analysis, target, word_range = located(params)
+        found = located(params)
+        if found is None:
+            return None
+        document, analysis, target, word_range = found
         if target is None:
             position = document.position_from_client_units(params.position)
             lines = _lines(document.source)
@@ -501,7 +547,10 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(params: types.DefinitionParams) -> types.Location | None:
-        document, _, target, _ = located(params)
+        found = located(params)
+        if found is None:
+            return None
+        document, _, target, _ = found
         if target is None:
             return None
         return types.Location(uri=params.text_document.uri, range=to_range(target.span, document))
@@ -520,17 +569,28 @@ def build_server() -> LanguageServer:
         types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."])
     )
     def completion(params: types.CompletionParams) -> types.CompletionList:
-        document, analysis = analyse(params.text_document.uri)
+        uri = params.text_document.uri
+        document = opened(uri)
+        if document is None:
+            return types.CompletionList(is_incomplete=False, items=[])
+        # The model of the latest check, even of an older version: completion comes while
+        # typing, and must not wait for a check of the whole document (seconds at 1 MB).
+        known = analyses.get(uri)
+        if known is None:
+            found = analyse(uri)
+            known = found[1] if found is not None else None
         offset = document.offset_at_position(params.position)
         items = [
             types.CompletionItem(label=s.label, kind=kinds[s.kind], detail=s.detail or None)
-            for s in suggestions(document.source, offset, analysis.scheme)
+            for s in suggestions(document.source, offset, known.scheme if known else None)
         ]
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-        document = server.workspace.get_text_document(params.text_document.uri)
+        document = opened(params.text_document.uri)
+        if document is None:
+            return None
         new_text = formatted(document.source, document.path or params.text_document.uri)
         if new_text is None or new_text == document.source:
             return [] if new_text is not None else None
@@ -599,5 +659,15 @@ def to_range(span: Span, document: Any) -> types.Range:
 
 
 def serve() -> None:
-    """Speak LSP over standard input and output until the client says exit."""
-    build_server().start_io()
+    """Speak LSP over standard input and output until the client says exit or goes away;
+    no message, however malformed, stops it (see `jsonrpc`)."""
+    # lazy: loaded only when the server runs, keeping `import cquin_rules.lsp` light
+    from .base.limits import Limits, exceeded
+    from .jsonrpc import run
+
+    try:
+        limits = Limits.from_environment()
+    except ValueError:
+        limits = Limits()
+    hint = exceeded("max_message_size", limits, "", Span(1, 0, 1, 0)).hint
+    run(build_server(), limits.max_message_size, hint or "")

@@ -85,7 +85,8 @@ def check_board_facts(text: str, escape: Any) -> None:
     for lead in ("Director of Workforce", "Deputy Director of Nursing",
                  "Head of Occupational Therapy, Secure Services"):
         assert escape(lead) in text
-    assert "amber (agreed in principle, measures in development)" in text  # REPAT's negotiation status
+    # REPAT's negotiation status
+    assert "amber (agreed in principle, measures in development)" in text
     assert "green (agreed)" in text
     assert escape("year to date; campaign starts in October") in text  # Q2's note, not Q1's
     assert "steering group met 14 May" in text

@@ -282,7 +282,8 @@ def test_limits_from_the_environment_are_checked() -> None:
     assert Limits.from_environment({"CQUIN_MAX_FILE_SIZE": "20_000_000"}).max_file_size == (
         20_000_000)
     assert set(ENVIRONMENT) == {"max_file_size", "max_nesting", "max_digits",
-                                "max_name_length", "max_rows", "max_cells", "max_scenarios"}
+                                "max_name_length", "max_rows", "max_cells", "max_scenarios",
+                                "max_message_size"}
     for bad in ("abc", "0", "-5", "1.5"):
         code, output = invoke("check", str(NORTHSHIRE / "rulebook.cquin"),
                               env={"CQUIN_MAX_DIGITS": bad})

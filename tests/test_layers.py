@@ -26,6 +26,7 @@ TIERS: list[set[str]] = [
     {"tools", "reports"},
     {"api"},
     {"__init__"},
+    {"jsonrpc"},
     {"lsp"},
     {"cli"},
     {"__main__"},

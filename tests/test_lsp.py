@@ -51,7 +51,7 @@ def cquin_command() -> list[str]:
 class Client:
     """A minimal LSP client: Content-Length framing, requests by id, notifications queued."""
 
-    def __init__(self) -> None:
+    def __init__(self, preexec_fn: Callable[[], None] | None = None) -> None:
         environment = {k: v for k, v in os.environ.items() if k != "CQUIN_DEBUG"}
         self.process = subprocess.Popen(
             [*cquin_command(), "lsp"],
@@ -59,6 +59,7 @@ class Client:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=environment,
+            preexec_fn=preexec_fn,
         )
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.next_id = 0

@@ -58,6 +58,9 @@ class Limits:
     max_cells: int = 2_000_000
     #: Scenarios one forecast samples (`cquin forecast --scenarios`).
     max_scenarios: int = 100_000_000
+    #: Bytes in one message to the language server (`cquin lsp`): a document as large as
+    #: `max_file_size` fits, however its JSON escapes it (up to six bytes a character).
+    max_message_size: int = 64_000_000
 
     def __attrs_post_init__(self) -> None:
         for field in fields(Limits):
@@ -100,6 +103,7 @@ ENVIRONMENT = {
     "max_rows": "CQUIN_MAX_ROWS",
     "max_cells": "CQUIN_MAX_CELLS",
     "max_scenarios": "CQUIN_MAX_SCENARIOS",
+    "max_message_size": "CQUIN_MAX_MESSAGE_SIZE",
 }
 
 
