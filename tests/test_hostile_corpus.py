@@ -9,6 +9,7 @@ Devices and FIFOs cannot be committed, so they are made (or named) at run time.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -243,3 +244,53 @@ def test_writes_through_a_symlink_go_to_its_target(tmp_path: Path) -> None:
     assert run("fmt", link_rulebook).returncode == 0
     assert link_rulebook.is_symlink()
     assert real_rulebook.read_bytes() == RULEBOOK.read_bytes()
+
+
+# ---- issue 17, items 3, 7 and 14: characters, many errors, line ends --------------------
+
+
+def test_forty_kilobytes_of_nul_bytes_are_one_diagnostic() -> None:
+    """Item 3: 40 KB of NUL bytes once took 7.1 GB and printed 2.4 GB (a diagnostic, with
+    its line, per byte); now one E002 for the run, a short line, within the bounds."""
+    completed = run("check", CORPUS / "nul-bytes.cquin")
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1
+    assert output.count(b"E002") == 1 and b"nor are the 39,999 characters after it" in output
+    assert len(output) < 8 << 10
+
+
+def test_sixteen_thousand_errors_are_shown_capped() -> None:
+    """Item 7: 16,001 errors (each `year` given again) are counted in full, shown for the
+    first 200, then 'and 15,801 more errors'; the harness bounds time and output (the
+    full rendering printed 2.7 MB, a line index per diagnostic)."""
+    completed = run("check", CORPUS / "many-errors.cquin")
+    assert completed.returncode == 1
+    assert sum(b": E" in line for line in completed.stdout.splitlines()) == 200
+    assert b"and 15,801 more errors\n" in completed.stdout
+    assert b"16001 errors" in completed.stderr
+    assert len(completed.stdout) < 64 << 10
+
+
+def test_a_lone_cr_ends_a_comment_so_the_next_line_counts(tmp_path: Path) -> None:
+    """Item 14: `# …` ended by a lone CR, then `combine minimum`: every editor shows the
+    combine on its own line, and now the parser reads it too, so CMA (community not met)
+    pays £0.00 rather than £630,000.00, and the formatter keeps the line."""
+    rulebook = CORPUS / "lone-cr-comment.cquin"
+    assert run("check", rulebook).returncode == 0
+    document = json.loads(run("eval", rulebook, DATA, "--format", "json").stdout)
+    earned = {goal["code"]: goal["earned"] for goal in document["goals"]}
+    assert earned["CMA"] == "0.00"
+    copy = tmp_path / "copy.cquin"
+    copy.write_bytes(rulebook.read_bytes())
+    assert run("fmt", copy).returncode == 0
+    assert "share\n  combine minimum\n  indicator inpatient" in copy.read_text("utf-8")
+
+
+def test_direction_changing_characters_in_quoted_text_are_refused() -> None:
+    """Item 14: bidirectional and zero-width format characters are E002 even inside a
+    string (a 'Trojan source' provider name), each named, and never echoed raw."""
+    completed = run("check", CORPUS / "bidi-string.cquin")
+    assert completed.returncode == 1
+    assert completed.stdout.count(b"E002") == 4
+    assert b"U+202E" in completed.stdout and b"U+2066" in completed.stdout
+    assert "\u202e".encode() not in completed.stdout + completed.stderr

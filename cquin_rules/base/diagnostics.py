@@ -165,9 +165,12 @@ def render_all(diagnostics: Iterable[Diagnostic],
 
 
 #: Control characters (C0, DEL, C1): a newline would forge a diagnostic line, an escape
-#: sequence would drive the terminal. Tab is shown as itself.
+#: sequence would drive the terminal. Tab is shown as itself. Bidirectional and zero-width
+#: format characters too: shown raw they would reorder or hide what is around them.
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))
-             if code != 0x09} | {0x0A: "\\n", 0x0D: "\\r"}
+             if code != 0x09} | {0x0A: "\\n", 0x0D: "\\r"} | {
+    code: f"\\u{code:04x}" for code in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), 0x2060,
+                                       *range(0x2066, 0x206A), 0xFEFF)}
 
 
 def printable(text: str) -> str:

@@ -449,7 +449,9 @@ def format_file(
         formatted = formatted.replace("\n", "\r\n")
     old_text = data.decode("utf-8")
     changed = formatted != old_text
-    patch = unified_diff(name, old_text, formatted) if diff and changed else ""
+    # Lone CRs shown as the line ends they are: raw, they would overwrite the diff's lines.
+    patch = (unified_diff(name, line_ends_as_newlines(old_text), formatted)
+             if diff and changed else "")
     if changed and not (check or diff):
         write_atomically(name, formatted, unchanged=data)
     return Formatted(changed, formatted, diagnostics, patch)
