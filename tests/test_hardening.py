@@ -69,7 +69,8 @@ def test_a_write_to_something_not_a_regular_file_is_refused(tmp_path: Path, kind
         except PermissionError:
             pytest.skip("making a device node needs root (never test on the real /dev/null)")
     code, output = invoke("eval", str(NORTHSHIRE / "rulebook.cquin"),
-                          str(NORTHSHIRE / "data.csv"), "--format", "table", "--output", str(target))
+                          str(NORTHSHIRE / "data.csv"), "--format", "table",
+                          "--output", str(target))
     assert code == 2 and f"cannot write {target}" in output and "not a regular file" in output
     if kind == "fifo":
         assert stat.S_ISFIFO(target.lstat().st_mode)
@@ -84,7 +85,8 @@ def test_a_read_only_file_is_not_rewritten(tmp_path: Path) -> None:
     target.write_text("old", encoding="utf-8")
     target.chmod(0o444)
     code, output = invoke("eval", str(NORTHSHIRE / "rulebook.cquin"),
-                          str(NORTHSHIRE / "data.csv"), "--format", "table", "--output", str(target))
+                          str(NORTHSHIRE / "data.csv"), "--format", "table",
+                          "--output", str(target))
     assert code == 2 and f"cannot write {target}" in output and "read-only" in output
     assert target.read_text(encoding="utf-8") == "old"
 

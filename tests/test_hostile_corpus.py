@@ -191,8 +191,8 @@ def _writers(tmp_path: Path, target: Path) -> list[tuple[str | Path, ...]]:
     workbook = tmp_path / "in.xlsx"
     if not workbook.exists():
         assert run("export-xlsx", rulebook, workbook).returncode == 0
-    return [("eval", rulebook, DATA, "--format", "table", "--output", target), ("export-xlsx", rulebook, target),
-            ("import-xlsx", workbook, target)]
+    return [("eval", rulebook, DATA, "--format", "table", "--output", target),
+            ("export-xlsx", rulebook, target), ("import-xlsx", workbook, target)]
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "read-only", "hard-linked"])
@@ -294,3 +294,28 @@ def test_direction_changing_characters_in_quoted_text_are_refused() -> None:
     assert completed.stdout.count(b"E002") == 4
     assert b"U+202E" in completed.stdout and b"U+2066" in completed.stdout
     assert "\u202e".encode() not in completed.stdout + completed.stderr
+
+
+# ---- issue 17, item 18: shares that pay what was never earned ----------------------------
+
+
+def test_payment_on_account_above_the_whole_is_refused() -> None:
+    """Item 18: `payment on account 1000%` once checked clean and `schedule` advanced £30M
+    on a £3M scheme; now E402 at that line, and schedule and eval refuse the rulebook."""
+    rulebook = CORPUS / "payment-on-account.cquin"
+    checked = run("check", rulebook)
+    assert checked.returncode == 1
+    assert b"E402 the payment on account is 1000% of the cquin value" in checked.stdout
+    for arguments in (("schedule", rulebook, DATA), ("eval", rulebook, DATA)):
+        completed = run(*arguments)
+        assert completed.returncode == 1 and b"E402" in completed.stderr, arguments
+        assert b"30,000,000" not in completed.stdout
+
+
+def test_combine_at_least_zero_is_refused() -> None:
+    """Item 18: `combine at least 0` once paid a goal in full with no data; now E001."""
+    rulebook = CORPUS / "combine-at-least-zero.cquin"
+    checked = run("check", rulebook)
+    assert checked.returncode == 1
+    assert b"E001 the count after `combine at least` must be at least 1, not `0`" in checked.stdout
+    assert run("eval", rulebook, DATA).returncode == 1

@@ -16,6 +16,7 @@ Codes this module adds or sharpens, and where each points:
   the scheme); a goal without `domain` (at the goal); an indicator without `pay` (at
   the indicator); a goal, part or period holding nothing (at it); `P% of contract` with
   neither a contract nor an outturn value (at that statement).
+- E402 (in the header) a `payment on account` above 100% (at that statement).
 - E201 goal money does not total the cquin value, exact amounts before rounding (at
   `cquin value`); E202 national goals' money differs from the national value (at
   `national value`, else at the scheme line).
@@ -108,6 +109,16 @@ def _header(header: Header) -> list[Diagnostic]:
         found.append(Diagnostic(
             "E105", "the scheme has no cquin value: the money at stake", header.span,
             "add `cquin value 2.5% of contract` (with a contract value) or `cquin value £X`",
+        ))
+    on_account = header.payment_on_account
+    if on_account is not None and not 0 <= on_account.value <= 1:
+        # Paid on the assumption that goals are met: more than the whole cquin value (a £30m
+        # advance on a £3m scheme) is never owed (LANGUAGE.md §3).
+        found.append(Diagnostic(
+            "E402", f"the payment on account is {percent(on_account.value)} of the cquin value: "
+            "it must be from 0% to 100%", on_account.span,
+            "write the share paid monthly on account, from 0% to 100% (90% unless agreed "
+            "otherwise, DH §65)",
         ))
     for name, amount in (("cquin", header.cquin_value), ("national", header.national_value)):
         if amount is not None and exact_amount(amount.value, header) is None:
