@@ -319,3 +319,80 @@ def test_combine_at_least_zero_is_refused() -> None:
     assert checked.returncode == 1
     assert b"E001 the count after `combine at least` must be at least 1, not `0`" in checked.stdout
     assert run("eval", rulebook, DATA).returncode == 1
+
+
+# ---- issue 17, item 4: a framework path reads only a framework file -----------------------
+
+SECRET = b'password = "hunter2"\napi key = "s3cr3t"\n'
+
+
+def _header_framework(folder: Path, reference: str) -> Path:
+    """The Northshire rulebook, saved in `folder`, naming `reference` as its framework."""
+    rulebook = folder / "rulebook.cquin"
+    text = RULEBOOK.read_text(encoding="utf-8")
+    rulebook.write_text(text.replace("  year 2018/19\n",
+                                     f'  year 2018/19\n  framework "{reference}"\n', 1),
+                        encoding="utf-8")
+    return rulebook
+
+
+@pytest.mark.parametrize("reference, says", [
+    ("/etc/passwd", b"is not relative to the rulebook's folder"),
+    ("../../../../../../etc/passwd", b"does not name a .cquin file"),
+    ("passwd.cquin", b"leads outside the rulebook's folder"),
+    ("../outside/rules.cquin", b"leads outside the rulebook's folder"),
+    ("secret.cquin", b"is not a framework file: its first statement is not `framework`"),
+    ("binary.cquin", b"is not a framework file: it is not UTF-8 text"),
+    ("/dev/zero", b"is not relative to the rulebook's folder"),
+])
+def test_a_header_framework_path_reads_only_a_framework_file(
+    reference: str, says: bytes, tmp_path: Path,
+) -> None:
+    """Item 4: `framework "PATH"` once echoed /etc/passwd and a secrets file line by line
+    in E001s and read /dev/zero without end. LANGUAGE.md §3: a path is relative, stays in
+    the rulebook's folder tree (links followed), names a `.cquin` framework file; otherwise
+    E305 at the rulebook's line, through every command, and no line of the file shown."""
+    folder = tmp_path / "scheme"
+    folder.mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "rules.cquin").write_bytes(SECRET)
+    (folder / "secret.cquin").write_bytes(SECRET)
+    (folder / "binary.cquin").write_bytes(b"\xff\xfe" + SECRET)
+    (folder / "passwd.cquin").symlink_to("/etc/passwd")
+    rulebook = _header_framework(folder, reference)
+    for arguments in (("check", rulebook), ("test", rulebook), ("eval", rulebook, DATA),
+                      ("schedule", rulebook, DATA)):
+        completed = run(*arguments)
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 1, arguments
+        assert b"E305" in output and says in output, (arguments, output[-600:])
+        assert b"hunter2" not in output and b"root:" not in output and b"E001" not in output
+
+
+@pytest.mark.parametrize("given", ["/etc/passwd", "secret"])
+def test_a_command_line_framework_is_read_only_as_a_framework_file(
+    given: str, tmp_path: Path,
+) -> None:
+    """Item 4: `check --framework FILE` with a file that is not a framework file: E305,
+    none of its lines shown (the command line may name any path, but only a framework
+    file is parsed)."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    framework = str(secret) if given == "secret" else given
+    completed = run("check", RULEBOOK, "--framework", framework)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1
+    assert b"is not a framework file" in output
+    assert b"hunter2" not in output and b"root:" not in output and b"E001" not in output
+
+
+def test_a_framework_file_inside_the_folder_tree_is_still_read(tmp_path: Path) -> None:
+    """The rules refuse only what §3 refuses: `rules/framework.cquin` below the rulebook's
+    folder is read and the scheme checked against it (W501 on the three CMA indicators)."""
+    folder = tmp_path / "scheme"
+    (folder / "rules").mkdir(parents=True)
+    (folder / "rules" / "framework.cquin").write_bytes(
+        (NORTHSHIRE / "framework.cquin").read_bytes())
+    completed = run("check", _header_framework(folder, "rules/framework.cquin"))
+    assert completed.returncode == 0
+    assert completed.stdout.count(b"W501") == 3
