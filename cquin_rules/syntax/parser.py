@@ -99,6 +99,8 @@ def character_name(char: str) -> str:
     return f"{article} {name} ({code})"
 
 
+#: Any forbidden character: a text without one (nearly every file) needs no closer look.
+_ANY_FORBIDDEN = re.compile("[" + re.escape("".join(_FORBIDDEN)) + "]")
 #: What the scan stops at: a comment, a string, or a run of forbidden characters.
 _SCAN = re.compile('[#"]|[' + re.escape("".join(_FORBIDDEN)) + "]+")
 #: Runs forbidden inside a comment (anywhere-characters and controls).
@@ -113,6 +115,8 @@ def _forbidden_runs(text: str) -> list[tuple[int, int]]:
     left open on its line and holding a smart double quote was most likely meant to end
     there, so that quote counts as outside. Lone CRs must already be line ends (`\n`)."""
     found: list[tuple[int, int]] = []
+    if _ANY_FORBIDDEN.search(text) is None:
+        return found
     length = len(text)
     i = 0
     while (match := _SCAN.search(text, i)) is not None:
