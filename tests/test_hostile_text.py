@@ -56,12 +56,13 @@ def test_a_run_of_two_says_the_character_after_it() -> None:
     assert found.message.endswith("outside quoted text, nor is the character after it")
 
 
-def test_control_characters_are_e002_outside_strings_only() -> None:
-    """An escape sequence outside a string is E002 (once for the run); inside a string it is
-    text, as LANGUAGE.md §2 says (the renderer escapes it when it is shown)."""
-    (found,) = e002('scheme "x" {\n  # \x1b[31m red\n}\n')
+def test_control_characters_are_e002_outside_strings_and_comments() -> None:
+    """An escape sequence between words is E002 (once for the run); inside a string or a
+    comment it is text, as LANGUAGE.md §2 says (the renderer escapes it when shown)."""
+    (found,) = e002('scheme "x" {\n  \x1b[31m\n}\n')
     assert found.span.line == 2 and "U+001B" in found.message
     assert e002('scheme "x\x1b[31m" {\n}\n') == []
+    assert e002('scheme "x" { # \x1b[31m red\n}\n') == []
 
 
 # ---- item 14: format characters anywhere, a lone CR ends a line --------------------------

@@ -69,7 +69,9 @@ _QUOTE_HINT = 'use a plain double quote (") around text'
 _FORMAT_CHARACTERS = "".join(
     map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010),
               0x2060, 0xFEFF]))
-#: Control characters other than tab, line ends and form feed: forbidden outside strings.
+#: Control characters other than tab, line ends and form feed: forbidden outside strings
+#: and comments (LANGUAGE.md §2: inside them any character but NUL and the format
+#: characters is text; the renderer shows controls as escapes).
 _CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(1, 0x20), *range(0x7F, 0xA0))
                               if chr(c) not in "\t\n\r\f")
 _FORMAT_HINT = ("remove it: an invisible or direction-changing character makes text read "
@@ -103,15 +105,13 @@ def character_name(char: str) -> str:
 _ANY_FORBIDDEN = re.compile("[" + re.escape("".join(_FORBIDDEN)) + "]")
 #: What the scan stops at: a comment, a string, or a run of forbidden characters.
 _SCAN = re.compile('[#"]|[' + re.escape("".join(_FORBIDDEN)) + "]+")
-#: Runs forbidden inside a comment (anywhere-characters and controls).
-_IN_COMMENT = re.compile("[" + re.escape(_ANYWHERE + _CONTROL_CHARACTERS) + "]+")
-#: Runs forbidden inside a string.
-_IN_STRING = re.compile("[" + re.escape(_ANYWHERE) + "]+")
+#: Runs forbidden inside a string or a comment, where any other character is text.
+_IN_TEXT = re.compile("[" + re.escape(_ANYWHERE) + "]+")
 
 
 def _forbidden_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each run of forbidden characters: NUL and format characters
-    anywhere, controls outside strings, the others outside strings and comments. A string
+    anywhere, the others outside strings and comments. A string
     left open on its line and holding a smart double quote was most likely meant to end
     there, so that quote counts as outside. Lone CRs must already be line ends (`\n`)."""
     found: list[tuple[int, int]] = []
@@ -124,7 +124,7 @@ def _forbidden_runs(text: str) -> list[tuple[int, int]]:
         if char == "#":
             end = text.find("\n", match.start())
             end = length if end < 0 else end
-            found.extend(m.span() for m in _IN_COMMENT.finditer(text, match.start(), end))
+            found.extend(m.span() for m in _IN_TEXT.finditer(text, match.start(), end))
             i = end
         elif char == '"':
             start = match.start()
@@ -132,11 +132,11 @@ def _forbidden_runs(text: str) -> list[tuple[int, int]]:
             if not closed:
                 smart = max(text.rfind(quote, start + 1, end) for quote in _DOUBLE_QUOTES)
                 if smart > start:
-                    found.extend(m.span() for m in _IN_STRING.finditer(text, start + 1, smart))
+                    found.extend(m.span() for m in _IN_TEXT.finditer(text, start + 1, smart))
                     found.append((smart, smart + 1))
                     i = smart + 1
                     continue
-            found.extend(m.span() for m in _IN_STRING.finditer(text, start + 1, end))
+            found.extend(m.span() for m in _IN_TEXT.finditer(text, start + 1, end))
             i = end + 1 if closed else end
         else:
             found.append(match.span())
