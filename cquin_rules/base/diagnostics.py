@@ -112,7 +112,7 @@ def _caret(line: str, span: Span) -> list[str]:
     return [f"  {shown}", f"  {caret}"]
 
 
-#: A line end: CRLF, LF, or a lone CR (LANGUAGE.md §2), as the parser counts lines.
+#: A line end: CRLF, LF, or a lone CR (the language reference §2), as the parser counts lines.
 _LINE_END = re.compile("\r\n|\r|\n")
 
 

@@ -113,7 +113,7 @@ def _header(header: Header) -> list[Diagnostic]:
     on_account = header.payment_on_account
     if on_account is not None and not 0 <= on_account.value <= 1:
         # Paid on the assumption that goals are met: more than the whole cquin value (a £30m
-        # advance on a £3m scheme) is never owed (LANGUAGE.md §3).
+        # advance on a £3m scheme) is never owed (the language reference §3).
         found.append(Diagnostic(
             "E402", f"the payment on account is {percent(on_account.value)} of the cquin value: "
             "it must be from 0% to 100%", on_account.span,

@@ -65,8 +65,9 @@ def load_framework(
     statement is not `framework`) is E305 at `span` in the file `origin` (the rulebook that
     named it); problems inside a framework file are reported against that file's own path.
     `is_path` forces the reading of `ref`: True is a header's `framework "PATH"`, held to
-    LANGUAGE.md §3 (relative, inside the rulebook's folder tree, a `.cquin` file); False is
-    its `framework NAME`, always a name; None (the command line) decides by its shape.
+    the language reference §3 (relative, inside the rulebook's folder tree, a `.cquin`
+    file); False is its `framework NAME`, always a name; None (the command line) decides
+    by its shape.
     """
     at = span or NOWHERE
     from_header = is_path is True
@@ -78,7 +79,7 @@ def load_framework(
                 return framework, []
         beside = (Path(base_dir) if base_dir else Path()) / f"{ref}.cquin"
         return None, [_unknown(ref, at, origin, beside if beside.is_file() else None)]
-    if from_header:  # a header's `framework "PATH"`: LANGUAGE.md §3 says what it may be
+    if from_header:  # a header's `framework "PATH"`: the language reference §3 says what it may be
         refused = _refused_header_path(ref, base_dir)
         if refused is not None:
             return None, [_not_a_framework(refused, at, origin, from_header)]
@@ -131,7 +132,7 @@ def _not_a_framework(message: str, span: Span, origin: str, from_header: bool) -
 def _refused_header_path(ref: str, base_dir: Path | None) -> str | None:
     """Why a header's `framework "PATH"` may not be read, or None when it may: a path is
     relative, stays inside the rulebook's folder tree (symbolic links followed) and names a
-    `.cquin` file (LANGUAGE.md §3)."""
+    `.cquin` file (the language reference §3)."""
     path = Path(ref)
     if path.is_absolute():
         return f"the framework path {ref} is not relative to the rulebook's folder"

@@ -65,12 +65,12 @@ _SPACES = "\u00a0\u202f\u2007"
 _QUOTE_HINT = 'use a plain double quote (") around text'
 #: Bidirectional and zero-width format characters: forbidden anywhere, strings and
 #: comments included, because they make text read differently from what it means
-#: (LANGUAGE.md §2). A byte order mark is only allowed first, where `decode` drops it.
+#: (the language reference §2). A byte order mark is only allowed first, where `decode` drops it.
 _FORMAT_CHARACTERS = "".join(
     map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010),
               0x2060, 0xFEFF]))
 #: Control characters other than tab, line ends and form feed: forbidden outside strings
-#: and comments (LANGUAGE.md §2: inside them any character but NUL and the format
+#: and comments (the language reference §2: inside them any character but NUL and the format
 #: characters is text; the renderer shows controls as escapes).
 _CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(1, 0x20), *range(0x7F, 0xA0))
                               if chr(c) not in "\t\n\r\f")

@@ -9,7 +9,7 @@ from ..base.span import Span
 
 __all__ = ["Lines", "line_ends_as_newlines", "string_end"]
 
-#: A carriage return not followed by a line feed: a line end of its own (LANGUAGE.md §2).
+#: A carriage return not followed by a line feed: a line end of its own (the language reference §2).
 _LONE_CR = re.compile("\r(?!\n)")
 
 
