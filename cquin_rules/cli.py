@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .base.diagnostics import CquinError, Diagnostic, has_errors, sort_key
+from .base.diagnostics import CquinError, Diagnostic, has_errors, render_all, sort_key
 from .base.manual import page
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,8 +87,8 @@ def refuse_output_onto_input(output: str, *inputs: str) -> None:
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], sources: dict[str, str]) -> None:
-    for diagnostic in sorted(diagnostics, key=sort_key):
-        click.echo(diagnostic.render(sources.get(diagnostic.path)), err=True)
+    for shown in render_all(sorted(diagnostics, key=sort_key), sources):
+        click.echo(shown, err=True)
 
 
 def _load(path: str) -> Any:
@@ -225,7 +225,7 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
     from .api import diagnose, read_source
 
     found: list[Diagnostic] = []
-    sources: dict[str, str] = {}
+    sources: dict[str, str | None] = {}
     for path in rulebooks:
         try:
             source, diagnostics = read_source(path)
@@ -240,8 +240,10 @@ def check(rulebooks: tuple[str, ...], framework: str | None, output_format: str,
     if output_format == "json":
         click.echo(json.dumps({"diagnostics": [d.to_dict() for d in found]}, indent=2))
     else:
-        for diagnostic in found:
-            click.echo(diagnostic.render(sources.get(diagnostic.path) or _text_of(diagnostic.path)))
+        for path in {d.path for d in found} - set(sources):
+            sources[path] = _text_of(path)
+        for shown in render_all(found, sources):
+            click.echo(shown)
         errors = sum(d.severity == "error" for d in found)
         warnings = len(found) - errors
         files = "file" if len(rulebooks) == 1 else "files"

@@ -9,6 +9,7 @@ Devices and FIFOs cannot be committed, so they are made (or named) at run time.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -244,3 +245,155 @@ def test_writes_through_a_symlink_go_to_its_target(tmp_path: Path) -> None:
     assert run("fmt", link_rulebook).returncode == 0
     assert link_rulebook.is_symlink()
     assert real_rulebook.read_bytes() == RULEBOOK.read_bytes()
+
+
+# ---- issue 17, items 3, 7 and 14: characters, many errors, line ends --------------------
+
+
+def test_forty_kilobytes_of_nul_bytes_are_one_diagnostic() -> None:
+    """Item 3: 40 KB of NUL bytes once took 7.1 GB and printed 2.4 GB (a diagnostic, with
+    its line, per byte); now one E002 for the run, a short line, within the bounds."""
+    completed = run("check", CORPUS / "nul-bytes.cquin")
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1
+    assert output.count(b"E002") == 1 and b"nor are the 39,999 characters after it" in output
+    assert len(output) < 8 << 10
+
+
+def test_sixteen_thousand_errors_are_shown_capped() -> None:
+    """Item 7: 16,001 errors (each `year` given again) are counted in full, shown for the
+    first 200, then 'and 15,801 more errors'; the harness bounds time and output (the
+    full rendering printed 2.7 MB, a line index per diagnostic)."""
+    completed = run("check", CORPUS / "many-errors.cquin")
+    assert completed.returncode == 1
+    assert sum(b": E" in line for line in completed.stdout.splitlines()) == 200
+    assert b"and 15,801 more errors\n" in completed.stdout
+    assert b"16001 errors" in completed.stderr
+    assert len(completed.stdout) < 64 << 10
+
+
+def test_a_lone_cr_ends_a_comment_so_the_next_line_counts(tmp_path: Path) -> None:
+    """Item 14: `# …` ended by a lone CR, then `combine minimum`: every editor shows the
+    combine on its own line, and now the parser reads it too, so CMA (community not met)
+    pays £0.00 rather than £630,000.00, and the formatter keeps the line."""
+    rulebook = CORPUS / "lone-cr-comment.cquin"
+    assert run("check", rulebook).returncode == 0
+    document = json.loads(run("eval", rulebook, DATA, "--format", "json").stdout)
+    earned = {goal["code"]: goal["earned"] for goal in document["goals"]}
+    assert earned["CMA"] == "0.00"
+    copy = tmp_path / "copy.cquin"
+    copy.write_bytes(rulebook.read_bytes())
+    assert run("fmt", copy).returncode == 0
+    assert "share\n  combine minimum\n  indicator inpatient" in copy.read_text("utf-8")
+
+
+def test_direction_changing_characters_in_quoted_text_are_refused() -> None:
+    """Item 14: bidirectional and zero-width format characters are E002 even inside a
+    string (a 'Trojan source' provider name), each named, and never echoed raw."""
+    completed = run("check", CORPUS / "bidi-string.cquin")
+    assert completed.returncode == 1
+    assert completed.stdout.count(b"E002") == 4
+    assert b"U+202E" in completed.stdout and b"U+2066" in completed.stdout
+    assert "\u202e".encode() not in completed.stdout + completed.stderr
+
+
+# ---- issue 17, item 18: shares that pay what was never earned ----------------------------
+
+
+def test_payment_on_account_above_the_whole_is_refused() -> None:
+    """Item 18: `payment on account 1000%` once checked clean and `schedule` advanced £30M
+    on a £3M scheme; now E402 at that line, and schedule and eval refuse the rulebook."""
+    rulebook = CORPUS / "payment-on-account.cquin"
+    checked = run("check", rulebook)
+    assert checked.returncode == 1
+    assert b"E402 the payment on account is 1000% of the cquin value" in checked.stdout
+    for arguments in (("schedule", rulebook, DATA), ("eval", rulebook, DATA)):
+        completed = run(*arguments)
+        assert completed.returncode == 1 and b"E402" in completed.stderr, arguments
+        assert b"30,000,000" not in completed.stdout
+
+
+def test_combine_at_least_zero_is_refused() -> None:
+    """Item 18: `combine at least 0` once paid a goal in full with no data; now E001."""
+    rulebook = CORPUS / "combine-at-least-zero.cquin"
+    checked = run("check", rulebook)
+    assert checked.returncode == 1
+    assert b"E001 the count after `combine at least` must be at least 1, not `0`" in checked.stdout
+    assert run("eval", rulebook, DATA).returncode == 1
+
+
+# ---- issue 17, item 4: a framework path reads only a framework file -----------------------
+
+SECRET = b'password = "hunter2"\napi key = "s3cr3t"\n'
+
+
+def _header_framework(folder: Path, reference: str) -> Path:
+    """The Northshire rulebook, saved in `folder`, naming `reference` as its framework."""
+    rulebook = folder / "rulebook.cquin"
+    text = RULEBOOK.read_text(encoding="utf-8")
+    rulebook.write_text(text.replace("  year 2018/19\n",
+                                     f'  year 2018/19\n  framework "{reference}"\n', 1),
+                        encoding="utf-8")
+    return rulebook
+
+
+@pytest.mark.parametrize("reference, says", [
+    ("/etc/passwd", b"is not relative to the rulebook's folder"),
+    ("../../../../../../etc/passwd", b"does not name a .cquin file"),
+    ("passwd.cquin", b"leads outside the rulebook's folder"),
+    ("../outside/rules.cquin", b"leads outside the rulebook's folder"),
+    ("secret.cquin", b"is not a framework file: its first statement is not `framework`"),
+    ("binary.cquin", b"is not a framework file: it is not UTF-8 text"),
+    ("/dev/zero", b"is not relative to the rulebook's folder"),
+])
+def test_a_header_framework_path_reads_only_a_framework_file(
+    reference: str, says: bytes, tmp_path: Path,
+) -> None:
+    """Item 4: `framework "PATH"` once echoed /etc/passwd and a secrets file line by line
+    in E001s and read /dev/zero without end. LANGUAGE.md §3: a path is relative, stays in
+    the rulebook's folder tree (links followed), names a `.cquin` framework file; otherwise
+    E305 at the rulebook's line, through every command, and no line of the file shown."""
+    folder = tmp_path / "scheme"
+    folder.mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "rules.cquin").write_bytes(SECRET)
+    (folder / "secret.cquin").write_bytes(SECRET)
+    (folder / "binary.cquin").write_bytes(b"\xff\xfe" + SECRET)
+    (folder / "passwd.cquin").symlink_to("/etc/passwd")
+    rulebook = _header_framework(folder, reference)
+    for arguments in (("check", rulebook), ("test", rulebook), ("eval", rulebook, DATA),
+                      ("schedule", rulebook, DATA)):
+        completed = run(*arguments)
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 1, arguments
+        assert b"E305" in output and says in output, (arguments, output[-600:])
+        assert b"hunter2" not in output and b"root:" not in output and b"E001" not in output
+
+
+@pytest.mark.parametrize("given", ["/etc/passwd", "secret"])
+def test_a_command_line_framework_is_read_only_as_a_framework_file(
+    given: str, tmp_path: Path,
+) -> None:
+    """Item 4: `check --framework FILE` with a file that is not a framework file: E305,
+    none of its lines shown (the command line may name any path, but only a framework
+    file is parsed)."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    framework = str(secret) if given == "secret" else given
+    completed = run("check", RULEBOOK, "--framework", framework)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1
+    assert b"is not a framework file" in output
+    assert b"hunter2" not in output and b"root:" not in output and b"E001" not in output
+
+
+def test_a_framework_file_inside_the_folder_tree_is_still_read(tmp_path: Path) -> None:
+    """The rules refuse only what §3 refuses: `rules/framework.cquin` below the rulebook's
+    folder is read and the scheme checked against it (W501 on the three CMA indicators)."""
+    folder = tmp_path / "scheme"
+    (folder / "rules").mkdir(parents=True)
+    (folder / "rules" / "framework.cquin").write_bytes(
+        (NORTHSHIRE / "framework.cquin").read_bytes())
+    completed = run("check", _header_framework(folder, "rules/framework.cquin"))
+    assert completed.returncode == 0
+    assert completed.stdout.count(b"W501") == 3

@@ -291,7 +291,7 @@ def test_a_byte_order_mark_and_crlf_are_accepted() -> None:
 
 
 def _inside(text: str, diagnostic: Diagnostic) -> bool:
-    lines = text.removeprefix("\ufeff").split("\n")
+    lines = re.split("\r\n|\r|\n", text.removeprefix("\ufeff"))  # a lone CR ends a line
     span = diagnostic.span
     if not 1 <= span.line <= len(lines):
         return False

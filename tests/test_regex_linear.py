@@ -49,7 +49,7 @@ def _module_name(path: Path) -> str:
 SCANS = {"match": "match", "fullmatch": "fullmatch", "search": "finditer",
          "finditer": "finditer", "findall": "finditer", "split": "finditer",
          "sub": "finditer", "subn": "finditer"}
-Pattern = tuple[str, str, int, list[str]]
+Pattern = tuple[str, str | bytes, int, list[str]]
 
 
 def pattern_uses() -> dict[str, set[str]]:
@@ -172,8 +172,12 @@ _CHILD = textwrap.dedent(
         spent = int(used.ru_utime + used.ru_stime) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (spent + budget, total + 5))
         print(where, flush=True)
+        if isinstance(pattern, list):  # a bytes pattern, carried as latin-1 text
+            pattern = pattern[1].encode("latin-1")
         compiled = re.compile(pattern, flags)
         for text in inputs:
+            if isinstance(pattern, bytes):
+                text = text.encode("utf-8")
             for scan in scans:
                 result = getattr(compiled, scan)(text)
                 if scan == "finditer":
@@ -187,7 +191,9 @@ _CHILD = textwrap.dedent(
 def run_under_limit(patterns: list[Pattern]) -> None:
     """Run every pattern over every input in a child under RLIMIT_CPU; fail naming the
     pattern that was running when the kernel stopped the child."""
-    payload: list[Any] = [patterns, adversarial_inputs(), BUDGET]
+    carried = [(where, ["bytes", pattern.decode("latin-1")] if isinstance(pattern, bytes)
+                else pattern, flags, scans) for where, pattern, flags, scans in patterns]
+    payload: list[Any] = [carried, adversarial_inputs(), BUDGET]
     done = subprocess.run([sys.executable, "-c", _CHILD], input=json.dumps(payload),
                           capture_output=True, text=True, timeout=1800)
     lines = done.stdout.split("\n")

@@ -6,6 +6,8 @@ Python API and the language server all render from it, so a message is written o
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
 
 from attrs import field, frozen
@@ -56,12 +58,15 @@ class Diagnostic:
             "hint": self.hint,
         } | cell
 
-    def render(self, source: str | None = None) -> str:
+    def render(self, source: str | SourceLines | None = None) -> str:
         """`path:line:column: CODE message`, the source line with a caret, the hint;
         `path: Sheet!D7: CODE message` for a cell of a workbook.
 
         A span with column 0 means a whole line (a row of a measurements file), drawn as
-        `path:line: CODE message` with no caret.
+        `path:line: CODE message` with no caret. Give a `SourceLines` when rendering many
+        diagnostics of one file: a plain text is indexed again for each call. A long line
+        is shown as a window around the caret, so each diagnostic is a few hundred
+        characters whatever the file holds.
         """
         where = f"{printable(self.path)}:{self.span.line}"
         if self.span.column:
@@ -70,26 +75,102 @@ class Diagnostic:
             where = f"{self.path}: {self.cell}"
         lines = [f"{where}: {self.code} {printable(self.message)}"]
         if source is not None and self.span.column and not self.cell:
-            text_lines = source.splitlines()
-            if 1 <= self.span.line <= len(text_lines):
-                text = text_lines[self.span.line - 1].replace("\t", " ")
-                width = 1
-                if self.span.end_line == self.span.line:
-                    width = max(1, self.span.end_column - self.span.column)
-                width = min(width, max(1, len(text) - self.span.column + 1))
-                start = self.span.column - 1
-                lines.append(f"  {printable(text)}")
-                lines.append("  " + " " * len(printable(text[:start]))
-                             + "^" * max(1, len(printable(text[start:start + width]))))
+            indexed = source if isinstance(source, SourceLines) else SourceLines(source)
+            line = indexed.line(self.span.line)
+            if line is not None:
+                lines.extend(_caret(line, self.span))
         if self.hint:
             lines.append(f"  hint: {printable(self.hint)}")
         return "\n".join(lines)
 
 
+#: The widest source line shown under a diagnostic, in characters; a longer one is
+#: shown as this much around the caret, with `…` where it was cut.
+SHOWN_WIDTH = 120
+
+
+def _caret(line: str, span: Span) -> list[str]:
+    """The source line (or a window of it) and the caret under the span."""
+    text = line.replace("\t", " ")
+    start = min(span.column - 1, len(text))
+    width = 1
+    if span.end_line == span.line:
+        width = max(1, span.end_column - span.column)
+    width = min(width, max(1, len(text) - start))
+    before = after = ""
+    if len(text) > SHOWN_WIDTH:
+        left = max(0, min(start - SHOWN_WIDTH // 3, len(text) - SHOWN_WIDTH))
+        right = left + SHOWN_WIDTH
+        before = "…" if left else ""
+        after = "…" if right < len(text) else ""
+        text = text[left:right]
+        start -= left
+        width = max(1, min(width, len(text) - start))
+    shown = before + printable(text) + after
+    caret = " " * (len(before) + len(printable(text[:start])))
+    caret += "^" * max(1, len(printable(text[start:start + width])))
+    return [f"  {shown}", f"  {caret}"]
+
+
+#: A line end: CRLF, LF, or a lone CR (the language reference §2), as the parser counts lines.
+_LINE_END = re.compile("\r\n|\r|\n")
+
+
+class SourceLines:
+    """A source text with its line starts found once, so rendering any number of
+    diagnostics of it is linear in its size. Lines end as the parser ends them: at LF,
+    CRLF or a lone CR, and nowhere else (not at a form feed or U+2028)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+    def line(self, number: int) -> str | None:
+        """Line `number` (1-based) without its line end; None past the end."""
+        if not 1 <= number <= len(self._starts):
+            return None
+        start = self._starts[number - 1]
+        end = self._starts[number] if number < len(self._starts) else len(self.text)
+        if number == len(self._starts) and start == len(self.text):
+            return None  # after a final line end (or in an empty text) there is no line
+        return self.text[start:end].rstrip("\r\n")
+
+
+#: How many diagnostics a command prints before it says how many more there are.
+MOST_SHOWN = 200
+
+
+def render_all(diagnostics: Iterable[Diagnostic],
+               sources: Mapping[str, str | None]) -> Iterator[str]:
+    """Each diagnostic rendered against its file's text (`sources` by path), each file
+    indexed once; after `MOST_SHOWN`, one line saying how many more errors and warnings
+    there are instead (the JSON output lists them all). A breached limit (E003) is always
+    shown: it says why reading stopped."""
+    indexed: dict[str, SourceLines | None] = {}
+    hidden = {"error": 0, "warning": 0}
+    shown = 0
+    for diagnostic in diagnostics:
+        if shown >= MOST_SHOWN and diagnostic.code != "E003":
+            hidden[diagnostic.severity] += 1
+            continue
+        if diagnostic.path not in indexed:
+            text = sources.get(diagnostic.path)
+            indexed[diagnostic.path] = None if text is None else SourceLines(text)
+        shown += 1
+        yield diagnostic.render(indexed[diagnostic.path])
+    parts = [f"{count:,} more {kind}{'s' * (count != 1)}"
+             for kind, count in hidden.items() if count]
+    if parts:
+        yield "and " + " and ".join(parts)
+
+
 #: Control characters (C0, DEL, C1): a newline would forge a diagnostic line, an escape
-#: sequence would drive the terminal. Tab is shown as itself.
+#: sequence would drive the terminal. Tab is shown as itself. Bidirectional and zero-width
+#: format characters too: shown raw they would reorder or hide what is around them.
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))
-             if code != 0x09} | {0x0A: "\\n", 0x0D: "\\r"}
+             if code != 0x09} | {0x0A: "\\n", 0x0D: "\\r"} | {
+    code: f"\\u{code:04x}" for code in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), 0x2060,
+                                       *range(0x2066, 0x206A), 0xFEFF)}
 
 
 def printable(text: str) -> str:
@@ -112,4 +193,5 @@ class CquinError(Exception):
     def __init__(self, diagnostics: list[Diagnostic], source: str | None = None) -> None:
         self.diagnostics = diagnostics
         self.source = source
-        super().__init__("\n".join(d.render(source) for d in diagnostics))
+        indexed = None if source is None else SourceLines(source)
+        super().__init__("\n".join(d.render(indexed) for d in diagnostics))

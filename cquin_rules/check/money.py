@@ -1,4 +1,5 @@
-"""The checks of a scheme's header and money (section 9): E105 for a missing `cquin value`
+"""The checks of a scheme's header and money (section 9): E402 for a `payment on account`
+outside 0%–100%, E105 for a missing `cquin value`
 or a `P% of contract` with nothing to take it of, E201 goal money against the cquin value,
 E202 national goals' money against the national value; all on exact amounts, before any
 rounding. `money_difference` words a shortfall or excess for these and the weight checks.
@@ -31,6 +32,16 @@ def check_header(header: Header) -> list[Diagnostic]:
         found.append(Diagnostic(
             "E105", "the scheme has no cquin value: the money at stake", header.span,
             "add `cquin value 2.5% of contract` (with a contract value) or `cquin value £X`",
+        ))
+    on_account = header.payment_on_account
+    if on_account is not None and not 0 <= on_account.value <= 1:
+        # Paid on the assumption that goals are met: more than the whole cquin value (a £30m
+        # advance on a £3m scheme) is never owed (the language reference §3).
+        found.append(Diagnostic(
+            "E402", f"the payment on account is {percent(on_account.value)} of the cquin value: "
+            "it must be from 0% to 100%", on_account.span,
+            "write the share paid monthly on account, from 0% to 100% (90% unless agreed "
+            "otherwise, DH §65)",
         ))
     for name, amount in (("cquin", header.cquin_value), ("national", header.national_value)):
         if amount is not None and exact_amount(amount.value, header) is None:

@@ -19,6 +19,7 @@ Codes this module adds or sharpens, and where each points:
   the scheme); a goal without `domain` (at the goal); an indicator without `pay` (at
   the indicator); a goal, part or period holding nothing (at it); `P% of contract` with
   neither a contract nor an outturn value (at that statement).
+- E402 (in the header) a `payment on account` above 100% (at that statement).
 - E201 goal money does not total the cquin value, exact amounts before rounding (at
   `cquin value`); E202 national goals' money differs from the national value (at
   `national value`, else at the scheme line).

@@ -17,7 +17,7 @@ from attrs import evolve
 from ..base.diagnostics import CquinError, Diagnostic
 from ..base.limits import read_limited
 from ..base.span import NOWHERE, Span
-from ..syntax.parser import decode
+from ..syntax.parser import decode, start_for
 from .framework import Framework
 from .parse import parse_framework
 
@@ -61,12 +61,16 @@ def load_framework(
     """The framework `ref` names: a built-in name, or a framework file (relative paths are
     taken against `base_dir`, or the working directory when it is None).
 
-    An unknown name or an unreadable file is E305 at `span` in the file `origin` (the
-    rulebook that named it); problems inside a framework file are reported against that
-    file's own path. `is_path` forces the reading of `ref` (a header's `framework "PATH"`
-    is always a path, its `framework NAME` always a name); None decides by its shape.
+    An unknown name, an unreadable file or a file that is not a framework file (its first
+    statement is not `framework`) is E305 at `span` in the file `origin` (the rulebook that
+    named it); problems inside a framework file are reported against that file's own path.
+    `is_path` forces the reading of `ref`: True is a header's `framework "PATH"`, held to
+    the language reference §3 (relative, inside the rulebook's folder tree, a `.cquin`
+    file); False is its `framework NAME`, always a name; None (the command line) decides
+    by its shape.
     """
     at = span or NOWHERE
+    from_header = is_path is True
     if is_path is None:
         is_path = _looks_like_path(ref, base_dir)
     if not is_path:
@@ -75,6 +79,10 @@ def load_framework(
                 return framework, []
         beside = (Path(base_dir) if base_dir else Path()) / f"{ref}.cquin"
         return None, [_unknown(ref, at, origin, beside if beside.is_file() else None)]
+    if from_header:  # a header's `framework "PATH"`: the language reference §3 says what it may be
+        refused = _refused_header_path(ref, base_dir)
+        if refused is not None:
+            return None, [_not_a_framework(refused, at, origin, from_header)]
     path = Path(ref)
     shown = ref
     if base_dir is not None and not path.is_absolute() and Path(base_dir) != Path("."):
@@ -98,10 +106,46 @@ def load_framework(
         ]
     if data is None:
         return None, [d.at(shown) for d in too_large]
-    text, diagnostics = decode(data, shown)
+    text, _ = decode(data, shown)
+    # Only a framework file is parsed, so only a framework file's lines are ever shown in a
+    # diagnostic: any other file named here (a password file, a secret) is never echoed.
     if text is None:
-        return None, diagnostics
+        return None, [_not_a_framework(f"{shown} is not a framework file: it is not UTF-8 "
+                                       "text", at, origin, from_header)]
+    if start_for(text) != "framework_file":
+        return None, [_not_a_framework(f"{shown} is not a framework file: its first "
+                                       "statement is not `framework`", at, origin, from_header)]
     return parse_framework(text, shown)
+
+
+_PATH_HINT = ("give a built-in framework's name (see `cquin frameworks`) or the path of a "
+              "framework file")
+
+
+def _not_a_framework(message: str, span: Span, origin: str, from_header: bool) -> Diagnostic:
+    hint = _PATH_HINT
+    if from_header:
+        hint += ": a `.cquin` file in the rulebook's folder (or below it), relative to it"
+    return Diagnostic("E305", message, span, hint, origin)
+
+
+def _refused_header_path(ref: str, base_dir: Path | None) -> str | None:
+    """Why a header's `framework "PATH"` may not be read, or None when it may: a path is
+    relative, stays inside the rulebook's folder tree (symbolic links followed) and names a
+    `.cquin` file (the language reference §3)."""
+    path = Path(ref)
+    if path.is_absolute():
+        return f"the framework path {ref} is not relative to the rulebook's folder"
+    if path.suffix != ".cquin":
+        return f"the framework path {ref} does not name a .cquin file"
+    folder = Path(base_dir) if base_dir is not None else Path()
+    try:
+        inside = (folder / path).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        inside = False
+    if not inside:
+        return f"the framework path {ref} leads outside the rulebook's folder"
+    return None
 
 
 def _year_of(name: str) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ from ..base.limits import Limits, read_limited
 from . import grammar_tables
 from .lalr import OPTIONS, WordsWhole, build_parser, grammar_text
 from .parser import decode, parse_tree, start_for
+from .positions import line_ends_as_newlines
 
 __all__ = [
     "Formatted",
@@ -410,7 +411,7 @@ def format_text(
     _, diagnostics = parse_tree(text, start, path, limits)
     if has_errors(diagnostics):
         return None, diagnostics
-    source = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    source = line_ends_as_newlines(text.removeprefix("\ufeff").replace("\r\n", "\n"))
     tree, comments = layout_tree(source, start)
     return _Layout(source, tree, comments).document(), diagnostics
 
@@ -448,7 +449,9 @@ def format_file(
         formatted = formatted.replace("\n", "\r\n")
     old_text = data.decode("utf-8")
     changed = formatted != old_text
-    patch = unified_diff(name, old_text, formatted) if diff and changed else ""
+    # Lone CRs shown as the line ends they are: raw, they would overwrite the diff's lines.
+    patch = (unified_diff(name, line_ends_as_newlines(old_text), formatted)
+             if diff and changed else "")
     if changed and not (check or diff):
         write_atomically(name, formatted, unchanged=data)
     return Formatted(changed, formatted, diagnostics, patch)

@@ -21,7 +21,7 @@ from ..base.limits import current as current_limits
 from ..base.span import Span
 from .lalr import get_parser
 from .model import Scheme
-from .positions import Lines, string_end
+from .positions import Lines, line_ends_as_newlines, string_end
 from .recovery import syntax_errors
 from .syntax_errors import first_error, keyword_terminals
 from .transform import transform
@@ -63,12 +63,32 @@ _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02"
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\uff07"
 _SPACES = "\u00a0\u202f\u2007"
 _QUOTE_HINT = 'use a plain double quote (") around text'
+#: Bidirectional and zero-width format characters: forbidden anywhere, strings and
+#: comments included, because they make text read differently from what it means
+#: (the language reference §2). A byte order mark is only allowed first, where `decode` drops it.
+_FORMAT_CHARACTERS = "".join(
+    map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0x200B, 0x2010),
+              0x2060, 0xFEFF]))
+#: Control characters other than tab, line ends and form feed: forbidden outside strings
+#: and comments (the language reference §2: inside them any character but NUL and the format
+#: characters is text; the renderer shows controls as escapes).
+_CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(1, 0x20), *range(0x7F, 0xA0))
+                              if chr(c) not in "\t\n\r\f")
+_FORMAT_HINT = ("remove it: an invisible or direction-changing character makes text read "
+                "differently from what it means")
 #: Each forbidden character: the character parsed in its place, and the hint.
 _FORBIDDEN: dict[str, tuple[str, str]] = {
     **{c: ('"', _QUOTE_HINT) for c in _DOUBLE_QUOTES + _SINGLE_QUOTES},
     **{c: (" ", "use a plain space") for c in _SPACES},
+    **{c: (" ", _FORMAT_HINT) for c in _FORMAT_CHARACTERS},
+    **{c: (" ", "remove it") for c in _CONTROL_CHARACTERS},
     "\x00": (" ", "remove it (the file may have been saved as UTF-16 or as a binary file)"),
 }
+#: Forbidden even inside strings and comments.
+_ANYWHERE = "\x00" + _FORMAT_CHARACTERS
+#: At most this many runs of forbidden characters are reported one by one; the rest are
+#: counted in one last diagnostic, so 40 KB of NUL bytes cost one line, not 40,000.
+MAX_CHARACTER_RUNS = 20
 
 
 def character_name(char: str) -> str:
@@ -83,62 +103,88 @@ def character_name(char: str) -> str:
 
 #: Any forbidden character: a text without one (nearly every file) needs no closer look.
 _ANY_FORBIDDEN = re.compile("[" + re.escape("".join(_FORBIDDEN)) + "]")
+#: What the scan stops at: a comment, a string, or a run of forbidden characters.
+_SCAN = re.compile('[#"]|[' + re.escape("".join(_FORBIDDEN)) + "]+")
+#: Runs forbidden inside a string or a comment, where any other character is text.
+_IN_TEXT = re.compile("[" + re.escape(_ANYWHERE) + "]+")
 
 
-def _forbidden_characters(text: str) -> list[int]:
-    """Offsets of forbidden characters: NUL anywhere, the others outside strings and
-    comments. A string left open on its line and holding a smart double quote was most
-    likely meant to end there, so that quote counts as outside."""
+def _forbidden_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of forbidden characters: NUL and format characters
+    anywhere, the others outside strings and comments. A string
+    left open on its line and holding a smart double quote was most likely meant to end
+    there, so that quote counts as outside. Lone CRs must already be line ends (`\n`)."""
+    found: list[tuple[int, int]] = []
     if _ANY_FORBIDDEN.search(text) is None:
-        return []
-    found: list[int] = []
+        return found
     length = len(text)
     i = 0
-    while i < length:
-        char = text[i]
+    while (match := _SCAN.search(text, i)) is not None:
+        char = match.group()[0]
         if char == "#":
-            end = text.find("\n", i)
+            end = text.find("\n", match.start())
             end = length if end < 0 else end
-            found.extend(j for j in range(i, end) if text[j] == "\x00")
+            found.extend(m.span() for m in _IN_TEXT.finditer(text, match.start(), end))
             i = end
         elif char == '"':
-            end, closed = string_end(text, i)
+            start = match.start()
+            end, closed = string_end(text, start)
             if not closed:
-                smart = max(text.rfind(quote, i + 1, end) for quote in _DOUBLE_QUOTES)
-                if smart > i:
-                    found.extend(j for j in range(i + 1, smart) if text[j] == "\x00")
-                    found.append(smart)
+                smart = max(text.rfind(quote, start + 1, end) for quote in _DOUBLE_QUOTES)
+                if smart > start:
+                    found.extend(m.span() for m in _IN_TEXT.finditer(text, start + 1, smart))
+                    found.append((smart, smart + 1))
                     i = smart + 1
                     continue
-            found.extend(j for j in range(i + 1, end) if text[j] == "\x00")
+            found.extend(m.span() for m in _IN_TEXT.finditer(text, start + 1, end))
             i = end + 1 if closed else end
         else:
-            if char in _FORBIDDEN:
-                found.append(i)
-            i += 1
+            found.append(match.span())
+            i = match.end()
     return found
 
 
+def _where(char: str) -> str:
+    if char == "\x00":
+        return "anywhere in a rulebook"
+    if char in _FORMAT_CHARACTERS:
+        return "anywhere, even in quoted text or a comment"
+    return "outside quoted text"
+
+
 def _clean(text: str) -> tuple[str, list[Diagnostic]]:
-    offsets = _forbidden_characters(text)
-    if not offsets:
+    """`text` with each forbidden character replaced by what is parsed in its place, and
+    one E002 per run of them (at most `MAX_CHARACTER_RUNS`, then one that counts the rest).
+    Lone CRs must already be line ends, as `line_ends_as_newlines` makes them."""
+    runs = _forbidden_runs(text)
+    if not runs:
         return text, []
     lines = Lines(text)
     chars = list(text)
     diagnostics = []
-    for offset in offsets:
-        char = text[offset]
-        replacement, hint = _FORBIDDEN[char]
-        chars[offset] = replacement
-        where = "anywhere in a rulebook" if char == "\x00" else "outside quoted text"
-        diagnostics.append(
-            Diagnostic(
-                "E002",
-                f"{character_name(char)} is not allowed {where}",
-                lines.span(offset, offset + 1),
-                hint,
-            )
-        )
+    for number, (start, end) in enumerate(runs):
+        for offset in range(start, end):
+            chars[offset] = _FORBIDDEN[text[offset]][0]
+        if number > MAX_CHARACTER_RUNS:
+            continue
+        char = text[start]
+        hint = _FORBIDDEN[char][1]
+        if number == MAX_CHARACTER_RUNS:
+            rest = len(runs) - number
+            places = "1 more place" if rest == 2 else f"{rest - 1:,} more places"
+            message = (f"{character_name(char)} is not allowed {_where(char)}, nor are the "
+                       f"characters at {places} after it" if rest > 1 else
+                       f"{character_name(char)} is not allowed {_where(char)}")
+        elif end - start > 1:
+            after = ("the character" if end - start == 2
+                     else f"the {end - start - 1:,} characters")
+            message = (f"{character_name(char)} is not allowed {_where(char)}, nor is "
+                       f"{after} after it" if end - start == 2 else
+                       f"{character_name(char)} is not allowed {_where(char)}, nor are "
+                       f"{after} after it")
+        else:
+            message = f"{character_name(char)} is not allowed {_where(char)}"
+        diagnostics.append(Diagnostic("E002", message, lines.span(start, end), hint))
     return "".join(chars), diagnostics
 
 
@@ -155,7 +201,7 @@ def parse_tree(
     too_large = file_size_problem(text_size(text, chosen.max_file_size), chosen, path)
     if too_large is not None:
         return None, [too_large]
-    text = text.removeprefix(BOM)
+    text = line_ends_as_newlines(text.removeprefix(BOM))
     cleaned, diagnostics = _clean(text)
     tree: Tree[Token] | None
     try:
@@ -200,7 +246,7 @@ def start_for(text: str) -> str:
     skipped as the grammar skips them, in time linear in their length, and a word that
     only begins with `framework` is a different word.
     """
-    cleaned, _ = _clean(text.removeprefix(BOM))
+    cleaned, _ = _clean(line_ends_as_newlines(text.removeprefix(BOM)))
     interactive = get_parser().parse_interactive(cleaned, start="framework_file")
     tokens: Iterator[Token] = interactive.lexer_thread.lex(  # type: ignore[no-untyped-call]
         interactive.parser_state

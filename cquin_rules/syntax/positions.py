@@ -7,7 +7,18 @@ import re
 
 from ..base.span import Span
 
-__all__ = ["Lines", "string_end"]
+__all__ = ["Lines", "line_ends_as_newlines", "string_end"]
+
+#: A carriage return not followed by a line feed: a line end of its own (the language reference §2).
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def line_ends_as_newlines(text: str) -> str:
+    """`text` with each lone CR made a `\n`: every editor shows a lone CR as a line end,
+    so the parser must too, or a comment ending in one would hide the next line. Offsets
+    are unchanged (one character for one), so positions found in the result hold for
+    `text`; CRLF stays as it is (the CR is blank space before the line end)."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def string_end(text: str, start: int) -> tuple[int, bool]:

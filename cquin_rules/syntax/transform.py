@@ -279,7 +279,8 @@ class ModelBuilder(LiteralReader):
         return self._combine(Combine("all", span=meta_span(meta)))
 
     def combine_at_least(self, meta: Meta, children: list[Token]) -> Statement:
-        count = self._count(children[0], "the count after `combine at least`")
+        # At least 0 would pay a goal in full with no data at all (the language reference §6).
+        count = self._count(children[0], "the count after `combine at least`", 1)
         return self._combine(Combine("at least", count, meta_span(meta)))
 
     def part(self, meta: Meta, children: list[Any]) -> Part:
