@@ -1,16 +1,8 @@
-"""The CQUIN language server (`cquin lsp`): the command line's answers, inside an editor.
+"""What an editor asks, answered from the text: the word under the cursor and what it
+names, hover text, completion, and the analysis of a document the server keeps.
 
-Diagnostics are `api.diagnose`, the function `cquin check` prints from, so an editor and
-the command line never disagree; an edit is checked after a short pause, and only the
-latest version of a document is (quick edits of a large rulebook do not queue). Hover,
-go-to-definition and completion read the model of the last version of the document that
-parsed, so they keep working while a line is half typed; formatting is
-`formatter.format_text`, as `cquin fmt` does it.
-
-The language logic is in plain functions of (text, line, character) that return model
-data, so it is testable without a client; `build_server` only wires them to pygls.
-Lines and characters here are 0-based code points; pygls converts them to the
-client's position encoding (UTF-16 by default).
+Plain functions of (text, line, character) that return model data, testable without a
+client. Lines and characters are 0-based code points.
 """
 
 from __future__ import annotations
@@ -18,16 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from .base.diagnostics import CquinError, Diagnostic, has_errors
-from .base.span import Span
-from .semantics.money import percent_text
-from .semantics.wording import rule_rows, rule_sentence
-from .syntax.model import (
+from ..base.diagnostics import CquinError, Diagnostic, has_errors
+from ..base.span import Span
+from ..semantics.money import percent_text
+from ..semantics.wording import rule_rows, rule_sentence
+from ..syntax.model import (
     DOMAINS,
     NEGOTIATION_STATUSES,
     PERIOD_NAMES,
@@ -40,10 +31,9 @@ from .syntax.model import (
 )
 
 if TYPE_CHECKING:
-    from lsprotocol import types
-    from pygls.lsp.server import LanguageServer
-    from pygls.workspace import TextDocument
+    pass
 
+#: Seconds an edited document waits for the next edit before it is checked.
 #: Seconds an edited document waits for the next edit before it is checked.
 DEBOUNCE_SECONDS = 0.2
 
@@ -247,7 +237,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
         lines += ["", f"Available: **{_pounds(money)}**"]
     if isinstance(item, Indicator) and item.pay is not None:
         # lazy: loaded on first use, keeping the server's start-up short
-        from .semantics.compile import rule_text
+        from ..semantics.compile import rule_text
 
         lines += ["", f"Rule (line {item.pay.span.line}): `{rule_text(item.pay)}`", "",
                   rule_in_words(item)]
@@ -256,7 +246,7 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
 
 def _rule_summary(indicator: Indicator) -> str:
     # lazy: loaded on first use, keeping the server's start-up short
-    from .semantics.compile import rule_text
+    from ..semantics.compile import rule_text
 
     return f"`{rule_text(indicator.pay)}`" if indicator.pay else "no rule"
 
@@ -269,7 +259,7 @@ def rule_in_words(indicator: Indicator) -> str:
 def _money(scheme: Scheme, target: Target) -> Fraction | None:
     """The goal's available money, or the share of it an item carries."""
     # lazy: loaded on first use, keeping the server's start-up short
-    from .semantics.compile import CompiledItem, CompiledPart, compile_scheme
+    from ..semantics.compile import CompiledItem, CompiledPart, compile_scheme
 
     compiled = compile_scheme(scheme).goal(target.goal.code)
     if compiled is None:
@@ -297,7 +287,7 @@ def _money(scheme: Scheme, target: Target) -> Fraction | None:
 
 def _pounds(value: Fraction) -> str:
     # already loaded with the package, so importing it here costs nothing: kept beside its use
-    from .semantics.money import pounds
+    from ..semantics.money import pounds
 
     return pounds(value)
 
@@ -343,8 +333,8 @@ def suggestions(text: str, offset: int, scheme: Scheme | None) -> list[Suggestio
 def _keywords_at(text: str, offset: int) -> tuple[set[str], bool]:
     """The keywords the grammar accepts at `offset`, and whether a name is accepted there."""
     # lazy: loaded on first use, keeping the server's start-up short
-    from .syntax.parser import start_for
-    from .syntax.syntax_errors import keywords_at
+    from ..syntax.parser import start_for
+    from ..syntax.syntax_errors import keywords_at
 
     source = text.removeprefix("\ufeff")
     shift = len(text) - len(source)
@@ -374,7 +364,7 @@ def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:
 
 def _frameworks() -> list[Suggestion]:
     # lazy: loaded on first use, keeping the server's start-up short
-    from .frameworks.loading import builtin_frameworks
+    from ..frameworks.loading import builtin_frameworks
 
     return [Suggestion(f.name, "framework", f.title) for f in builtin_frameworks()]
 
@@ -387,7 +377,7 @@ class Analysis:
 
     def __init__(self, text: str, path: str, last_good: Scheme | None = None) -> None:
         # already loaded with the package, so importing it here costs nothing: kept beside its use
-        from .api import diagnose, loads
+        from ..api import diagnose, loads
 
         self.text = text
         self.path = path
@@ -403,271 +393,9 @@ class Analysis:
 def formatted(text: str, path: str) -> str | None:
     """The document as `cquin fmt` writes it; None when it does not parse."""
     # lazy: loaded on first use, keeping the server's start-up short
-    from .syntax.formatter import format_text, start_for
+    from ..syntax.formatter import format_text, start_for
 
     result, _ = format_text(text, path, start=start_for(text))
     if result is not None and "\r\n" in text:
         result = result.replace("\n", "\r\n")
     return result
-
-
-# ---- the server ----------------------------------------------------------------------
-
-
-def build_server() -> LanguageServer:
-    """A pygls server with every feature wired to the functions above."""
-    # lazy: pygls, lsprotocol and asyncio are heavy and wanted only when the server runs
-    import asyncio
-    from importlib.metadata import PackageNotFoundError, version
-
-    from lsprotocol import types
-
-    from .jsonrpc import QuietProtocol, QuietServer
-
-    try:
-        release = version("cquin-rules")
-    except PackageNotFoundError:
-        release = "0"
-    server = QuietServer("cquin", release, protocol_cls=QuietProtocol)
-    #: The latest analysis of each open document (only the latest: memory stays flat).
-    analyses: dict[str, Analysis] = {}
-    #: The check waiting to run for each document, replaced by each edit.
-    waiting: dict[str, asyncio.TimerHandle] = {}
-
-    def opened(uri: str) -> TextDocument | None:
-        """The open document at `uri`; None for any other (never read from disk, where a
-        client could name /dev/zero)."""
-        found: TextDocument | None = server.workspace.text_documents.get(unquote(uri))
-        return found
-
-    def analyse(uri: str) -> tuple[TextDocument, Analysis] | None:
-        document = opened(uri)
-        if document is None:
-            return None
-        known = analyses.get(uri)
-        if known is None or known.text != document.source:
-            last_good = known.scheme if known is not None else None
-            known = Analysis(document.source, document.path or uri, last_good)
-            analyses[uri] = known
-        return document, known
-
-    def publish(uri: str) -> None:
-        waiting.pop(uri, None)
-        found = analyse(uri)
-        if found is None:
-            return
-        document, analysis = found
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri,
-                diagnostics=[to_lsp(d, document, analysis.path) for d in analysis.diagnostics],
-                version=document.version,
-            )
-        )
-
-    def check_soon(uri: str, delay: float) -> None:
-        """Check `uri` once `delay` seconds pass with no newer edit: of quick edits only the
-        last version is checked. The wait starts after every message already read, so
-        edits queued behind a long check replace one another, not queue up."""
-        stale = waiting.pop(uri, None)
-        if stale is not None:
-            stale.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a test calling the handler): check now
-            publish(uri)
-            return
-        waiting[uri] = loop.call_later(delay, publish, uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        check_soon(params.text_document.uri, 0)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        check_soon(params.text_document.uri, DEBOUNCE_SECONDS)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        check_soon(params.text_document.uri, 0)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        analyses.pop(params.text_document.uri, None)
-        stale = waiting.pop(params.text_document.uri, None)
-        if stale is not None:
-            stale.cancel()
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
-
-    def located(params: types.HoverParams | types.DefinitionParams
-                ) -> tuple[TextDocument, Analysis, Target | None, types.Range | None] | None:
-        found = analyse(params.text_document.uri)
-        if found is None:
-            return None
-        document, analysis = found
-        position = document.position_from_client_units(params.position)
-        if analysis.scheme is None:
-            return document, analysis, None, None
-        target = find_target(analysis.scheme, document.source, position.line, position.character)
-        lines = _lines(document.source)
-        word = word_at(lines[position.line], position.character) if position.line < len(
-            lines) else None
-        span = None
-        if word is not None:
-            span = Span(position.line + 1, word[1] + 1, position.line + 1, word[2] + 1)
-        return document, analysis, target, to_range(span, document) if span else None
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(params: types.HoverParams) -> types.Hover | None:
-        found = located(params)
-        if found is None:
-            return None
-        document, analysis, target, word_range = found
-        if target is None:
-            position = document.position_from_client_units(params.position)
-            lines = _lines(document.source)
-            word = word_at(lines[position.line], position.character) if position.line < len(
-                lines) else None
-            if word is None or word[0] not in KEYWORD_HOVER:
-                return None
-            return types.Hover(
-                contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                             value=KEYWORD_HOVER[word[0]]),
-                range=word_range,
-            )
-        if analysis.scheme is None:
-            return None
-        text = hover_markdown(analysis.scheme, target, analysis.clean and analysis.current)
-        return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-            range=word_range,
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def definition(params: types.DefinitionParams) -> types.Location | None:
-        found = located(params)
-        if found is None:
-            return None
-        document, _, target, _ = found
-        if target is None:
-            return None
-        return types.Location(uri=params.text_document.uri, range=to_range(target.span, document))
-
-    kinds = {
-        "keyword": types.CompletionItemKind.Keyword,
-        "goal": types.CompletionItemKind.Module,
-        "indicator": types.CompletionItemKind.Field,
-        "part": types.CompletionItemKind.Struct,
-        "domain": types.CompletionItemKind.EnumMember,
-        "value": types.CompletionItemKind.EnumMember,
-        "framework": types.CompletionItemKind.Reference,
-    }
-
-    @server.feature(
-        types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."])
-    )
-    def completion(params: types.CompletionParams) -> types.CompletionList:
-        uri = params.text_document.uri
-        document = opened(uri)
-        if document is None:
-            return types.CompletionList(is_incomplete=False, items=[])
-        # The model of the latest check, even of an older version: completion comes while
-        # typing, and must not wait for a check of the whole document (seconds at 1 MB).
-        known = analyses.get(uri)
-        if known is None:
-            found = analyse(uri)
-            known = found[1] if found is not None else None
-        offset = document.offset_at_position(params.position)
-        items = [
-            types.CompletionItem(label=s.label, kind=kinds[s.kind], detail=s.detail or None)
-            for s in suggestions(document.source, offset, known.scheme if known else None)
-        ]
-        return types.CompletionList(is_incomplete=False, items=items)
-
-    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-    def formatting(params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-        document = opened(params.text_document.uri)
-        if document is None:
-            return None
-        new_text = formatted(document.source, document.path or params.text_document.uri)
-        if new_text is None or new_text == document.source:
-            return [] if new_text is not None else None
-        whole = types.Range(
-            start=types.Position(line=0, character=0),
-            end=types.Position(line=len(document.lines), character=0),
-        )
-        return [types.TextEdit(range=whole, new_text=new_text)]
-
-    return server
-
-
-def to_lsp(diagnostic: Diagnostic, document: Any, path: str | None = None) -> types.Diagnostic:
-    """A cquin diagnostic as LSP shows it: 0-based range, severity, code, message and hint.
-
-    One about another file (the framework a rulebook names) is shown on the first line,
-    saying where it is.
-    """
-    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
-    from lsprotocol import types
-
-    message = diagnostic.message
-    span = diagnostic.span
-    if path is not None and diagnostic.path != path:
-        message = f"{diagnostic.path}:{span.line}: {message}"
-        span = Span(1, 1, 1, 1)
-    if diagnostic.hint:
-        message += f"\nhint: {diagnostic.hint}"
-    severity = (
-        types.DiagnosticSeverity.Warning
-        if diagnostic.severity == "warning"
-        else types.DiagnosticSeverity.Error
-    )
-    return types.Diagnostic(
-        range=to_range(span, document),
-        message=message,
-        severity=severity,
-        code=diagnostic.code,
-        source="cquin",
-    )
-
-
-def to_range(span: Span, document: Any) -> types.Range:
-    """A span (1-based, end exclusive; column 0 is a whole line) in the client's units."""
-    # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
-    from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
-
-    lines = document.lines
-    last = max(0, len(lines) - 1)
-
-    def position(line: int, column: int) -> ServerTextPosition:
-        index = min(max(0, line - 1), last)
-        width = len(lines[index].rstrip("\r\n")) if lines else 0
-        return ServerTextPosition(index, min(max(0, column - 1), width))
-
-    if span.column == 0:
-        start = position(span.line, 1)
-        end = position(span.line, 10**9)
-    else:
-        start = position(span.line, span.column)
-        end = position(span.end_line, span.end_column)
-        if end < start:
-            end = start
-    converted: types.Range = document.range_to_client_units(ServerTextRange(start, end))
-    return converted
-
-
-def serve() -> None:
-    """Speak LSP over standard input and output until the client says exit or goes away;
-    no message, however malformed, stops it (see `jsonrpc`)."""
-    # lazy: loaded only when the server runs, keeping `import cquin_rules.lsp` light
-    from .base.limits import Limits, exceeded
-    from .jsonrpc import run
-
-    try:
-        limits = Limits.from_environment()
-    except ValueError:
-        limits = Limits()
-    hint = exceeded("max_message_size", limits, "", Span(1, 0, 1, 0)).hint
-    run(build_server(), limits.max_message_size, hint or "")
