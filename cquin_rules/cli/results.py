@@ -21,6 +21,7 @@ from .app import (
     output_format_for,
     print_diagnostics,
     refuse_output_onto_input,
+    write_or_echo,
 )
 
 
@@ -57,16 +58,7 @@ def evaluate(
     chosen = output_format_for(output, output_format)
     result = evaluated(load_clean_rulebook(rulebook), measurements, strict=strict, as_of=as_of)
     text = render(result, chosen, terminal_width=None if output else _terminal_width())
-    if output:
-        # lazy: loaded only when this command runs (start-up time)
-        from ..base.files import write_atomically
-
-        try:
-            write_atomically(output, text)
-        except OSError as error:
-            raise UnreadableFile.of("write", output, error) from None
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    write_or_echo(text, output)
 
 
 def _terminal_width() -> int | None:
@@ -275,13 +267,4 @@ def targets(rulebook: str, measurements: tuple[str, ...], as_of: int | None, at_
                                      param_hint="--goal")
         found = found.only(goals)
     text = render(found, chosen, at_risk=at_risk or estimates is not None)
-    if output:
-        # lazy: loaded only when this command runs (start-up time)
-        from ..base.files import write_atomically
-
-        try:
-            write_atomically(output, text)
-        except OSError as error:
-            raise UnreadableFile.of("write", output, error) from None
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    write_or_echo(text, output)
