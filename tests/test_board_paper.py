@@ -51,15 +51,15 @@ def returns(tmp_path: Path) -> Path:
 
 
 def board_paper(folder: Path, output: str) -> str:
-    """`cquin eval rulebook Q1.csv Q2.csv --as-of Q2 --output NAME` run in `folder` (as
-    docs/year-so-far.md shows it); the file written."""
+    """`cquin eval rulebook Q1.csv Q2.csv --as-of Q2 --at-risk --output NAME` run in `folder`
+    (as docs/year-so-far.md shows it); the file written."""
     import os
 
     home = os.getcwd()
     os.chdir(folder)
     try:
         outcome = CliRunner().invoke(main, ["eval", str(FOLDER / "rulebook.cquin"), "Q1.csv",
-                                            "Q2.csv", "--as-of", "Q2", "--output", output])
+                                            "Q2.csv", "--as-of", "Q2", "--at-risk", "--output", output])
     finally:
         os.chdir(home)
     assert outcome.exit_code == 0, outcome.output
@@ -91,6 +91,30 @@ def check_board_facts(text: str, escape: Any) -> None:
     assert escape("year to date; campaign starts in October") in text  # Q2's note, not Q1's
     assert "steering group met 14 May" in text
     assert "0.000000" not in text and "1.000000" not in text
+    assert "At risk as of M6 (September)" in text
+
+
+def test_a_missed_milestone_is_at_risk_with_its_lead_money_and_target(returns: Path) -> None:
+    """REPAT's Q2 review not achieved: the board paper's risk section names the goal, that
+    it has no lead, the money at risk as of September (its Q2 share) and what it would take, in the
+    Markdown and in the HTML; nothing else is at risk."""
+    (returns / "Q2.csv").write_text(Q2.replace("REPAT,review,Q2,,,achieved,",
+                                               "REPAT,review,Q2,,,not achieved,"),
+                                    encoding="utf-8")
+    repat = next(g for g in load(FOLDER / "rulebook.cquin").evaluate({}).goals
+                 if g.code == "REPAT")
+    at_risk = pounds(money(repat.available * Fraction(40, 100)))
+    text = board_paper(returns, "board.md")
+    section = text[text.index("## At risk as of M6 (September)"):text.index("## Goals in detail")]
+    assert section.count("### ") == 1 and "(REPAT)" in section
+    assert "Lead: none named." in section  # REPAT names no lead: the paper says so
+    assert f"at risk {at_risk}" in section
+    assert "review Q2" in section and "achieved" in section
+    page = board_paper(returns, "board.html")
+    risk = page[page.index('<section id="at-risk">'):page.index('<section id="chart">')]
+    assert 'id="risk-REPAT"' in risk and risk.count('class="risk"') == 1
+    assert "<strong>Lead:</strong> none named" in risk
+    assert f"at risk {at_risk}" in risk
 
 
 def test_board_paper_in_markdown(returns: Path) -> None:
@@ -138,6 +162,7 @@ def test_board_paper_in_the_browser(returns: Path, tmp_path: Path) -> None:
     assert re.findall(r">(Met|Not Yet Due)<", rec.group(0)) == ["Met", "Met", "Not Yet Due",
                                                                   "Not Yet Due"]
     assert '<span class="lead">Director of Workforce</span>' in dom
+    assert '<section id="at-risk">' in dom and "Nothing is at risk." in dom
     assert dom.count('class="trajectory"') == 2
     assert dom.count('class="point"') == 4
     shot = tmp_path / "board.png"

@@ -40,10 +40,13 @@ from .app import (
     "--strict", is_flag=True, help="A missing measurement is an error, not 'not reported'."
 )
 @AS_OF
+@click.option("--at-risk", "at_risk", is_flag=True,
+              help="Add the goals below full payment (as of the month), each with its lead, "
+              "the money at risk and what it would take: the board paper's risk section.")
 @guarded
 def evaluate(
     rulebook: str, measurements: tuple[str, ...], output_format: str | None,
-    output: str | None, strict: bool, as_of: int | None,
+    output: str | None, strict: bool, as_of: int | None, at_risk: bool,
 ) -> None:
     """Evaluate a rulebook against a year's measurements: the money each goal earns.
 
@@ -52,12 +55,21 @@ def evaluate(
     """
     # lazy: loaded only when this command runs (start-up time)
     from ..reports import render
+    from ..tools.target_report import risk_section
 
     if output:
         refuse_output_onto_input(output, rulebook, *measurements)
     chosen = output_format_for(output, output_format)
-    result = evaluated(load_clean_rulebook(rulebook), measurements, strict=strict, as_of=as_of)
-    text = render(result, chosen, terminal_width=None if output else _terminal_width())
+    book = load_clean_rulebook(rulebook)
+    result = evaluated(book, measurements, strict=strict, as_of=as_of)
+    risks = None
+    if at_risk:
+        if chosen == "csv":
+            raise click.UsageError("--at-risk adds a section to a report: use the table, "
+                                   "markdown, html or json format")
+        risks = risk_section(book.targets(list(measurements), as_of=as_of))
+    text = render(result, chosen, terminal_width=None if output else _terminal_width(),
+                  at_risk=risks)
     write_or_echo(text, output)
 
 

@@ -6,6 +6,7 @@ numbers in every report are the same strings, already rounded once, and add up.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,14 +22,40 @@ FORMATS: dict[str, Renderer] = {
 }
 
 
-def render(result: Any, output_format: str, terminal_width: int | None = None) -> str:
+def render(result: Any, output_format: str, terminal_width: int | None = None,
+           at_risk: dict[str, Any] | None = None) -> str:
     """The result in `output_format`; a `table` for a terminal `terminal_width` characters
-    wide is drawn with `rich` (wrapped, coloured), else as plain, stable text."""
-    if output_format == "json":
+    wide is drawn with `rich` (wrapped, coloured), else as plain, stable text. `at_risk`
+    (the words of `tools.target_report.risk_section`) adds the goals at risk, with their
+    leads and targets, as the document's `at_risk` and a section of every format."""
+    if output_format == "json" and at_risk is None:
         return str(result.to_json())
+    document = result.to_dict()
+    if at_risk is not None:
+        document["at_risk"] = at_risk
+    if output_format == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False)
     if output_format == "table" and terminal_width is not None:
         # lazy: rich loads only when a table is drawn for a terminal (start-up time)
         from . import terminal
 
-        return terminal.render(result.to_dict(), width=terminal_width)
-    return FORMATS[output_format](result.to_dict())
+        return terminal.render(document, width=terminal_width) + risk_text(document)
+    return FORMATS[output_format](document) + (
+        risk_text(document) if output_format == "table" else "")
+
+
+def risk_text(document: dict[str, Any]) -> str:
+    """The `at_risk` section as plain text, after the table (empty without one)."""
+    section = document.get("at_risk")
+    if not section:
+        return ""
+    lines = ["", f"At risk {section['when']}: {section['summary']}"]
+    if section.get("forecast"):
+        lines.append(f"Forecast: {section['forecast']}.")
+    if not section["goals"]:
+        lines.append("Nothing is at risk.")
+    for goal in section["goals"]:
+        lead = f"lead: {goal['lead']}" if goal["lead"] else "no lead named"
+        lines += ["", f"{goal['goal']} {goal['title']} — {lead}",
+                  *(f"  {line}" for line in goal["lines"])]
+    return "\n".join(lines) + "\n"

@@ -314,6 +314,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         "grid": _grid(document),
         "goals": [_goal(goal) for goal in document["goals"]],
         "sources": shows_sources(document),
+        "at_risk": document.get("at_risk"),
         "trajectories": [
             trajectory(t, f"trajectory-{index}", titles.get(f"{t['goal']}.{t['indicator']}", ""))
             for index, t in enumerate(document.get("trajectories") or [], start=1)

@@ -159,6 +159,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         ],
         "goal_rules": [{"code": goal["code"], "rule": goal["rule"]}
                        for goal in goals if goal.get("rule")],
+        "at_risk": document.get("at_risk"),
     }
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import Any
 
 from ..semantics.as_of import month_words
-from ..semantics.money import as_written, decimal_places, pounds, round_half_up
+from ..semantics.money import as_written, decimal_places, money, pounds, round_half_up
 from ..semantics.wording import COMPARISON_WORDS
 from ..syntax.model import Evidence, Ratio
 from .targets import IndicatorTarget, Risk, Step, Targets, measured_text
@@ -185,6 +186,30 @@ def risk_lines(risk: Risk, as_of: int | None) -> list[str]:
         where = "" if step is None else ": " + step_line(target, step)
         lines.append(f"  {target.name} {now_words(target)}{where}")
     return lines
+
+
+def risk_section(targets: Targets) -> dict[str, Any]:
+    """The goals at risk in words, for a results report's "At risk" section (the board
+    paper): each goal with its lead, the money at risk and what it would take. Plain
+    strings, so the report draws them as they are and computes nothing."""
+    when = f"as of {month_words(targets.as_of)}" if targets.as_of is not None else "at the year end"
+    if targets.as_of is not None:
+        summary = (f"{pounds(targets.available_to_date - targets.earned_to_date)} of "
+                   f"{pounds(targets.available_to_date)} due so far is not earned.")
+    else:
+        summary = (f"{pounds(targets.available - targets.earned)} of "
+                   f"{pounds(targets.available)} is not earned.")
+    goals = []
+    for risk in targets.risks:
+        lines = risk_lines(risk, targets.as_of)
+        goals.append({
+            "goal": risk.goal, "title": risk.title, "lead": risk.lead,
+            "at_risk": money(risk.at_risk), "earned": money(risk.earned),
+            "available": money(risk.available), "status": risk.status,
+            "lines": [line.strip() for line in lines[1:]],
+        })
+    return {"when": when, "summary": summary, "forecast": targets.forecast or None,
+            "goals": goals}
 
 
 def risks_text(targets: Targets) -> str:
