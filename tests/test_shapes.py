@@ -188,8 +188,9 @@ def test_schedule_pays_a_deemed_scheme_in_full_and_a_shut_gate_nothing() -> None
 
 
 def test_spreadsheet_carries_gates_commissioners_and_deemed(tmp_path: Path) -> None:
-    """Export carries a gate and a goal's commissioner as rulebook text (W701) and `deemed
-    achieved` on the Scheme sheet; import gives back the same model."""
+    """Export carries a scheme gate as rulebook text (W701), a goal's commissioner in its
+    Commissioner cell and `deemed achieved` on the Scheme sheet; import gives back the same
+    model."""
     text = FUNDED.replace("  year 2018/19\n", '  year 2018/19\n  deemed achieved "paused"\n')
     text = text.replace('goal CARE "Care plans" {\n',
                         'goal PQ "Pre-qualification" {\n  gate\n'
@@ -199,7 +200,7 @@ def test_spreadsheet_carries_gates_commissioners_and_deemed(tmp_path: Path) -> N
     workbook, warnings = export_workbook(scheme, text)
     assert {d.code for d in warnings} == {"W701"}
     assert any("scheme gate" in d.message for d in warnings)
-    assert any("commissioner" in d.message for d in warnings)
+    assert not any("commissioner" in d.message for d in warnings)
     path = tmp_path / "book.xlsx"
     path.write_bytes(workbook_bytes(workbook))
     back, found = import_workbook(str(path))
