@@ -17,12 +17,12 @@ from ..syntax.model import (
     Item,
     MeasuredValue,
     NumberValue,
-    Part,
     PercentValue,
     Period,
     Ratio,
     Scheme,
     Target,
+    find_item,
     walk_indicators,
 )
 
@@ -89,15 +89,7 @@ def _find(goal: Goal, target: Target) -> Item | Goal | Period | None:
         if period is None:
             return None
         items, found = period.items, period
-    for name in target.path:
-        item = next((i for i in items if i.name == name), None)
-        if item is None:
-            return None
-        found = item
-        items = item.items if isinstance(item, Part) else ()
-        if isinstance(item, Indicator) and name != target.path[-1]:
-            return None
-    return found
+    return find_item(items, target.path) if target.path else found
 
 
 def _target(goals: dict[str, Goal], target: Target, span: Span, wants: str) -> list[Diagnostic]:

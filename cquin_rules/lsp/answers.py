@@ -8,7 +8,6 @@ client. Lines and characters are 0-based code points.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -26,8 +25,10 @@ from ..syntax.model import (
     Goal,
     Indicator,
     Item,
-    Part,
     Scheme,
+    find_item,
+    item_lists,
+    walk_items,
 )
 
 if TYPE_CHECKING:
@@ -143,10 +144,10 @@ def find_target(scheme: Scheme, text: str, line: int, character: int) -> Target 
         return Target(goal)
     period_match = _PERIOD_AFTER.match(line_text, end)
     period = period_match.group(1) if period_match else None
-    for period_name, items in _item_lists(goal):
+    for period_name, items in item_lists(goal):
         if period is not None and period_name not in (period, "year"):
             continue
-        item = _find(items, path)
+        item = find_item(items, path)
         if item is not None:
             return Target(goal, path, period_name if goal.periods else None, item)
     return None
@@ -157,36 +158,10 @@ def _declared_here(scheme: Scheme, line: int, word: str) -> Target | None:
     for goal in scheme.goals:
         if goal.span.line == line and goal.code == word:
             return Target(goal)
-        for period_name, items in _item_lists(goal):
-            for path, item in _walk(items):
+        for period_name, items in item_lists(goal):
+            for path, item in walk_items(items):
                 if item.span.line == line and item.name == word:
                     return Target(goal, path, period_name if goal.periods else None, item)
-    return None
-
-
-def _item_lists(goal: Goal) -> list[tuple[str, tuple[Item, ...]]]:
-    if goal.periods:
-        return [(period.name, period.items) for period in goal.periods]
-    return [("year", goal.items)]
-
-
-def _walk(items: tuple[Item, ...], prefix: tuple[str, ...] = ()
-          ) -> Iterator[tuple[tuple[str, ...], Item]]:
-    for item in items:
-        path = (*prefix, item.name)
-        yield path, item
-        if isinstance(item, Part):
-            yield from _walk(item.items, path)
-
-
-def _find(items: tuple[Item, ...], path: tuple[str, ...]) -> Item | None:
-    for item in items:
-        if item.name != path[0]:
-            continue
-        if len(path) == 1:
-            return item
-        if isinstance(item, Part):
-            return _find(item.items, path[1:])
     return None
 
 
@@ -212,8 +187,8 @@ def hover_markdown(scheme: Scheme, target: Target, clean: bool) -> str:
         if money is not None:
             lines += ["", f"Available: **{_pounds(money)}**"]
         lines.append("")
-        for period, items in _item_lists(goal):
-            for path, found in _walk(items):
+        for period, items in item_lists(goal):
+            for path, found in walk_items(items):
                 if isinstance(found, Indicator):
                     when = f" ({period})" if goal.periods else ""
                     lines.append(f"- `{'.'.join(path)}`{when}: {_rule_summary(found)}")
@@ -354,8 +329,8 @@ def _paths_after(word: str, scheme: Scheme | None) -> list[Suggestion]:
         return []
     prefix = tuple(parts[1:-1])
     seen: dict[str, Suggestion] = {}
-    for _, items in _item_lists(goal):
-        for path, item in _walk(items):
+    for _, items in item_lists(goal):
+        for path, item in walk_items(items):
             if len(path) == len(prefix) + 1 and path[:-1] == prefix:
                 kind = "indicator" if isinstance(item, Indicator) else "part"
                 seen.setdefault(item.name, Suggestion(item.name, kind, item.title or ""))

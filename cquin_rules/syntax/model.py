@@ -9,6 +9,7 @@ are stored as fractions of one (62.5% is 5/8), money in pounds (£1,234.56 is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Generic, Literal, TypeVar
 
@@ -430,6 +431,37 @@ class Scheme:
     goals: tuple[Goal, ...] = ()
     examples: tuple[Example, ...] = ()
     span: Span = _span()
+
+
+def item_lists(goal: Goal) -> list[tuple[str, tuple[Item, ...]]]:
+    """A goal's items by period: one `(period, items)` per period block, or `("year",
+    items)` for a goal assessed on the year."""
+    if goal.periods:
+        return [(period.name, period.items) for period in goal.periods]
+    return [("year", goal.items)]
+
+
+def walk_items(
+    items: tuple[Item, ...], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Item]]:
+    """Every part and indicator under `items`, each with its path, parents first."""
+    for item in items:
+        path = (*prefix, item.name)
+        yield path, item
+        if isinstance(item, Part):
+            yield from walk_items(item.items, path)
+
+
+def find_item(items: tuple[Item, ...], path: tuple[str, ...]) -> Item | None:
+    """The part or indicator at `path` (part names, then its own name) under `items`."""
+    for item in items:
+        if item.name != path[0]:
+            continue
+        if len(path) == 1:
+            return item
+        if isinstance(item, Part):
+            return find_item(item.items, path[1:])
+    return None
 
 
 def walk_indicators(
