@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .engine.measurements import Measurements
     from .engine.result import Result
     from .frameworks.framework import Framework
+    from .semantics.compile import CompiledScheme
     from .tools.examples import ExampleOutcome
     from .tools.explain import Explanation
 
@@ -66,6 +67,8 @@ class Rulebook:
         self.parse_diagnostics = diagnostics
         self.limits = limits
         self._checked: dict[str | None, list[Diagnostic]] = {}
+        self._evaluated: Scheme | None = None
+        self._compiled: CompiledScheme | None = None
 
     @property
     def path(self) -> str:
@@ -108,9 +111,21 @@ class Rulebook:
         (the one the header names), as if the header said so (section 8)."""
         from .frameworks.step import deemed_under
 
-        if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
-            return self.scheme
-        return deemed_under(self.scheme, self.framework())
+        if self._evaluated is None:
+            if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
+                self._evaluated = self.scheme
+            else:
+                self._evaluated = deemed_under(self.scheme, self.framework())
+        return self._evaluated
+
+    def compiled(self) -> CompiledScheme:
+        """The evaluated scheme compiled, once per Rulebook: the model is frozen, so every
+        `evaluate` call reuses it (compiling costs ten times an evaluation)."""
+        from .semantics.compile import compile_scheme
+
+        if self._compiled is None:
+            self._compiled = compile_scheme(self.evaluated_scheme())
+        return self._compiled
 
     def evaluate(
         self,
@@ -137,7 +152,7 @@ class Rulebook:
 
         month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
-        scheme = self.evaluated_scheme()
+        scheme = self.compiled()
         if isinstance(measurements, (list, tuple)):
             returns = [self._named_measurements(item, index)
                        for index, item in enumerate(measurements, start=1)]
@@ -150,14 +165,13 @@ class Rulebook:
     def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
         """A return as (the name reports give it, its measurements)."""
         from .engine.measurements import Measurements
-        from .semantics.compile import compile_scheme
 
         if isinstance(item, (str, os.PathLike)):
             return os.fspath(item), read_measurements(item, self, limits=self.limits)
         if isinstance(item, Measurements):
             name = next((m.origin.path for m in item.values() if m.origin), f"return {position}")
             return name, item
-        read, diagnostics = Measurements.from_mapping(item, compile_scheme(self.scheme),
+        read, diagnostics = Measurements.from_mapping(item, self.compiled(),
                                                       f"return {position}")
         if read is None:
             raise CquinError(diagnostics)
@@ -173,10 +187,9 @@ class Rulebook:
         Raises CquinError when the rulebook has errors or a column does.
         """
         from .engine.batch import evaluate_many
-        from .semantics.compile import compile_scheme
 
         self._require_clean()
-        return evaluate_many(compile_scheme(self.evaluated_scheme()), columns, size=size)
+        return evaluate_many(self.compiled(), columns, size=size)
 
     def explain(
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
