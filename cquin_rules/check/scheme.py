@@ -76,6 +76,7 @@ from ..syntax.model import (
     Target,
     walk_indicators,
 )
+from ..syntax.transform import collection_paused
 from .pay_rules import assess_indicator
 from .rule_analysis import Analyses
 from .rule_shape import percent
@@ -85,7 +86,17 @@ ONE = Fraction(1)
 
 
 def check(scheme: Scheme) -> list[Diagnostic]:
-    """Every problem in the rulebook that needs no framework, in file order."""
+    """Every problem in the rulebook that needs no framework, in file order.
+
+    The collector is paused as for parsing (`transform.collection_paused`): the analyses
+    kept here live until the end, and each automatic full collection would walk them and
+    the whole model again, so a large rulebook's check would grow faster than its size.
+    """
+    with collection_paused():
+        return _check(scheme)
+
+
+def _check(scheme: Scheme) -> list[Diagnostic]:
     cquin = cquin_value_exact(scheme.header)
     found = _header(scheme.header)
     found += _goal_codes(scheme.goals)
