@@ -481,6 +481,9 @@ def lsp() -> None:
 @guarded
 def export_xlsx(rulebook: str, out: str) -> None:
     """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    from .base.workbooks import load_openpyxl
+
+    load_openpyxl()  # first, so that openpyxl does not import numpy
     from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
         IllegalCharacterError,
     )

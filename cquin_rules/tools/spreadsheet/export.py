@@ -93,7 +93,9 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
 
     `source` is the rulebook's text, used only to notice comments (which are not carried).
     """
-    import openpyxl  # type: ignore[import-untyped]
+    from ...base.workbooks import load_openpyxl
+
+    openpyxl = load_openpyxl()
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -209,6 +211,9 @@ def workbook_bytes(book: Any) -> bytes:
     import datetime
     import zipfile
 
+    from ...base.workbooks import load_openpyxl
+
+    load_openpyxl()
     from openpyxl.xml.functions import tostring  # type: ignore[import-untyped]
 
     stream = io.BytesIO()

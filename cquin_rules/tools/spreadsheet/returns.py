@@ -73,7 +73,9 @@ def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
     """The data-return workbook for `scheme` (`rows`: the returns due, by default every one).
     Pass the scheme as it is evaluated (`Rulebook.evaluated_scheme`), so that a framework's
     `deemed achieved` is said on every row."""
-    import openpyxl  # type: ignore[import-untyped]
+    from ...base.workbooks import load_openpyxl
+
+    openpyxl = load_openpyxl()
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
     from openpyxl.worksheet.datavalidation import (  # type: ignore[import-untyped]
