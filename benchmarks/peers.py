@@ -64,7 +64,7 @@ def load(name: str) -> tuple[Callable[[Inputs], list[int]] | None, str]:
         return make(), ""
     except ImportError:
         return None, "not installed (pip install -e '.[bench]')"
-    except Exception as error:  # noqa: BLE001 - a peer's own failure is reported, not raised
+    except Exception as error:  # a peer's own failure is reported, not raised
         return None, f"failed: {error}"
 
 
