@@ -270,9 +270,18 @@ def stress(sizes: list[int], repeat: int) -> None:
                "<= 1.6x" if goals == sizes[-1] else "")
         print(f"    (Lark's bare parse as it runs by default: {lark_seconds:.2f} s; "
               f"cquin is {result['seconds'] / lark_seconds:.2f}x that)")
-        report(f"{goals:,} goals: peak memory of the process", f"{memory:.0f} MB",
+        report(f"{goals:,} goals: peak memory of that process", f"{memory:.0f} MB",
                "the same process parsing with Lark alone", f"{lark_memory:.0f} MB",
+               memory / lark_memory)
+        with tempfile.TemporaryDirectory() as folder:
+            rulebook = Path(folder) / "stress.cquin"
+            rulebook.write_text(generate.stress_text(goals), "utf-8")
+            wall, memory, _ = run_child([*cquin_command(), "check", str(rulebook)])
+        report(f"{goals:,} goals: `cquin check` of the file, peak memory", f"{memory:.0f} MB",
+               "the process parsing with Lark alone (above)", f"{lark_memory:.0f} MB",
                memory / lark_memory, "< 400 MB" if goals == sizes[-1] else "")
+        print(f"    (`cquin check` of the file took {wall:.2f} s, start-up included)")
+        found[goals] = (result["seconds"], paused_seconds, memory)
         if goals == 2000:
             target("2,000 goals parse + check < 2 s and <= 2.5x Lark (issue 6)",
                    f"{result['seconds']:.2f} s, {result['seconds'] / paused_seconds:.2f}x",
@@ -284,7 +293,7 @@ def stress(sizes: list[int], repeat: int) -> None:
           f"{exponent:.2f} (Lark's bare parse, collector paused: {lark_exponent:.2f})")
     target(f"parse + check growth exponent <= 1.05 ({small:,} -> {large:,} goals)",
            f"{exponent:.2f}", exponent <= 1.05)
-    target(f"{large:,} goals parse + check under 400 MB", f"{found[large][2]:.0f} MB",
+    target(f"{large:,} goals: `cquin check` under 400 MB", f"{found[large][2]:.0f} MB",
            found[large][2] < 400)
     ratio = found[large][0] / found[large][1]
     target(f"{large:,} goals parse + check <= 1.6x Lark's bare parse", f"{ratio:.2f}x",
