@@ -92,6 +92,17 @@ def per_call(function: Callable[[], Any], seconds: float = 0.5) -> float:
     return best(repeated(count), 5) / count
 
 
+def paired(first: Callable[[], Any], second: Callable[[], Any], rounds: int = 5,
+           seconds: float = 0.2) -> tuple[float, float]:
+    """Seconds per call of each, measured in alternation (the best of `rounds` each), so
+    that a busy moment on a shared machine falls on both rather than on one."""
+    one, two = [], []
+    for _ in range(rounds):
+        one.append(per_call(first, seconds))
+        two.append(per_call(second, seconds))
+    return min(one), min(two)
+
+
 def report(name: str, value: str, baseline_name: str, baseline: str, ratio: float,
            target: str = "") -> None:
     shown = f"{ratio:.2f}x" if ratio >= 0.01 else f"1/{1 / ratio:,.0f}"
@@ -350,8 +361,8 @@ def api_path(compiled: Any, measurements: Any) -> None:
     values = peers.as_measurements(peers.REFERENCE)
     api = rulebook.evaluate(values)
     assert api.to_dict() == evaluate(compiled, values).to_dict()
-    api_time = per_call(lambda: rulebook.evaluate(values))
-    mapping_time = per_call(lambda: evaluate(compiled, values))
+    api_time, mapping_time = paired(lambda: rulebook.evaluate(values),
+                                    lambda: evaluate(compiled, values))
     read_time = per_call(lambda: evaluate(compiled, measurements))
     report("`Rulebook.evaluate(dict)` (the README's API path)", f"{api_time * 1e6:.0f} us",
            "compiled path `evaluate(compiled, dict)`, same dict",
@@ -458,8 +469,10 @@ def batch(size: int, fresh_size: int) -> None:
         assert (mine == theirs).all(), "batch and the tuned numpy kernel disagree"
     by_hand, _ = handwritten.reference_numpy(*arrays)
     assert (found[0] == by_hand).all(), "batch and hand-written numpy disagree"
-    engine_time = best(lambda: engine_sums(compiled, columns), 5)
-    tuned_time = best(lambda: handwritten.reference_numpy_tuned(*arrays), 5)
+    engine_time, tuned_time = (min(t) for t in zip(*[
+        (best(lambda: engine_sums(compiled, columns), 1),
+         best(lambda: handwritten.reference_numpy_tuned(*arrays), 1)) for _ in range(7)],
+        strict=True))
     hand_time = best(lambda: handwritten.reference_numpy(*arrays), 5)
     report("reference example: evaluate_many() with national, local and total",
            f"{size / engine_time:,.0f} sets/s ({engine_time:.3f} s)",
