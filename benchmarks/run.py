@@ -443,14 +443,23 @@ def engine_sums(compiled: Any, columns: dict[str, Any]) -> tuple[Any, Any, Any, 
     return found.earned, found.earned_in("national"), found.earned_in("local"), found.total
 
 
-def child_batch(size: int) -> None:
-    """In a child process: `size` sets evaluated once in a fresh process, then warm."""
+def child_batch(size: int, what: str) -> None:
+    """In a child process: `size` sets evaluated once in a fresh process, then warm, by
+    the engine or by the tuned numpy kernel."""
     compiled, _, _ = reference_measurements()
-    _, columns, _ = reference_columns(size)
+    _, columns, arrays = reference_columns(size)
+
+    def engine() -> Any:
+        return engine_sums(compiled, columns)
+
+    def tuned() -> Any:
+        return handwritten.reference_numpy_tuned(*arrays)
+
+    function = engine if what == "engine" else tuned
     started = time.perf_counter()
-    engine_sums(compiled, columns)
+    function()
     fresh = time.perf_counter() - started
-    warm = best(lambda: engine_sums(compiled, columns), 3)
+    warm = best(function, 3)
     print(json.dumps({"fresh": fresh, "warm": warm}))
 
 
@@ -486,10 +495,19 @@ def batch(size: int, fresh_size: int) -> None:
     target(">= 1,000,000 sets/s (issue 6)", f"{size / engine_time:,.0f} sets/s",
            size / engine_time >= 1_000_000)
     child = [sys.executable, str(Path(__file__).resolve()), "--child-batch", str(fresh_size)]
-    times = json.loads(run_child(child)[2])
-    report(f"{fresh_size:,} sets, the first call in a fresh process", f"{times['fresh']:.3f} s",
-           "the same, warm (best of 3 later calls)", f"{times['warm']:.3f} s",
-           times["fresh"] / times["warm"], "<= 1.5x")
+    # The best of three fresh processes against the best warm call: one call is one sample,
+    # and on a shared machine a single sample is often hit by someone else's work.
+    runs = [json.loads(run_child([*child, "engine"])[2]) for _ in range(3)]
+    times = {"fresh": min(r["fresh"] for r in runs), "warm": min(r["warm"] for r in runs)}
+    report(f"{fresh_size:,} sets, the first call in a fresh process (best of 3 processes)",
+           f"{times['fresh']:.3f} s", "the same, warm (best of 3 later calls in each)",
+           f"{times['warm']:.3f} s", times["fresh"] / times["warm"], "<= 1.5x")
+    firsts = ", ".join(f"{r['fresh']:.3f}" for r in runs)
+    print(f"    (first calls in the three processes: {firsts} s)")
+    kernel = json.loads(run_child([*child, "tuned"])[2])
+    print(f"    (the tuned numpy kernel in a fresh process of its own: first call "
+          f"{kernel['fresh']:.3f} s, warm {kernel['warm']:.3f} s, "
+          f"{kernel['fresh'] / kernel['warm']:.2f}x)")
     target(f"{fresh_size:,} sets in a fresh process within 1.5x of warm",
            f"{times['fresh'] / times['warm']:.2f}x", times["fresh"] / times["warm"] <= 1.5)
 
@@ -584,14 +602,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (about a minute)")
     parser.add_argument("--child-stress", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--child-batch", nargs=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child-batch", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child_stress:
         child_stress(int(arguments.child_stress[0]), arguments.child_stress[1],
                      int(arguments.child_stress[2]))
         return
     if arguments.child_batch:
-        child_batch(int(arguments.child_batch[0]))
+        child_batch(int(arguments.child_batch[0]), arguments.child_batch[1])
         return
     import lark
     import numpy
