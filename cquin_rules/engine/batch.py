@@ -409,7 +409,8 @@ def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
                 raise BadInput("E604", f"{name} is measured as a {measure}, not achieved or "
                                "not achieved")
             size = _one_dimensional(array, name)
-            return _Value(array.astype(np.int64), 1, 1, False, array), size
+            # Kept as booleans: each chunk is made whole numbers when it is taken.
+            return _Value(array, 1, 1, False, array), size
         if measure == "evidence":
             raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
         if measure == "percent":
@@ -566,7 +567,7 @@ def _evaluate(
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
     sums = {} if scopes is None else {
-        name: np.zeros(total, dtype=np.int64) for name in ("national", "local", "total")}
+        name: np.empty(total, dtype=np.int64) for name in ("national", "local", "total")}
     if compiled.deemed is not None:
         earned[:, :] = np.array(available, dtype=np.int64)
         _add_sums(earned, sums, scopes, slice(0, total))
@@ -592,8 +593,13 @@ def _add_sums(earned: Array, sums: dict[str, Array], scopes: tuple[Scope, ...] |
     """National, local and total pennies of `rows`: sums of goal lines, as in `Result`."""
     if scopes is None:
         return
-    for column, scope in enumerate(scopes):
-        line = earned[rows, column]
-        if scope in sums:
-            sums[scope][rows] += line
-        sums["total"][rows] += line
+    for scope in ("national", "local"):
+        columns = [column for column, s in enumerate(scopes) if s == scope]
+        out = sums[scope][rows]
+        if not columns:
+            out.fill(0)
+            continue
+        out[...] = earned[rows, columns[0]]
+        for column in columns[1:]:
+            np.add(out, earned[rows, column], out=out)
+    np.add(sums["national"][rows], sums["local"][rows], out=sums["total"][rows])

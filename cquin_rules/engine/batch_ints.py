@@ -47,7 +47,10 @@ class _Value:
     achieved: Array | None  # evidence: achieved or not
 
     def take(self, rows: slice) -> _Value:
-        return _Value(_cut(self.num, rows), _cut(self.den, rows), self.top,
+        num = _cut(self.num, rows)
+        if isinstance(num, np.ndarray) and num.dtype == bool:
+            num = num.astype(np.int64)  # evidence, read as booleans, becomes 0 or 1 here
+        return _Value(num, _cut(self.den, rows), self.top,
                       _cut(self.counted, rows), None if self.achieved is None
                       else self.achieved[rows])
 
