@@ -25,6 +25,11 @@ def reference_text() -> str:
     return REFERENCE.read_text(encoding="utf-8")
 
 
+def reference_data() -> str:
+    """The reference example's measurements (section 10 CSV)."""
+    return (REFERENCE.parent / "data.csv").read_text(encoding="utf-8")
+
+
 REALISTIC = '''# A realistic acute trust scheme: ten goals, most of the language.
 scheme "Westmoor Hospitals CQUIN 2019/20" {
   provider "Westmoor Hospitals NHS Foundation Trust"

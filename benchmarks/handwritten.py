@@ -66,3 +66,38 @@ def reference_numpy(flu: Any, inpatient: Any, community: Any, early: Any, aed: A
     earned[:, 2] = np.where(aed <= 200, 75_000_000, np.where(aed <= 225, 37_500_000, 0))
     earned[:, 3] = 37_500_000 * (plan.astype(np.int64) + courses)
     return earned, earned.sum(axis=1)
+
+
+def reference_numpy_tuned(flu: Any, inpatient: Any, community: Any, early: Any, aed: Any,
+                          plan: Any, courses: Any, chunk: int = 1 << 14
+                          ) -> tuple[Any, Any, Any, Any]:
+    """The same pennies as `reference_numpy`, plus national (FLU), local (the rest) and
+    total per set, written as a careful numpy programmer would: chunks that stay in the
+    cache, arithmetic on masks instead of nested `np.where`, results written in place.
+    The honest baseline for `evaluate_many` asked for the same four things."""
+    size = flu.shape[0]
+    earned = np.empty((4, size), dtype=np.int64)
+    local = np.empty(size, dtype=np.int64)
+    total = np.empty(size, dtype=np.int64)
+    work = np.empty(chunk, dtype=np.int64)
+    for start in range(0, size, chunk):
+        end = min(size, start + chunk)
+        n = end - start
+        w = work[:n]
+        out = earned[:, start:end]
+        np.subtract(flu[start:end], 6_000, out=w)
+        np.clip(w, 0, 1_500, out=w)
+        np.multiply(w, 2 * 60_000_000, out=w)
+        np.add(w, 1_500, out=w)
+        np.floor_divide(w, 3_000, out=out[0])
+        np.multiply(inpatient[start:end] >= 9_000, 36_000_000, out=out[1])
+        out[1] += (community[start:end] >= 7_500) * 27_000_000
+        out[1] += (early[start:end] >= 9_000) * 27_000_000
+        np.multiply(aed[start:end] <= 200, 37_500_000, out=out[2])
+        out[2] += (aed[start:end] <= 225) * 37_500_000
+        np.multiply(plan[start:end], 37_500_000, out=out[3])
+        out[3] += courses[start:end] * 37_500_000
+        np.add(out[1], out[2], out=local[start:end])
+        local[start:end] += out[3]
+        np.add(local[start:end], out[0], out=total[start:end])
+    return earned.T, earned[0], local, total

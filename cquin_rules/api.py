@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .engine.result import Result
     from .frameworks.framework import Framework
     from .reports.status import StatusView
+    from .semantics.compile import CompiledScheme
     from .tools.contract_schedule import ContractSchedule
     from .tools.coverage import Coverage
     from .tools.diff import Comparison
@@ -72,6 +73,8 @@ class Rulebook:
         self.parse_diagnostics = diagnostics
         self.limits = limits
         self._checked: dict[tuple[str | None, bool], list[Diagnostic]] = {}
+        self._evaluated: Scheme | None = None
+        self._compiled: CompiledScheme | None = None
 
     @property
     def path(self) -> str:
@@ -124,9 +127,22 @@ class Rulebook:
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .frameworks.step import deemed_under
 
-        if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
-            return self.scheme
-        return deemed_under(self.scheme, self.framework())
+        if self._evaluated is None:
+            if self.scheme.header.framework is None or self.scheme.header.deemed_achieved:
+                self._evaluated = self.scheme
+            else:
+                self._evaluated = deemed_under(self.scheme, self.framework())
+        return self._evaluated
+
+    def compiled(self) -> CompiledScheme:
+        """The evaluated scheme compiled, once per Rulebook: the model is frozen, so every
+        `evaluate` call reuses it (compiling costs ten times an evaluation)."""
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+        from .semantics.compile import compile_scheme
+
+        if self._compiled is None:
+            self._compiled = compile_scheme(self.evaluated_scheme())
+        return self._compiled
 
     def evaluate(
         self,
@@ -154,7 +170,7 @@ class Rulebook:
 
         month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
-        scheme = self.evaluated_scheme()
+        scheme = self.compiled()
         if isinstance(measurements, (list, tuple)):
             returns = [self._named_measurements(item, index)
                        for index, item in enumerate(measurements, start=1)]
@@ -168,14 +184,13 @@ class Rulebook:
         """A return as (the name reports give it, its measurements)."""
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import Measurements
-        from .semantics.compile import compile_scheme
 
         if isinstance(item, (str, os.PathLike)):
             return os.fspath(item), read_measurements(item, self, limits=self.limits)
         if isinstance(item, Measurements):
             name = next((m.origin.path for m in item.values() if m.origin), f"return {position}")
             return name, item
-        read, diagnostics = Measurements.from_mapping(item, compile_scheme(self.scheme),
+        read, diagnostics = Measurements.from_mapping(item, self.compiled(),
                                                       f"return {position}")
         if read is None:
             raise CquinError(diagnostics)
@@ -192,10 +207,9 @@ class Rulebook:
         """
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.batch import evaluate_many
-        from .semantics.compile import compile_scheme
 
         self._require_clean()
-        return evaluate_many(compile_scheme(self.evaluated_scheme()), columns, size=size)
+        return evaluate_many(self.compiled(), columns, size=size)
 
     def explain(
         self, measurements: Measurements | Mapping[str, object] | str | os.PathLike[str],
@@ -239,13 +253,12 @@ class Rulebook:
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.returns import combine_returns
         from .semantics.as_of import as_of_month
-        from .semantics.compile import compile_scheme
         from .tools.forecast import forecast, read_estimates
         from .tools.targets import find_targets
 
         month = None if as_of is None else as_of_month(as_of)
         self._require_clean()
-        compiled = compile_scheme(self.evaluated_scheme())
+        compiled = self.compiled()
         items = list(measurements) if isinstance(measurements, (list, tuple)) else [measurements]
         returns = [self._named_measurements(item, index)
                    for index, item in enumerate(items, start=1)]
@@ -296,7 +309,6 @@ class Rulebook:
         """
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.measurements import read_data_file
-        from .semantics.compile import compile_scheme
         from .tools.diff import compare, read_for_both
         from .tools.forecast import forecast, parse_estimates
 
@@ -319,8 +331,8 @@ class Rulebook:
             text, problems = read_data_file(name, self.limits)
             if text is None:
                 raise CquinError(problems)
-            old_compiled = compile_scheme(self.evaluated_scheme())
-            new_compiled = compile_scheme(newer.evaluated_scheme())
+            old_compiled = self.compiled()
+            new_compiled = newer.compiled()
             both, problems = read_for_both(text, name, (old_compiled, new_compiled),
                                            parse_estimates)
             if both is None:
@@ -366,21 +378,19 @@ class Rulebook:
         """`example` blocks just below, at and just above every threshold (of one goal, or
         all), with the money expected, in the canonical layout (`tools.boundaries`)."""
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
-        from .semantics.compile import compile_scheme
         from .tools.boundaries import boundary_text
 
         self._require_clean()
-        return boundary_text(compile_scheme(self.evaluated_scheme()), goal)
+        return boundary_text(self.compiled(), goal)
 
     def coverage(self) -> Coverage:
         """Which rows, bands, periods, gates and combine branches the `example` blocks
         reach, each with its line (`tools.coverage`)."""
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
-        from .semantics.compile import compile_scheme
         from .tools.coverage import coverage
 
         self._require_clean()
-        return coverage(compile_scheme(self.evaluated_scheme()), self.path)
+        return coverage(self.compiled(), self.path)
 
     def _require_clean(self) -> None:
         diagnostics = self.check()

@@ -93,6 +93,15 @@ def assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]]
     for row, values in enumerate(sets):
         assert list(batch.earned[row]) == scalar_pennies(compiled, values), row
     assert list(batch.total) == [sum(scalar_pennies(compiled, v)) for v in sets]
+    scopes = [goal.scope for goal in compiled.goals]
+    chunked = evaluate_many(compiled, columns, size=len(sets), chunk=4)
+    for scope in ("national", "local"):
+        expected = [sum(p for p, s in zip(scalar_pennies(compiled, v), scopes, strict=True)
+                        if s == scope) for v in sets]
+        assert list(batch.earned_in(scope)) == expected, scope
+        assert list(chunked.earned_in(scope)) == expected, scope
+    assert (chunked.earned == batch.earned).all()
+    assert list(chunked.total) == list(batch.total)
 
 
 @given(scheme_and_sets())

@@ -59,7 +59,8 @@ def board_paper(folder: Path, output: str) -> str:
     os.chdir(folder)
     try:
         outcome = CliRunner().invoke(main, ["eval", str(FOLDER / "rulebook.cquin"), "Q1.csv",
-                                            "Q2.csv", "--as-of", "Q2", "--at-risk", "--output", output])
+                                            "Q2.csv", "--as-of", "Q2", "--at-risk",
+                                            "--output", output])
     finally:
         os.chdir(home)
     assert outcome.exit_code == 0, outcome.output

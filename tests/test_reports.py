@@ -74,8 +74,9 @@ def test_formats_are_registered() -> None:
     """`cquin eval --format` offers markdown, csv and html through the FORMATS registry."""
     assert {"table", "markdown", "csv", "html"} <= set(FORMATS)
     assert FORMATS["csv"] is csv_report.render
-    assert FORMATS["markdown"] is markdown.render
-    assert FORMATS["html"] is html.render
+    document = document_for(NORTHSHIRE)  # the template formats load Jinja2 on first use
+    assert FORMATS["markdown"](document) == markdown.render(document)
+    assert FORMATS["html"](document) == html.render(document)
 
 
 # ---- CSV --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 from typing import Any
 
 from .diagnostics import Diagnostic
@@ -40,11 +41,30 @@ def read_workbook(
 def open_workbook(data: bytes, *, read_only: bool = False) -> Any:
     """The workbook in `data` (already bounded by `read_workbook`), formulas kept as text
     so they can be refused, macros dropped."""
-    # openpyxl is imported here: it is slow to import and only workbooks need it.
-    import openpyxl  # type: ignore[import-untyped]
-
-    return openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=read_only,
+    return load_openpyxl().load_workbook(io.BytesIO(data), data_only=False, read_only=read_only,
                                   keep_vba=False)
+
+
+def load_openpyxl() -> Any:
+    """openpyxl, imported here (it is slow to import, and only workbooks need it), and
+    without numpy unless numpy is loaded already.
+
+    openpyxl imports numpy, when it is installed, only to accept numpy numbers as cell
+    values, which this package never writes; numpy would double the start-up of every
+    workbook command. A None in `sys.modules` makes that optional import fail as if numpy
+    were absent; the entry is removed at once, so a later `import numpy` works as usual.
+    """
+    if "openpyxl" not in sys.modules and "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+        try:
+            # lazy: this function is the one place openpyxl is first loaded
+            import openpyxl  # type: ignore[import-untyped]
+        finally:
+            del sys.modules["numpy"]
+    # lazy: already loaded by now, so this only names it
+    import openpyxl
+
+    return openpyxl
 
 
 def why_not_a_workbook(error: Exception) -> str:

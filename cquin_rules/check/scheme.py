@@ -66,6 +66,7 @@ from ..syntax.model import (
     Period,
     Scheme,
 )
+from ..syntax.transform import collection_paused
 from .examples import check_examples
 from .money import (
     check_goal_money,
@@ -83,7 +84,17 @@ ONE = Fraction(1)
 
 
 def check(scheme: Scheme) -> list[Diagnostic]:
-    """Every problem in the rulebook that needs no framework, in file order."""
+    """Every problem in the rulebook that needs no framework, in file order.
+
+    The collector is paused as for parsing (`transform.collection_paused`): the analyses
+    kept here live until the end, and each automatic full collection would walk them and
+    the whole model again, so a large rulebook's check would grow faster than its size.
+    """
+    with collection_paused():
+        return _check(scheme)
+
+
+def _check(scheme: Scheme) -> list[Diagnostic]:
     cquin = cquin_value_exact(scheme.header)
     found = check_header(scheme.header)
     found += _goal_codes(scheme.goals)

@@ -201,16 +201,19 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
     if found is None:
         print_diagnostics(diagnostics, {})
         raise InputError("")
-    # lazy: rich loads only for a forecast, never for the other commands (start-up time)
-    from ..reports.terminal import progress_callback
-
     chosen = secrets.randbelow(2**32) if seed is None else seed
     started = time.perf_counter()
-    # A bar on stderr, only on a terminal and only when the run looks longer than a second
-    # (from the first chunk's pace); piped, nothing extra is written.
-    progress, close = progress_callback(
-        scenarios, sys.stderr,
-        lambda done: (time.perf_counter() - started) / done * scenarios > 1.0)
+    progress: Any = None
+    close: Any = lambda: None  # noqa: E731
+    if sys.stderr.isatty():
+        # A bar on stderr, only on a terminal and only when the run looks longer than a
+        # second (from the first chunk's pace); piped, nothing extra is written or loaded.
+        # lazy: rich loads only for a forecast on a terminal (start-up time)
+        from ..reports.terminal import progress_callback
+
+        progress, close = progress_callback(
+            scenarios, sys.stderr,
+            lambda done: (time.perf_counter() - started) / done * scenarios > 1.0)
     try:
         outcome = run_forecast(compiled, found, scenarios, chosen, progress=progress)
     finally:

@@ -22,6 +22,10 @@ from .app import (
 @guarded
 def export_xlsx(rulebook: str, out: str) -> None:
     """Write a rulebook as the NHS CQUIN spreadsheet template (.xlsx)."""
+    # lazy: loaded only when this command runs (start-up time)
+    from ..base.workbooks import load_openpyxl
+
+    load_openpyxl()  # first, so that openpyxl does not import numpy
     # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]
         IllegalCharacterError,

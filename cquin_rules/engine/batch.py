@@ -37,12 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from math import ceil, floor, gcd, lcm
+from math import ceil, floor, gcd
 from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from attrs import define, field, frozen
+from attrs import field, frozen
 
 from ..base.diagnostics import CquinError, Diagnostic
 from ..base.span import Span
@@ -56,14 +56,25 @@ from ..semantics.compile import (
 )
 from ..semantics.rules import COMPARE, CompiledRow, Linear
 from ..syntax.model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope
+from .batch_ints import (
+    _Q,
+    LIMIT,
+    ONE,
+    ZERO,
+    Array,
+    Ints,
+    Mask,
+    _and,
+    _flag,
+    _minimum,
+    _scale,
+    _sum,
+    _Value,
+    _where,
+    _widen,
+)
 from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
 
-Array: TypeAlias = npt.NDArray[Any]
-Ints: TypeAlias = "int | Array"
-Mask: TypeAlias = "bool | Array"
-
-#: Every int64 intermediate is proven to stay below this; larger ones use Python ints.
-LIMIT = 2**62
 #: Sets evaluated together: large enough to amortise Python, small enough for the cache.
 CHUNK = 1 << 16
 PATH = "<columns>"
@@ -88,173 +99,6 @@ class Counts:
 
 
 Column: TypeAlias = "Scaled | Counts | npt.ArrayLike | Sequence[object]"
-
-
-# ---- integer columns with proven bounds ---------------------------------------------
-
-
-def _wide(value: Ints, bound: int) -> Ints:
-    """`value` as Python integers when `bound` could overflow int64 arithmetic."""
-    if bound >= LIMIT and isinstance(value, np.ndarray) and value.dtype != object:
-        return value.astype(object)
-    return value
-
-
-def _widen(bound: int, *values: Ints) -> list[Ints]:
-    return [_wide(value, bound) for value in values]
-
-
-@define
-class _Value:
-    """What a rule sees of one indicator's column: value = num / den (den > 0)."""
-
-    num: Ints
-    den: Ints
-    top: int  # bound on |num| and on den
-    counted: Mask  # den is the measurement's denominator (a fraction was given)
-    achieved: Array | None  # evidence: achieved or not
-
-    def take(self, rows: slice) -> _Value:
-        return _Value(_cut(self.num, rows), _cut(self.den, rows), self.top,
-                      _cut(self.counted, rows), None if self.achieved is None
-                      else self.achieved[rows])
-
-
-def _cut(value: Any, rows: slice) -> Any:
-    return value[rows] if isinstance(value, np.ndarray) else value
-
-
-@define
-class _Q:
-    """An attainment column num / den, 0 <= num <= den (pays and weights are never
-    negative); `top` bounds num and den."""
-
-    num: Ints
-    den: Ints
-    top: int
-
-    @staticmethod
-    def of(value: Fraction) -> _Q:
-        return _Q(value.numerator, value.denominator, max(value.numerator, value.denominator))
-
-    def met(self) -> Mask:
-        """Where the attainment is 1 (or more)."""
-        num, den = _widen(self.top, self.num, self.den)
-        return num >= den
-
-
-ZERO = _Q(0, 1, 1)
-ONE = _Q(1, 1, 1)
-
-
-def _scale(q: _Q, weight: Fraction) -> _Q:
-    """weight x q, exactly."""
-    if weight == 1:
-        return q
-    p, r = weight.numerator, weight.denominator
-    if isinstance(q.den, int):
-        g = gcd(p, q.den * r) or 1
-        p, whole = p // g, q.den * r // g
-        bound = max(q.top * p, whole)
-        (num,) = _widen(bound, q.num)
-        return _Q(num * p if p != 1 else num, whole, bound)
-    bound = q.top * max(p, r)
-    num, den = _widen(bound, q.num, q.den)
-    return _Q(num * p, den * r, bound)
-
-
-def _common(items: Sequence[_Q]) -> tuple[list[Ints], int, int] | None:
-    """Numerators over one constant denominator (the lcm), when every den is constant."""
-    dens = [q.den for q in items if isinstance(q.den, int)]
-    if len(dens) != len(items):
-        return None
-    common = lcm(*dens)
-    factors = [common // den for den in dens]
-    bound = max(common, *(q.top * f for q, f in zip(items, factors, strict=True)))
-    nums = [_wide(q.num, bound * len(items)) for q in items]
-    return [num * f if f != 1 else num for num, f in zip(nums, factors, strict=True)], \
-        common, bound
-
-
-def _sum(items: Sequence[_Q]) -> _Q:
-    if not items:
-        return ZERO
-    shared = _common(items)
-    if shared is not None:
-        nums, den, bound = shared
-        total = nums[0]
-        for num in nums[1:]:
-            total = total + num
-        return _Q(total, den, bound * len(items))
-    result = items[0]
-    for q in items[1:]:
-        bound = result.top * q.top * 2
-        a, b, c, d = _widen(bound, result.num, result.den, q.num, q.den)
-        result = _Q(a * d + c * b, b * d, bound)
-    return result
-
-
-def _minimum(items: Sequence[_Q]) -> _Q:
-    shared = _common(items)
-    if shared is not None:
-        nums, den, bound = shared
-        low = nums[0]
-        for num in nums[1:]:
-            low = np.minimum(low, num)
-        return _Q(low, den, bound)
-    result = items[0]
-    for q in items[1:]:
-        bound = max(result.top, q.top)
-        a, b, c, d = _widen(result.top * q.top, result.num, result.den, q.num, q.den)
-        smaller = a * d <= c * b
-        result = _Q(np.where(smaller, a, c), np.where(smaller, b, d), bound)
-    return result
-
-
-def _where(mask: Mask, yes: _Q, no: _Q) -> _Q:
-    if mask is True:
-        return yes
-    if mask is False:
-        return no
-    shared = _common([yes, no])
-    if shared is not None:
-        (a, b), den, bound = shared
-        return _Q(_choose(mask, a, b, bound), den, bound)
-    bound = max(yes.top, no.top)
-    return _Q(_choose(mask, yes.num, no.num, bound), _choose(mask, yes.den, no.den, bound),
-              bound)
-
-
-def _choose(mask: Array, yes: Ints, no: Ints, bound: int) -> Ints:
-    """`yes` where `mask` holds, else `no`, as no + mask * (yes - no): exact, and several
-    times faster than np.where on an unpredictable mask. |yes - no| <= 2 * bound."""
-    if isinstance(yes, int) and isinstance(no, int) and yes == no:
-        return yes
-    flags = _wide(mask, 2 * bound)
-    yes, no = _widen(2 * bound, yes, no)
-    step = yes - no
-    if isinstance(step, int) and step == 1 and flags is mask:
-        picked: Ints = mask.astype(np.int64)
-    else:
-        picked = flags * step
-    return picked + no if not (isinstance(no, int) and no == 0) else picked
-
-
-def _flag(mask: Mask) -> _Q:
-    """1 where `mask` holds, else 0."""
-    if isinstance(mask, bool):
-        return ONE if mask else ZERO
-    return _Q(mask.astype(np.int64), 1, 1)
-
-
-def _and(masks: Sequence[Mask]) -> Mask:
-    result: Mask = True
-    for mask in masks:
-        if mask is False:
-            return False
-        if mask is not True:
-            result = mask if result is True else result & mask
-    return result
 
 
 # ---- one indicator's rule ----------------------------------------------------------
@@ -400,6 +244,13 @@ def _pennies(q: _Q, available: int) -> Ints:
     """round_half_up(available * q) in pennies: floor((2*P*num + den) / (2*den))."""
     if available == 0:
         return 0
+    if isinstance(q.den, int) and available % q.den == 0:
+        # P * num / den is whole: no rounding, and a multiplication instead of a division.
+        (num,) = _widen(available * q.top, q.num)
+        whole: Ints = num * (available // q.den) if available != q.den else num
+        if isinstance(whole, np.ndarray) and whole.dtype == object:
+            return whole.astype(np.int64)
+        return whole
     bound = 2 * available * q.top + q.top
     num, den = _widen(bound, q.num, q.den)
     earned: Ints = (2 * available * num + den) // (2 * den)
@@ -420,6 +271,8 @@ class BatchResult:
     scopes: tuple[Scope, ...]
     available: Array = field(eq=False)
     earned: Array = field(eq=False)
+    sums: Mapping[str, Array] = field(factory=dict, eq=False, repr=False)
+    """Each set's national, local and total pennies, when computed with the goal lines."""
 
     @property
     def size(self) -> int:
@@ -428,6 +281,8 @@ class BatchResult:
     @property
     def total(self) -> Array:
         """Each set's total earned pennies."""
+        if "total" in self.sums:
+            return self.sums["total"]
         total: Array = self.earned.sum(axis=1)
         return total
 
@@ -441,6 +296,9 @@ class BatchResult:
         return column
 
     def earned_in(self, scope: Scope) -> Array:
+        """Each set's earned pennies from the goals of one scope (national or local)."""
+        if scope in self.sums:
+            return self.sums[scope]
         chosen = [i for i, s in enumerate(self.scopes) if s == scope]
         total: Array = self.earned[:, chosen].sum(axis=1)
         return total
@@ -551,7 +409,8 @@ def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
                 raise BadInput("E604", f"{name} is measured as a {measure}, not achieved or "
                                "not achieved")
             size = _one_dimensional(array, name)
-            return _Value(array.astype(np.int64), 1, 1, False, array), size
+            # Kept as booleans: each chunk is made whole numbers when it is taken.
+            return _Value(array, 1, 1, False, array), size
         if measure == "evidence":
             raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
         if measure == "percent":
@@ -661,7 +520,8 @@ def evaluate_many(
     size: int | None = None,
     chunk: int = CHUNK,
 ) -> BatchResult:
-    """Every set's earned pennies per goal, exactly as `evaluate` would give them.
+    """Every set's earned pennies per goal, exactly as `evaluate` would give them, and its
+    national, local and total pennies (summed chunk by chunk while they are in the cache).
 
     `columns` maps an indicator (`"FLU.uptake"`, `"REC.plan Q2"`, or a (goal, path,
     period) key) to its values: `Scaled`, `Counts`, a boolean array for evidence, an
@@ -670,16 +530,15 @@ def evaluate_many(
     of sets when no column is given. Raises CquinError listing every bad column.
     """
     values, total = read_columns(compiled, columns, size)
-    return _result(compiled, evaluate_values(compiled, values, total, chunk))
-
-
-def _result(compiled: CompiledScheme, earned: Array) -> BatchResult:
+    scopes = tuple(goal.scope for goal in compiled.goals)
+    earned, sums = _evaluate(compiled, values, total, chunk, scopes)
     return BatchResult(
         goals=tuple(goal.code for goal in compiled.goals),
-        scopes=tuple(goal.scope for goal in compiled.goals),
+        scopes=scopes,
         available=np.array([_whole_pennies(goal.available) for goal in compiled.goals],
                            dtype=np.int64),
         earned=earned,
+        sums=sums,
     )
 
 
@@ -695,11 +554,24 @@ def evaluate_values(
 ) -> Array:
     """Earned pennies (sets x goals) for columns already read by `read_columns`, computed
     `chunk` sets at a time straight into the result."""
+    return _evaluate(compiled, values, total, chunk, None)[0]
+
+
+def _evaluate(
+    compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int,
+    chunk: int, scopes: tuple[Scope, ...] | None,
+) -> tuple[Array, dict[str, Array]]:
+    """Earned pennies (sets x goals, each goal's column contiguous, so that writing and
+    adding columns is fast) and, given the goals' scopes, each set's national, local and
+    total pennies, each computed a chunk at a time."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
-    earned = np.empty((total, len(compiled.goals)), dtype=np.int64)
+    earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
+    sums = {} if scopes is None else {
+        name: np.empty(total, dtype=np.int64) for name in ("national", "local", "total")}
     if compiled.deemed is not None:
         earned[:, :] = np.array(available, dtype=np.int64)
-        return earned
+        _add_sums(earned, sums, scopes, slice(0, total))
+        return earned, sums
     gates = [goal for goal in compiled.goals if goal.is_gate]
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
@@ -712,4 +584,22 @@ def evaluate_values(
                 earned[rows, column] = _pennies(part.goal(goal), pennies)
             else:
                 earned[rows, column] = np.where(open_, _pennies(part.goal(goal), pennies), 0)
-    return earned
+        _add_sums(earned, sums, scopes, rows)
+    return earned, sums
+
+
+def _add_sums(earned: Array, sums: dict[str, Array], scopes: tuple[Scope, ...] | None,
+              rows: slice) -> None:
+    """National, local and total pennies of `rows`: sums of goal lines, as in `Result`."""
+    if scopes is None:
+        return
+    for scope in ("national", "local"):
+        columns = [column for column, s in enumerate(scopes) if s == scope]
+        out = sums[scope][rows]
+        if not columns:
+            out.fill(0)
+            continue
+        out[...] = earned[rows, columns[0]]
+        for column in columns[1:]:
+            np.add(out, earned[rows, column], out=out)
+    np.add(sums["national"][rows], sums["local"][rows], out=sums["total"][rows])

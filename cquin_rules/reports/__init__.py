@@ -10,15 +10,30 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import csv_report, html, markdown, table
+from . import csv_report, table
 
 Renderer = Callable[[dict[str, Any]], str]
 
+
+def _markdown(document: dict[str, Any]) -> str:
+    # lazy: Jinja2 loads only for the reports drawn from templates (start-up time)
+    from . import markdown
+
+    return markdown.render(document)
+
+
+def _html(document: dict[str, Any]) -> str:
+    # lazy: Jinja2 loads only for the reports drawn from templates (start-up time)
+    from . import html
+
+    return html.render(document)
+
+
 FORMATS: dict[str, Renderer] = {
     "table": table.render,
-    "markdown": markdown.render,
+    "markdown": _markdown,
     "csv": csv_report.render,
-    "html": html.render,
+    "html": _html,
 }
 
 

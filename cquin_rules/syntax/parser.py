@@ -24,7 +24,7 @@ from .model import Scheme
 from .positions import Lines, line_ends_as_newlines, string_end
 from .recovery import syntax_errors
 from .syntax_errors import first_error, keyword_terminals
-from .transform import transform
+from .transform import collection_paused, transform
 
 __all__ = ["decode", "get_parser", "parse", "parse_tree"]
 
@@ -205,7 +205,11 @@ def parse_tree(
     cleaned, diagnostics = _clean(text)
     tree: Tree[Token] | None
     try:
-        tree = get_parser().parse(cleaned, start=start)
+        # Lark allocates a tree node per token, all of which live on: each automatic
+        # collection of the oldest generation would walk them all, making the parse grow
+        # faster than the text (as the model's building did; see `collection_paused`).
+        with collection_paused():
+            tree = get_parser().parse(cleaned, start=start)
     except UnexpectedInput as error:
         tree = None
         diagnostics.extend(syntax_errors(cleaned, start) or [first_error(error, cleaned, start)])

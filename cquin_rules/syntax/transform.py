@@ -84,14 +84,14 @@ T = TypeVar("T")
 def transform(tree: Tree[Token]) -> tuple[Scheme, list[Diagnostic]]:
     """The model of a `rulebook` parse tree and the problems found in its words."""
     builder = ModelBuilder()
-    with _collection_paused():
+    with collection_paused():
         scheme = builder.transform(tree)
     assert isinstance(scheme, Scheme)
     return scheme, builder.diagnostics
 
 
 @contextmanager
-def _collection_paused() -> Iterator[None]:
+def collection_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while the model is built.
 
     Building the model allocates hundreds of thousands of objects that all live on, next

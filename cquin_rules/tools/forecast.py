@@ -49,7 +49,8 @@ from attrs import frozen
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
-from ..engine.batch import CHUNK, Array, Counts, Scaled, evaluate_values, read_columns
+from ..engine.batch import CHUNK, Counts, Scaled, evaluate_values, read_columns
+from ..engine.batch_ints import Array
 from ..engine.measurements import (
     CSV_HINT,
     BadInput,

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...base.diagnostics import Diagnostic
-from ...base.workbooks import text_as_strings
+from ...base.workbooks import load_openpyxl, text_as_strings
 from ...semantics.compile import CompiledGoal, CompiledScheme, compile_scheme
 from ...syntax.model import (
     Header,
@@ -95,8 +95,8 @@ def export_workbook(scheme: Scheme, source: str | None = None) -> tuple[Any, lis
 
     `source` is the rulebook's text, used only to notice comments (which are not carried).
     """
+    openpyxl = load_openpyxl()  # first, and without numpy (see load_openpyxl)
     # lazy: openpyxl is heavy and loads only when a workbook is read or written
-    import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -209,6 +209,7 @@ _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 def workbook_bytes(book: Any) -> bytes:
     """The .xlsx file's bytes, identical for identical workbooks."""
+    load_openpyxl()  # first, and without numpy (see load_openpyxl)
     # lazy: openpyxl is heavy and loads only when a workbook is read or written
     from openpyxl.xml.functions import tostring  # type: ignore[import-untyped]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ...base.workbooks import text_as_strings
+from ...base.workbooks import load_openpyxl, text_as_strings
 from ...engine.returns_workbook import NOTE_TITLE, READ_COLUMNS, RETURNS_SHEET
 from ...syntax.model import Indicator, Scheme, goal_indicators
 from .rows import rule_words
@@ -73,8 +73,8 @@ def returns_workbook(scheme: Scheme, rows: Iterable[Due] | None = None) -> Any:
     """The data-return workbook for `scheme` (`rows`: the returns due, by default every one).
     Pass the scheme as it is evaluated (`Rulebook.evaluated_scheme`), so that a framework's
     `deemed achieved` is said on every row."""
+    openpyxl = load_openpyxl()  # first, and without numpy (see load_openpyxl)
     # lazy: openpyxl is heavy and loads only when a workbook is read or written
-    import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
     from openpyxl.worksheet.datavalidation import (  # type: ignore[import-untyped]
