@@ -162,15 +162,6 @@ def _threshold_words(threshold: Threshold, indicator: Indicator) -> str:
 
 # ---- the contract schedule's words (cquin document) ---------------------------------
 
-#: What each negotiation colour means (NHS England's CQUIN schedule convention).
-STATUS_WORDS = {
-    "purple": "national mandatory",
-    "green": "agreed",
-    "amber": "agreed in principle, measures in development",
-    "red": "not agreed",
-    "blue": "rejected",
-}
-
 MEASURE_WORDS = {
     "percent": "a percentage",
     "number": "a number",
@@ -183,7 +174,7 @@ def status_words(status: str | None) -> str:
     """`green (agreed)`; `not given` when the goal has no status."""
     if status is None:
         return "not given"
-    meaning = STATUS_WORDS.get(status)
+    meaning = STATUS_MEANINGS.get(status)
     return f"{status} ({meaning})" if meaning else status
 
 
