@@ -158,20 +158,25 @@ EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "
               ".csv": "csv", ".json": "json", ".txt": "table"}
 
 
-def output_format_for(output: str | None, chosen: str | None) -> str:
-    """The report format: `--format` when given, else the `--output` file's extension,
-    else a table. A `--format` that contradicts the extension is a usage error (exit 2),
-    so an `.html` file never holds a table."""
+def format_for(output: str | None, chosen: str | None,
+               extensions: dict[str, str] = EXTENSIONS, default: str = "table") -> str:
+    """The format to write: `--format` when given, else the `--output` file's extension
+    (by `extensions`), else `default`. An extension that names no format, or a `--format`
+    that contradicts it, is a usage error (exit 2), so an `.html` file never holds a table."""
     # already loaded with the CLI, so importing it here costs nothing: kept beside its use
     from pathlib import Path
 
-    implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    implied = extensions.get(Path(output).suffix.lower()) if output else None
     if chosen is None:
         if output and implied is None:
+            first: dict[str, str] = {}  # each format's first extension, in order
+            for suffix, form in extensions.items():
+                first.setdefault(form, suffix)
+            *others, last = first.values()
             raise click.UsageError(
-                f"cannot tell the report format from {output!r}: give --format, or name "
-                "the file .html, .md, .csv, .json or .txt")
-        return implied or "table"
+                f"cannot tell the format from {output!r}: give --format, or name the file "
+                f"{', '.join(others)} or {last}")
+        return implied or default
     if implied is not None and implied != chosen:
         raise click.UsageError(
             f"--format {chosen} does not match the file name {output!r}, which means "

@@ -13,6 +13,7 @@ from ..base.diagnostics import CquinError, has_errors
 from .app import (
     InputError,
     UnreadableFile,
+    format_for,
     guarded,
     load_clean_rulebook,
     load_rulebook,
@@ -130,28 +131,6 @@ DOCUMENT_EXTENSIONS = {".docx": "docx", ".html": "html", ".htm": "html", ".md": 
                        ".markdown": "markdown"}
 
 
-def document_format_for(output: str | None, chosen: str | None) -> str:
-    """`--format` when given, else the `--output` file's extension, else markdown; docx
-    needs `--output` (a binary file is never written to a terminal). Usage errors exit 2."""
-    # lazy: loaded only when this command runs (start-up time)
-    from pathlib import Path
-
-    implied = DOCUMENT_EXTENSIONS.get(Path(output).suffix.lower()) if output else None
-    if chosen is None:
-        if output and implied is None:
-            raise click.UsageError(
-                f"cannot tell the format from {output!r}: give --format, or name the file "
-                ".docx, .html or .md")
-        chosen = implied or "markdown"
-    elif implied is not None and implied != chosen:
-        raise click.UsageError(
-            f"--format {chosen} does not match the file name {output!r}, which means "
-            f"--format {implied}: change one of them")
-    if chosen == "docx" and output is None:
-        raise click.UsageError("a .docx file is binary: give --output FILE.docx")
-    return chosen
-
-
 @main.command()
 @click.argument("rulebook", type=click.Path(dir_okay=False))
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "html"]),
@@ -184,7 +163,9 @@ def document(rulebook: str, output_format: str | None, output: str | None) -> No
     """The CQUIN schedule for the contract: parties, values, goals, rules and payment terms."""
     if output:
         refuse_output_onto_input(output, rulebook)
-    chosen = document_format_for(output, output_format)
+    chosen = format_for(output, output_format, DOCUMENT_EXTENSIONS, "markdown")
+    if chosen == "docx" and output is None:
+        raise click.UsageError("a .docx file is binary: give --output FILE.docx")
     book = load_clean_rulebook(rulebook)
     try:
         schedule = book.contract_schedule()

@@ -15,10 +15,10 @@ from .app import (
     InputError,
     UnreadableFile,
     evaluated,
+    format_for,
     guarded,
     load_clean_rulebook,
     main,
-    output_format_for,
     print_diagnostics,
     refuse_output_onto_input,
     write_or_echo,
@@ -59,7 +59,7 @@ def evaluate(
 
     if output:
         refuse_output_onto_input(output, rulebook, *measurements)
-    chosen = output_format_for(output, output_format)
+    chosen = format_for(output, output_format)
     book = load_clean_rulebook(rulebook)
     result = evaluated(book, measurements, strict=strict, as_of=as_of)
     risks = None
@@ -224,6 +224,11 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
         click.echo(outcome.to_table(), nl=False)
 
 
+#: The targets' format each `--output` extension means.
+TARGET_EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
+                     ".json": "json"}
+
+
 # ---- cquin targets: what it would take, and what is at risk ----------------------------
 
 
@@ -261,11 +266,7 @@ def targets(rulebook: str, measurements: tuple[str, ...], as_of: int | None, at_
     if output:
         refuse_output_onto_input(output, rulebook, *measurements,
                                  *([estimates] if estimates else []))
-    chosen = {"table": "text", "html": None, "csv": None}.get(
-        output_format_for(output, output_format), output_format_for(output, output_format))
-    if chosen is None:
-        raise click.UsageError("cquin targets writes text, markdown or json: name the file "
-                               ".txt, .md or .json")
+    chosen = format_for(output, output_format, TARGET_EXTENSIONS, "text")
     book = load_clean_rulebook(rulebook)
     try:
         found = book.targets(list(measurements), as_of=as_of, estimates=estimates,

@@ -43,8 +43,6 @@ def render(result: Any, output_format: str, terminal_width: int | None = None,
     wide is drawn with `rich` (wrapped, coloured), else as plain, stable text. `at_risk`
     (the words of `tools.target_report.risk_section`) adds the goals at risk, with their
     leads and targets, as the document's `at_risk` and a section of every format."""
-    if output_format == "json" and at_risk is None:
-        return str(result.to_json())
     document = result.to_dict()
     if at_risk is not None:
         document["at_risk"] = at_risk
@@ -54,23 +52,5 @@ def render(result: Any, output_format: str, terminal_width: int | None = None,
         # lazy: rich loads only when a table is drawn for a terminal (start-up time)
         from . import terminal
 
-        return terminal.render(document, width=terminal_width) + risk_text(document)
-    return FORMATS[output_format](document) + (
-        risk_text(document) if output_format == "table" else "")
-
-
-def risk_text(document: dict[str, Any]) -> str:
-    """The `at_risk` section as plain text, after the table (empty without one)."""
-    section = document.get("at_risk")
-    if not section:
-        return ""
-    lines = ["", f"At risk {section['when']}: {section['summary']}"]
-    if section.get("forecast"):
-        lines.append(f"Forecast: {section['forecast']}.")
-    if not section["goals"]:
-        lines.append("Nothing is at risk.")
-    for goal in section["goals"]:
-        lead = f"lead: {goal['lead']}" if goal["lead"] else "no lead named"
-        lines += ["", f"{goal['goal']} {goal['title']} — {lead}",
-                  *(f"  {line}" for line in goal["lines"])]
-    return "\n".join(lines) + "\n"
+        return terminal.render(document, width=terminal_width)
+    return FORMATS[output_format](document)

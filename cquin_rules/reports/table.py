@@ -196,7 +196,7 @@ def render(document: dict[str, Any]) -> str:
     notes = scheme_notes(document)
     if notes:
         lines += ["", *notes]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + risk_text(document)
 
 
 def to_date_percent(to_date: dict[str, str]) -> str:
@@ -206,3 +206,20 @@ def to_date_percent(to_date: dict[str, str]) -> str:
     if not available:
         return "—"
     return earned_percent(Fraction(Decimal(to_date["earned"])), available) + "%"
+
+
+def risk_text(document: dict[str, Any]) -> str:
+    """The `at_risk` section as plain text, after the table (empty without one)."""
+    section = document.get("at_risk")
+    if not section:
+        return ""
+    lines = ["", f"At risk {section['when']}: {section['summary']}"]
+    if section.get("forecast"):
+        lines.append(f"Forecast: {section['forecast']}.")
+    if not section["goals"]:
+        lines.append("Nothing is at risk.")
+    for goal in section["goals"]:
+        lead = f"lead: {goal['lead']}" if goal["lead"] else "no lead named"
+        lines += ["", f"{goal['goal']} {goal['title']} — {lead}",
+                  *(f"  {line}" for line in goal["lines"])]
+    return "\n".join(lines) + "\n"

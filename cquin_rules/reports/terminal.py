@@ -24,6 +24,7 @@ from .table import (
     negotiation_text,
     part_percent,
     pounds,
+    risk_text,
     scheme_notes,
     scope_of,
     shows_sources,
@@ -137,7 +138,7 @@ def render(document: dict[str, Any], width: int = 100, colour: bool = True) -> s
         console.print()
         for note in notes:
             console.print(note)
-    return out.getvalue()
+    return out.getvalue() + risk_text(document)
 
 
 class ProgressBar:
