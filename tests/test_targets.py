@@ -229,6 +229,9 @@ def test_the_command_in_every_format(tmp_path: Path) -> None:
     assert written.exit_code == 0 and out.read_text("utf-8").startswith("## At risk")
     refused = runner.invoke(main, [*args, "--output", str(tmp_path / "t.html")])
     assert refused.exit_code == 2 and not (tmp_path / "t.html").exists()
+    named = runner.invoke(main, [*args, "--format", "text", "--output", str(tmp_path / "t.txt")])
+    assert named.exit_code == 0, named.output
+    assert (tmp_path / "t.txt").read_text("utf-8") == text.output
 
 
 def test_explain_ends_with_what_it_would_take() -> None:
