@@ -203,21 +203,21 @@ def forecast(rulebook: str, estimates: str, scenarios: int, seed: int | None,
         raise InputError("")
     chosen = secrets.randbelow(2**32) if seed is None else seed
     started = time.perf_counter()
-    progress: Any = None
-    close: Any = lambda: None  # noqa: E731
-    if sys.stderr.isatty():
-        # A bar on stderr, only on a terminal and only when the run looks longer than a
-        # second (from the first chunk's pace); piped, nothing extra is written or loaded.
+    if not sys.stderr.isatty():  # piped: no bar, and rich is never loaded
+        outcome = run_forecast(compiled, found, scenarios, chosen)
+    else:
+        # A bar on stderr, only when the run looks longer than a second (from the first
+        # chunk's pace).
         # lazy: rich loads only for a forecast on a terminal (start-up time)
         from ..reports.terminal import progress_callback
 
         progress, close = progress_callback(
             scenarios, sys.stderr,
             lambda done: (time.perf_counter() - started) / done * scenarios > 1.0)
-    try:
-        outcome = run_forecast(compiled, found, scenarios, chosen, progress=progress)
-    finally:
-        close()
+        try:
+            outcome = run_forecast(compiled, found, scenarios, chosen, progress=progress)
+        finally:
+            close()
     if output_format == "json":
         click.echo(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False))
     else:
