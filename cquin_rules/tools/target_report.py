@@ -188,17 +188,23 @@ def risk_lines(risk: Risk, as_of: int | None) -> list[str]:
     return lines
 
 
+def _when(targets: Targets) -> str:
+    return f"as of {month_words(targets.as_of)}" if targets.as_of is not None else "at the year end"
+
+
+def _not_earned(targets: Targets) -> str:
+    """`£152,211.60 of £361,502.55 due so far is not earned.` (for the year without a month)."""
+    if targets.as_of is not None:
+        return (f"{pounds(targets.available_to_date - targets.earned_to_date)} of "
+                f"{pounds(targets.available_to_date)} due so far is not earned.")
+    return (f"{pounds(targets.available - targets.earned)} of {pounds(targets.available)} "
+            "is not earned.")
+
+
 def risk_section(targets: Targets) -> dict[str, Any]:
     """The goals at risk in words, for a results report's "At risk" section (the board
     paper): each goal with its lead, the money at risk and what it would take. Plain
     strings, so the report draws them as they are and computes nothing."""
-    when = f"as of {month_words(targets.as_of)}" if targets.as_of is not None else "at the year end"
-    if targets.as_of is not None:
-        summary = (f"{pounds(targets.available_to_date - targets.earned_to_date)} of "
-                   f"{pounds(targets.available_to_date)} due so far is not earned.")
-    else:
-        summary = (f"{pounds(targets.available - targets.earned)} of "
-                   f"{pounds(targets.available)} is not earned.")
     goals = []
     for risk in targets.risks:
         lines = risk_lines(risk, targets.as_of)
@@ -208,20 +214,13 @@ def risk_section(targets: Targets) -> dict[str, Any]:
             "available": money(risk.available), "status": risk.status,
             "lines": [line.strip() for line in lines[1:]],
         })
-    return {"when": when, "summary": summary, "forecast": targets.forecast or None,
-            "goals": goals}
+    return {"when": _when(targets), "summary": _not_earned(targets),
+            "forecast": targets.forecast or None, "goals": goals}
 
 
 def risks_text(targets: Targets) -> str:
     """The goals at risk, each with its lead, the money at risk and its targets."""
-    when = f"as of {month_words(targets.as_of)}" if targets.as_of is not None else "at the year end"
-    lines = [f"At risk {when}: {targets.scheme}"]
-    if targets.as_of is not None:
-        lines.append(f"{pounds(targets.available_to_date - targets.earned_to_date)} of "
-                     f"{pounds(targets.available_to_date)} due so far is not earned.")
-    else:
-        lines.append(f"{pounds(targets.available - targets.earned)} of "
-                     f"{pounds(targets.available)} is not earned.")
+    lines = [f"At risk {_when(targets)}: {targets.scheme}", _not_earned(targets)]
     if targets.forecast:
         lines.append(f"Forecast: {targets.forecast}.")
     if not targets.risks:
