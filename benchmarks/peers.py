@@ -1,6 +1,7 @@
 """The reference example (Northshire 2018/19) encoded in other rule engines, for the peer
-table of `run.py`. Optional: `pip install -e '.[bench]'` installs them; a peer that is not
-installed is reported as such and skipped.
+table of `run.py`. Optional: `pip install -e '.[bench]'` installs them (CEL, zen-engine,
+rule-engine and openfisca-core); a peer that is not installed is reported as such and
+skipped.
 
 Every peer is given integer counts (basis points for percentages, the community
 assessment as numerator and denominator, whole attendances, booleans for evidence) and
@@ -9,6 +10,15 @@ the exact answer for these inputs. Each is checked, penny for penny, against cqu
 `evaluate` on generated inputs before it is timed. The peers give four numbers; cquin's
 `evaluate` gives the whole result (every indicator's attainment and status, every goal's
 attainment, status and money), which is what a report needs.
+
+OpenFisca is a tax-benefit microsimulation framework, not an expression engine: the scheme
+is a small tax-benefit system of its own (`openfisca_peer.py`), and one decision is one
+simulation of one provider. It appears twice: with money as its `int` value type (int32
+pennies, integer arithmetic as above: exact for this scheme, whose £3,000,000 is far below
+int32's £21.47 million) and as an OpenFisca model is usually written, with its `float`
+value type (float32 fractions and pounds), which is pennies off on about half of the
+generated inputs, so the table does not time it. openfisca-core 46 pins numpy <= 3 and
+pulls in pytest, numexpr and pendulum; it downgrades none of cquin's dependencies.
 """
 
 from __future__ import annotations
@@ -50,10 +60,24 @@ def _rule_engine() -> Callable[[Inputs], list[int]]:
     return lambda inputs: [int(r.evaluate(inputs)) for r in rules]
 
 
+def _openfisca_pennies() -> Callable[[Inputs], list[int]]:
+    import openfisca_peer  # openfisca-core: a simulation of one provider per decision
+
+    return openfisca_peer.one_decision("pennies")
+
+
+def _openfisca_float() -> Callable[[Inputs], list[int]]:
+    import openfisca_peer
+
+    return openfisca_peer.one_decision("float")
+
+
 PEERS: dict[str, tuple[str, Callable[[], Callable[[Inputs], list[int]]]]] = {
     "CEL (common-expression-language)": ("cel", _cel),
     "zen-engine expressions": ("zen", _zen),
     "rule-engine": ("rule_engine", _rule_engine),
+    "openfisca-core, int32 pennies": ("openfisca_core", _openfisca_pennies),
+    "openfisca-core, float32 (default)": ("openfisca_core", _openfisca_float),
 }
 
 

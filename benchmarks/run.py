@@ -523,6 +523,62 @@ def batch(size: int, fresh_size: int) -> None:
            batch_time / scalar_time)
 
 
+def openfisca_batch(size: int) -> None:
+    """OpenFisca, vectorised, on the same sets as section 4, asked for the same four
+    things (each goal's pennies, national, local, total), checked set by set against
+    `evaluate_many` before it is timed. Informational: no target."""
+    import numpy as np
+
+    print(f"\n  OpenFisca on the same {size:,} sets, vectorised (informational, no target)")
+    try:
+        import openfisca_peer
+    except ImportError:
+        print("    openfisca-core: not installed (pip install -e '.[bench]'): skipped")
+        return
+    compiled, _, _ = reference_measurements()
+    _, columns, arrays = reference_columns(size)
+    flu, inpatient, community, early, aed, plan, courses = arrays
+    counts = {"flu": flu, "inpatient": inpatient, "community_num": community,
+              "community_den": np.full(size, 10_000), "early": early, "aed": aed,
+              "plan": plan, "courses": courses}
+    ours = [np.array(part, copy=True) for part in engine_sums(compiled, columns)]
+
+    def wrong_sets(theirs: Any) -> tuple[int, int]:
+        """Sets where any goal, national, local or total differs; the largest gap."""
+        wrong = (ours[0] != theirs[0]).any(axis=1)
+        gap = int(np.abs(ours[0] - theirs[0]).max())
+        for mine, its in zip(ours[1:], theirs[1:], strict=True):
+            wrong |= mine != its
+            gap = max(gap, int(np.abs(mine - its).max()))
+        return int(wrong.sum()), gap
+
+    try:
+        exact = openfisca_peer.system("pennies")
+        wrong, gap = wrong_sets(openfisca_peer.many(exact, counts))
+        floats = openfisca_peer.system("float")
+        float_wrong, float_gap = wrong_sets(openfisca_peer.many(floats, counts, "float"))
+    except Exception as error:  # a peer's own failure is reported, not raised
+        print(f"    openfisca-core failed: {error}")
+        return
+    print(f"    float32 money (its default value type): {float_wrong:,} of {size:,} sets a "
+          f"penny or more off (up to {float_gap:,}p): not timed")
+    if wrong:
+        print(f"    int32 pennies: {wrong:,} of {size:,} sets a penny or more off (up to "
+              f"{gap:,}p): not timed")
+        return
+    print(f"    int32 pennies: exact, all {size:,} sets equal to evaluate_many's penny for "
+          f"penny (four goals, national, local, total)")
+    engine_time, fisca_time = (min(t) for t in zip(*[
+        (best(lambda: engine_sums(compiled, columns), 1),
+         best(lambda: openfisca_peer.many(exact, counts), 1)) for _ in range(5)],
+        strict=True))
+    report("OpenFisca, int32 pennies: a fresh simulation, goals, national, local and total",
+           f"{size / fisca_time:,.0f} sets/s ({fisca_time:.3f} s)",
+           "cquin evaluate_many() with national, local and total (alternated)",
+           f"{size / engine_time:,.0f} sets/s ({engine_time:.3f} s)", fisca_time / engine_time)
+    print(f"    (cquin is {fisca_time / engine_time:.2f}x as fast as OpenFisca here)")
+
+
 def _scalar_value(column: Any, row: int) -> Any:
     from fractions import Fraction
 
@@ -624,6 +680,7 @@ def main() -> None:
                1 if arguments.quick else 2)
         scalar()
         batch(1_000_000, 2_000_000 if arguments.quick else 10_000_000)
+        openfisca_batch(1_000_000)
         forecasts(here, 100_000, 1_000_000 if arguments.quick else 10_000_000)
     print("\nSummary: every target, measured in this run")
     for name, measured, holds in TARGETS:
