@@ -406,8 +406,6 @@ def peer_table(engine_time: float) -> None:
         print(f"    {name:<36} {seconds * 1e6:>11.1f} us {ratio:>23.2f}x")
         if name.startswith("CEL"):
             cel_ratio = ratio
-    print("    openfisca-core: not encoded here (a tax-benefit system of its own would be "
-          "needed); see docs/performance.md")
     if cel_ratio is None:
         target("scalar evaluate() within 3x of CEL over integer counts",
                "CEL not installed: not measured", False)
