@@ -45,10 +45,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from math import gcd, lcm
-from typing import NamedTuple, NoReturn, Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
-from ..base.diagnostics import CquinError, Diagnostic
-from ..base.span import Span
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
@@ -58,11 +56,10 @@ from ..semantics.compile import (
     key_name,
 )
 from ..semantics.rules import CompiledRow, Linear
-from ..syntax.model import CombineMode, Evidence, Measure, MeasuredValue, PercentValue
-from .measured_values import BadInput, measured_value, ratio_value
+from ..syntax.model import CombineMode, Measure
+from .evaluate import evaluate
+from .exact_values import ExactValues
 from .measurements import Measurement, Measurements
-
-PATH = "<values>"
 
 
 class EarnedFunction(Protocol):
@@ -85,7 +82,7 @@ def earned_function(compiled: CompiledScheme) -> EarnedFunction:
         source = earned_source(compiled)
     except Unsupported:
         return fallback(compiled)
-    inputs = _Inputs(compiled)
+    inputs = ExactValues(compiled)
     namespace: dict[str, object] = {
         "Fraction": Fraction, "_missing": inputs.missing, "_unknown": inputs.unknown,
         "_refuse": inputs.refuse,
@@ -97,23 +94,18 @@ def earned_function(compiled: CompiledScheme) -> EarnedFunction:
 
 
 def fallback(compiled: CompiledScheme) -> EarnedFunction:
-    """The same contract as the generated function, computed by `evaluate`."""
-    # lazy: only the fallback needs the full evaluator
-    from .evaluate import evaluate
-
-    inputs = _Inputs(compiled)
+    """The same contract as the generated function (and the same checks, in the same
+    order), computed by `evaluate`."""
+    inputs = ExactValues(compiled)
 
     def earned(values: Mapping[str, object], /) -> tuple[int, ...]:
-        entries = []
-        for key, name in inputs.names.items():
-            if name not in values:
-                inputs.missing(values)
-            value = values[name]
-            if value is not None:
-                entries.append((key, Measurement(inputs.measured(values, name, value))))
+        if any(name not in values for name in inputs.names.values()):
+            inputs.missing(values)
         if len(values) != len(inputs.names):
             inputs.unknown(values)
-        result = evaluate(compiled, Measurements(tuple(entries)))
+        entries = tuple((key, Measurement(inputs.measured(values, name, values[name])))
+                        for key, name in inputs.names.items() if values[name] is not None)
+        result = evaluate(compiled, Measurements(entries))
         return tuple(_pennies(goal.earned) for goal in result.goals)
 
     setattr(earned, "source", None)  # noqa: B010
@@ -124,80 +116,6 @@ def _pennies(amount: Fraction) -> int:
     pennies = amount * 100
     assert pennies.denominator == 1, "goal money is rounded to whole pennies"
     return int(pennies)
-
-
-# ---- inputs: the slow path that says what is wrong ----------------------------------------
-
-
-def _error(code: str, message: str, position: int, hint: str | None = None) -> CquinError:
-    return CquinError([Diagnostic(code, message, Span(position, 0, position, 0), hint, PATH)])
-
-
-class _Inputs:
-    """The scheme's indicators by the names values are given under, and the errors that
-    name what is wrong with the values (the generated code calls these when its own
-    checks fail, so the messages live in one place)."""
-
-    def __init__(self, compiled: CompiledScheme) -> None:
-        self.names = {i.key: key_name(i.key) for i in compiled.indicators()}
-        self.measures = {key_name(i.key): i.measure for i in compiled.indicators()}
-
-    def missing(self, values: Mapping[str, object]) -> NoReturn:
-        raise CquinError([Diagnostic(
-            "E610", f"no value for {name}", Span(1, 0, 1, 0),
-            "give every indicator a value; None if it is not reported (it pays 0)", PATH)
-            for name in self.names.values() if name not in values])
-
-    def unknown(self, values: Mapping[str, object]) -> NoReturn:
-        raise CquinError([Diagnostic(
-            "E103", f"no indicator named {key!r} in the scheme", Span(at, 0, at, 0),
-            "name it as messages do: GOAL.indicator, then its period if it has one", PATH)
-            for at, key in enumerate(values, start=1) if key not in self.measures]
-            or [_diagnostic("E602", "the values do not match the scheme's indicators")])
-
-    def refuse(self, values: Mapping[str, object], name: str, value: object) -> NoReturn:
-        """Why `value` is no value for `name`."""
-        self.measured(values, name, value)
-        raise _error("E603", f"{value!r} is not a value for {name}", _position(values, name))
-
-    def measured(self, values: Mapping[str, object], name: str, value: object
-                 ) -> MeasuredValue:
-        """The model value for one input, or CquinError: the generated code's checks."""
-        try:
-            return _read(value, self.measures[name], name)
-        except BadInput as problem:
-            raise _error(problem.code, problem.message, _position(values, name),
-                         problem.hint) from None
-
-
-def _diagnostic(code: str, message: str) -> Diagnostic:
-    return Diagnostic(code, message, Span(1, 0, 1, 0), None, PATH)
-
-
-def _position(values: Mapping[str, object], name: str) -> int:
-    return next((at for at, key in enumerate(values, start=1) if key == name), 1)
-
-
-def _read(value: object, measure: Measure, name: str) -> MeasuredValue:
-    """Only the exact types the module docstring lists; BadInput otherwise."""
-    hint = ("give a Fraction or int (a percent as its fraction of 1), a (numerator, "
-            "denominator) tuple of ints, True/False for evidence, or None for not reported")
-    if measure == "evidence":
-        if type(value) is not bool:
-            raise BadInput("E604", f"{value!r} for {name}: evidence is True or False", hint)
-        return Evidence(value)
-    if type(value) is tuple:
-        if len(value) != 2 or any(type(v) is not int for v in value):
-            raise BadInput("E603", f"{value!r} for {name} is not two whole numbers", hint)
-        return ratio_value(value[0], value[1], measure, name)
-    if type(value) not in (int, Fraction):
-        raise BadInput("E603" if type(value) is not bool else "E604",
-                       f"{value!r} ({type(value).__name__}) is not an exact value for {name}",
-                       hint)
-    number = Fraction(cast("int | Fraction", value))
-    if measure == "percent":
-        return measured_value(PercentValue(number), measure, name)
-    return measured_value(number, measure, name)
 
 
 # ---- the generator -------------------------------------------------------------------------
