@@ -170,6 +170,39 @@ def test_half_penny_tie_goes_up() -> None:
     assert rulebook.earned_pennies({"G.x": Fraction(1, 2)}) == {"G": 50001}
 
 
+PRECEDENCE = """scheme "S" {
+  cquin value £1,000
+}
+goal G "G" {
+  domain safety
+  weight 100%
+  combine at least 1
+  period Q2 90% {
+    indicator x { pay 100% when value >= 50% }
+    indicator y { pay 100% when value >= 50% }
+  }
+  period Q4 10% {
+    indicator z { pay 100% when value >= 50% }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("x", "z", "pennies"), [
+    (Fraction(1), Fraction(0), 90_000), (Fraction(0), Fraction(1), 10_000),
+    (Fraction(1), Fraction(1), 100_000), (Fraction(0), Fraction(0), 0)])
+def test_a_combined_period_is_one_term_of_the_sum(x: Fraction, z: Fraction,
+                                                  pennies: int) -> None:
+    """`at least` (inherited by the periods) makes a conditional expression; weighed by
+    its share in the goal's sum it stays one term (found by the thorough profile: the
+    last period's once swallowed the whole sum)."""
+    rulebook = cquin_rules.loads(PRECEDENCE)
+    values = {"G.x Q2": x, "G.y Q2": Fraction(0), "G.z Q4": z}
+    assert rulebook.earned_pennies(values) == {"G": pennies}
+    assert Fraction(pennies, 100) == rulebook.evaluate(
+        {k: f"{int(v * 100)}%" for k, v in values.items()}).goals[0].earned
+
+
 # ---- the reference example, conformance cases and shipped rulebooks ----------------------
 
 TYPICAL: dict[str, object] = {

@@ -154,7 +154,7 @@ def _sum(terms: Sequence[tuple[int, str]]) -> str:
     for factor, expr in terms:
         if factor == 0 or expr == "0":
             continue
-        part = _times(expr, abs(factor))
+        part = _times(_group(expr), abs(factor))  # `a if c else b`, `a - b` kept whole
         if not text:
             text = part if factor > 0 else f"-{_group(part)}"
         else:
@@ -365,10 +365,10 @@ def _minimum(writer: _Writer, atts: Sequence[_Att]) -> _Att:
         scaled = [_times(att.num, common // cast(int, att.den)) for att in atts]
         return _Att(scaled[0] if len(scaled) == 1 else f"min({', '.join(scaled)})", common)
     num, den = writer.name("m"), writer.name("e")
-    writer.emit(f"{num}, {den} = {atts[0].num}, {atts[0].den}")
+    writer.emit(f"{num}, {den} = {_group(atts[0].num)}, {atts[0].den}")
     for att in atts[1:]:
         writer.emit(f"if {_group(att.num)} * {den} < {num} * {_group(str(att.den))}:")
-        writer.emit(f"{num}, {den} = {att.num}, {att.den}", 2)
+        writer.emit(f"{num}, {den} = {_group(att.num)}, {att.den}", 2)
     return _Att(num, den)
 
 
