@@ -36,7 +36,6 @@ from cquin_rules.syntax.model import (
     Ratio,
     Scheme,
 )
-from cquin_rules.syntax.printer import print_scheme
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -94,7 +93,6 @@ def test_generated_pennies_equal_evaluate(
     and values often on thresholds, with some not reported, every goal's pennies from the
     generated function (and from the fallback) are evaluate's earned money × 100."""
     scheme, sets = drawn
-    note(print_scheme(scheme))
     compiled = compile_scheme(scheme)
     function = earned_function(compiled)
     assert function.source is not None
