@@ -6,9 +6,9 @@
     >>> result.to_dict()["earned"]
     '1700000.00'
 
-These names are the public API; everything else may change between versions. `Result`
-and `Measurements` are imported on first use, so `import cquin_rules` stays quick for the
-command line.
+These names are the public API; everything else may change between versions. `Result`,
+`Measurements` and `EarnedFunction` are imported on first use, so `import cquin_rules`
+stays quick for the command line.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from .base.diagnostics import CquinError, Diagnostic
 from .base.limits import Limits
 
 if TYPE_CHECKING:
+    from .engine.earned_code import EarnedFunction
     from .engine.measurements import Measurements
     from .engine.result import Result
 
 __all__ = [
     "CquinError",
     "Diagnostic",
+    "EarnedFunction",
     "Limits",
     "Measurements",
     "Result",
@@ -43,6 +45,11 @@ def __getattr__(name: str) -> Any:
         from .engine.result import Result
 
         return Result
+    if name == "EarnedFunction":
+        # lazy: `import cquin_rules` does not load the code generator for a type name
+        from .engine.earned_code import EarnedFunction
+
+        return EarnedFunction
     if name == "Measurements":
         # lazy: `import cquin_rules` does not load the evaluator for a type name
         from .engine.measurements import Measurements

@@ -20,6 +20,7 @@ from .syntax.model import Scheme
 
 if TYPE_CHECKING:
     from .engine.batch import BatchResult
+    from .engine.earned_code import EarnedFunction
     from .engine.measurements import Measurements
     from .engine.result import Result
     from .frameworks.framework import Framework
@@ -75,6 +76,7 @@ class Rulebook:
         self._checked: dict[tuple[str | None, bool], list[Diagnostic]] = {}
         self._evaluated: Scheme | None = None
         self._compiled: CompiledScheme | None = None
+        self._earned: EarnedFunction | None = None
 
     @property
     def path(self) -> str:
@@ -179,6 +181,30 @@ class Rulebook:
             return evaluate_returns(scheme, [self._named_measurements(measurements, 1)],
                                     strict=strict, path=self.path, as_of=month)
         return evaluate(scheme, measurements, strict=strict, path=self.path, as_of=month)
+
+    def earned_function(self) -> EarnedFunction:
+        """Each goal's earned pennies as one compiled function, made once per Rulebook: for
+        hot loops and other tools that need only the money. Call it with exact values by
+        indicator name (a Fraction or int for a number or a percent as its fraction of 1,
+        a `(numerator, denominator)` tuple of ints, True/False for evidence, None for not
+        reported; every indicator named); it returns a tuple of pennies in goal order, the
+        same as `evaluate` gives (see `engine/earned_code.py`). Raises CquinError when the
+        rulebook has errors; the function raises CquinError naming a bad or missing value.
+        """
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+        from .engine.earned_code import earned_function
+
+        if self._earned is None:
+            self._require_clean()
+            self._earned = earned_function(self.compiled())
+        return self._earned
+
+    def earned_pennies(self, values: Mapping[str, object]) -> dict[str, int]:
+        """Each goal's earned pennies by goal code, from exact values as `earned_function`
+        takes them: `{"FLU.uptake": Fraction(68, 100), "CMA.community": (140, 200),
+        "AED.attendances": 212, "REC.plan Q2": True, ...}`."""
+        pennies = self.earned_function()(values)
+        return dict(zip((goal.code for goal in self.compiled().goals), pennies, strict=True))
 
     def _named_measurements(self, item: Any, position: int) -> tuple[str, Measurements]:
         """A return as (the name reports give it, its measurements)."""
