@@ -27,7 +27,8 @@ from .answers import (
     suggestions,
     word_at,
 )
-from .server import build_server, serve, to_lsp, to_range
+from .front import serve
+from .server import build_server, to_lsp, to_range
 
 __all__ = [
     "KEYWORD_HOVER", "Analysis", "Suggestion", "Target", "build_server", "find_target",
