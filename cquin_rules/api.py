@@ -99,7 +99,6 @@ class Rulebook:
         """
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .check.scheme import check
-        from .check.signature import check_for_signature
         from .frameworks.step import check_against_framework
 
         asked = (framework, for_signature)
@@ -110,6 +109,9 @@ class Rulebook:
                 self.scheme, command_line=framework, base_dir=self.folder, path=self.path
             )[1]
             if for_signature:
+                # lazy: only `--for-signature` asks for it
+                from .check.signature import check_for_signature
+
                 found += [d.at(self.path) for d in check_for_signature(self.scheme)]
             self._checked[asked] = sorted(found, key=sort_key)
         return list(self._checked[asked])
