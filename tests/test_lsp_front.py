@@ -4,6 +4,7 @@ are what the pygls server would have said, each said once, and in order."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,8 @@ WIDE = BROKEN.replace('goal FLU "Flu" {', 'goal FLU "Flü € 𝄞" { ~')
 
 
 def _initialize(client: Client, capabilities: dict[str, Any], **extra: Any) -> Any:
-    return client.request("initialize", {"processId": None, "rootUri": None,
-                                         "capabilities": capabilities, **extra})
+    params = {"processId": None, "rootUri": None, "capabilities": capabilities, **extra}
+    return client.request("initialize", params)
 
 
 def _session(capabilities: dict[str, Any], extra: dict[str, Any], text: str,
@@ -55,10 +56,14 @@ def test_front_and_pygls_say_the_same(tmp_path: Path) -> None:
     publishes for version 1 are those pygls publishes for the same text as version 2."""
     uri = (tmp_path / "wide é.cquin").as_uri()
     columns = set()
-    for offered in ([], ["utf-8"], ["utf-32", "utf-16"], ["latin-1"]):
+    editor = {"processId": os.getpid(), "clientInfo": {"name": "Visual Studio Code"},
+              "locale": "en-gb", "rootUri": tmp_path.as_uri(), "trace": "off",
+              "workspaceFolders": [{"uri": tmp_path.as_uri(), "name": "w"}]}
+    for offered, extra in (([], {}), (["utf-8"], {}), (["utf-32", "utf-16"], {}),
+                           (["latin-1"], {}), (["utf-16"], editor)):
         capabilities = {"general": {"positionEncodings": offered}} if offered else {}
-        by_front, first, again = _session(capabilities, {}, WIDE, uri)
-        by_pygls, *_ = _session(capabilities, {"x-not-lsp": 1}, WIDE, uri)
+        by_front, first, again = _session(capabilities, extra, WIDE, uri)
+        by_pygls, *_ = _session(capabilities, {**extra, "x-not-lsp": 1}, WIDE, uri)
         assert by_front == by_pygls, offered
         assert first == again, offered
         assert first and first[0]["code"] == "E001"
@@ -147,7 +152,12 @@ def test_front_leaves_what_it_does_not_know_to_pygls() -> None:
         assert not taken.take(front.Message({**initialize, "params": odd})), odd
     assert not taken.take(front.Message({**initialize, "id": True}))
     assert not taken.take(front.Problem(-32700, "not JSON"))
-    assert taken.take(front.Message(initialize))
+    editor = {"processId": 7, "clientInfo": {"name": "Visual Studio Code"}, "locale": "en-gb",
+              "rootPath": "/w", "rootUri": "file:///w", "trace": "off", "workDoneToken": "t",
+              "workspaceFolders": [{"uri": "file:///w", "name": "w"}],
+              "initializationOptions": None, "capabilities": {"general": {
+                  "positionEncodings": ["utf-16"]}}}
+    assert taken.take(front.Message({**initialize, "params": editor}))
     assert not taken.take(front.Message(initialize))  # a second one is pygls' to refuse
     assert not taken.take(front.Message({"jsonrpc": "2.0", "method": "textDocument/didOpen",
                                          "params": {"textDocument": {"uri": 5}}}))

@@ -28,7 +28,7 @@ _INITIALIZE_FIELDS: dict[str, tuple[type, ...]] = {
     "processId": (int, type(None)), "rootUri": (str, type(None)),
     "rootPath": (str, type(None)), "capabilities": (dict,), "clientInfo": (dict,),
     "locale": (str,), "trace": (str,), "workspaceFolders": (list, type(None)),
-    "initializationOptions": (object,),
+    "initializationOptions": (object,), "workDoneToken": (int, str),
 }
 
 
