@@ -140,7 +140,7 @@ def cold_check(folder: Path, runs: int) -> None:
             target("cold `cquin check` of the reference example < 0.25 s (issue 6)",
                    f"{wall:.3f} s", wall < 0.25)
             target("its peak memory < 60 MB (issue 6)", f"{memory:.1f} MB", memory < 60)
-    parser = "from cquin_rules import parser as p; "
+    parser = "from cquin_rules.syntax import lalr as p; "
     read = [run_child([sys.executable, "-c", parser + "p.get_parser()"])
             for _ in range(max(2, runs // 3))]
     built = [run_child([sys.executable, "-c", parser + "p.build_parser(p.grammar_text())"])
