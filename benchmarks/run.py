@@ -134,10 +134,13 @@ def cold_check(folder: Path, runs: int) -> None:
                f"{base_memory:.1f} MB", memory / base_memory,
                "< 60 MB" if name.startswith("reference") else "")
         if name.startswith("reference"):
+            print(f"    (fastest of the {runs}: {min(w for w, _, _ in runs_found):.3f} s, "
+                  f"against {min(w for w, _, _ in start_up):.3f} s for python -c pass; "
+                  f"a busy machine shows in both)")
             target("cold `cquin check` of the reference example < 0.25 s (issue 6)",
                    f"{wall:.3f} s", wall < 0.25)
             target("its peak memory < 60 MB (issue 6)", f"{memory:.1f} MB", memory < 60)
-    parser = "from cquin_rules import parser as p; "
+    parser = "from cquin_rules.syntax import lalr as p; "
     read = [run_child([sys.executable, "-c", parser + "p.get_parser()"])
             for _ in range(max(2, runs // 3))]
     built = [run_child([sys.executable, "-c", parser + "p.build_parser(p.grammar_text())"])
@@ -172,8 +175,8 @@ def commands(reference: Path, runs: int) -> None:
     own = [line for line in importing.splitlines() if line.rstrip().endswith(" lsprotocol.types")]
     if own:
         print(f"    (importing lsprotocol.types alone: "
-              f"{int(own[-1].split('|')[1]) / 1e6:.2f} s, which the server cannot start "
-              f"without)")
+              f"{int(own[-1].split('|')[1]) / 1e6:.2f} s, which the first diagnostics no "
+              f"longer wait for: lsp/front.py answers them before pygls loads)")
     wrong = []
     for name, arguments in _command_lines(reference).items():
         loaded = _heavy_modules(arguments)
@@ -353,7 +356,12 @@ def scalar() -> None:
 
 
 def api_path(compiled: Any, measurements: Any) -> None:
-    """The README's path, `Rulebook.evaluate(dict)`, against the compiled path."""
+    """The README's path, `Rulebook.evaluate(dict)`, against the compiled path.
+
+    The two differ by microseconds on a call of about a hundred, less than a busy moment
+    on a shared machine, so they are timed in many short rounds, each timing a batch of
+    one and then of the other: the ratio is the median of the rounds' ratios (a round's
+    two batches share its moment) and the times shown are the best rounds."""
     import cquin_rules
     from cquin_rules.engine.evaluate import evaluate
 
@@ -361,18 +369,44 @@ def api_path(compiled: Any, measurements: Any) -> None:
     values = peers.as_measurements(peers.REFERENCE)
     api = rulebook.evaluate(values)
     assert api.to_dict() == evaluate(compiled, values).to_dict()
-    api_time, mapping_time = paired(lambda: rulebook.evaluate(values),
-                                    lambda: evaluate(compiled, values))
+
+    def api_call() -> Any:
+        return rulebook.evaluate(values)
+
+    def compiled_call() -> Any:
+        return evaluate(compiled, values)
+
+    def batch(call: Callable[[], Any], count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            call()
+        return (time.perf_counter() - started) / count
+
+    count = 1
+    while batch(compiled_call, count) * count < 0.01:
+        count *= 2
+    rounds: list[tuple[float, float]] = []
+    for index in range(120):
+        if index % 2 == 0:
+            one = batch(api_call, count)
+            rounds.append((one, batch(compiled_call, count)))
+        else:
+            two = batch(compiled_call, count)
+            rounds.append((batch(api_call, count), two))
+    api_time = min(a for a, _ in rounds)
+    mapping_time = min(m for _, m in rounds)
+    ratio = statistics.median(a / m for a, m in rounds)
     read_time = per_call(lambda: evaluate(compiled, measurements))
     report("`Rulebook.evaluate(dict)` (the README's API path)", f"{api_time * 1e6:.0f} us",
            "compiled path `evaluate(compiled, dict)`, same dict",
-           f"{mapping_time * 1e6:.0f} us", api_time / mapping_time, "<= 1.2x")
-    print(f"    (the compiled path with the measurements read beforehand, "
-          f"`evaluate(compiled, Measurements)`: {read_time * 1e6:.0f} us, so "
-          f"`Rulebook.evaluate(dict)` is {api_time / read_time:.2f}x that; the difference is "
-          f"reading and checking the dict's seven values)")
+           f"{mapping_time * 1e6:.0f} us", ratio, "<= 1.2x")
+    print(f"    (120 alternating rounds of {count} calls each; the ratio is the median of "
+          f"the rounds' ratios, the times the best rounds. The compiled path with the "
+          f"measurements read beforehand, `evaluate(compiled, Measurements)`: "
+          f"{read_time * 1e6:.0f} us, so reading and checking the dict's seven values "
+          f"costs {max(0.0, mapping_time - read_time) * 1e6:.0f} us)")
     target("API path `Rulebook.evaluate(dict)` within 1.2x of the compiled path",
-           f"{api_time / mapping_time:.2f}x", api_time / mapping_time <= 1.2)
+           f"{ratio:.2f}x", ratio <= 1.2)
 
 
 def peer_table(engine_time: float, full: Callable[[], Any]) -> None:

@@ -77,6 +77,8 @@ class Rulebook:
         self._evaluated: Scheme | None = None
         self._compiled: CompiledScheme | None = None
         self._earned: EarnedFunction | None = None
+        #: Whether check() found no errors: asked once (the model is frozen), then kept.
+        self._clean = False
 
     @property
     def path(self) -> str:
@@ -99,7 +101,6 @@ class Rulebook:
         """
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .check.scheme import check
-        from .check.signature import check_for_signature
         from .frameworks.step import check_against_framework
 
         asked = (framework, for_signature)
@@ -110,6 +111,9 @@ class Rulebook:
                 self.scheme, command_line=framework, base_dir=self.folder, path=self.path
             )[1]
             if for_signature:
+                # lazy: only `--for-signature` asks for it
+                from .check.signature import check_for_signature
+
                 found += [d.at(self.path) for d in check_for_signature(self.scheme)]
             self._checked[asked] = sorted(found, key=sort_key)
         return list(self._checked[asked])
@@ -139,10 +143,10 @@ class Rulebook:
     def compiled(self) -> CompiledScheme:
         """The evaluated scheme compiled, once per Rulebook: the model is frozen, so every
         `evaluate` call reuses it (compiling costs ten times an evaluation)."""
-        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
-        from .semantics.compile import compile_scheme
-
         if self._compiled is None:
+            # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+            from .semantics.compile import compile_scheme
+
             self._compiled = compile_scheme(self.evaluated_scheme())
         return self._compiled
 
@@ -167,12 +171,20 @@ class Rulebook:
         """
         # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
         from .engine.evaluate import evaluate
-        from .engine.returns import evaluate_returns
-        from .semantics.as_of import as_of_month
 
-        month = None if as_of is None else as_of_month(as_of)
+        month = None
+        if as_of is not None:
+            # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+            from .semantics.as_of import as_of_month
+
+            month = as_of_month(as_of)
         self._require_clean()
         scheme = self.compiled()
+        if isinstance(measurements, Mapping):
+            return evaluate(scheme, measurements, strict=strict, path=self.path, as_of=month)
+        # lazy: keeps `import cquin_rules` light (start-up time); loaded on first use
+        from .engine.returns import evaluate_returns
+
         if isinstance(measurements, (list, tuple)):
             returns = [self._named_measurements(item, index)
                        for index, item in enumerate(measurements, start=1)]
@@ -419,9 +431,12 @@ class Rulebook:
         return coverage(self.compiled(), self.path)
 
     def _require_clean(self) -> None:
+        if self._clean:
+            return
         diagnostics = self.check()
         if has_errors(diagnostics):
             raise CquinError([d for d in diagnostics if d.severity == "error"], self.source.text)
+        self._clean = True
 
 
 def loads(text: str, path: str = "<text>", *, limits: Limits | None = None) -> Rulebook:

@@ -11,7 +11,6 @@ reading resumes at the next `Content-Length:` header. A message too large is ref
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -21,11 +20,12 @@ import threading
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from attrs import frozen
-from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 
 if TYPE_CHECKING:
-    from lsprotocol.types import ResponseError
+    from collections.abc import Iterable, Iterator
+
+    from pygls.lsp.server import LanguageServer
+    from pygls.protocol import LanguageServerProtocol
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -183,28 +183,8 @@ class Framing:
 # ---- serving ----------------------------------------------------------------------------
 
 
-class QuietProtocol(LanguageServerProtocol):
-    """pygls' protocol, but an error reply never carries a traceback: only its first line."""
-
-    def _send_response(self, msg_id: Any, result: Any | None = None,
-                       error: ResponseError | None = None) -> None:
-        if error is not None:
-            # lazy: lsprotocol's types are heavy, and wanted only for an error reply
-            from lsprotocol.types import ResponseError
-
-            error = ResponseError(code=error.code, message=_one_line(error.message))
-        super()._send_response(msg_id, result, error)
-
-
-class QuietServer(LanguageServer):
-    """pygls' server, but an error outside a request is one line in the log, not a
-    message box in the editor for each malformed message."""
-
-    def report_server_error(self, error: Exception, source: Any) -> None:
-        logging.getLogger("cquin").error("%s", error)
-
-
-def _one_line(text: object) -> str:
+def one_line(text: object) -> str:
+    """The first line of `text`, at most 300 characters: what a log or error reply shows."""
     first = str(text).strip().splitlines()[:1]
     return (first[0] if first else "internal error")[:300]
 
@@ -217,10 +197,10 @@ class _OneLine(logging.Formatter):
             text = record.getMessage()
         except Exception:
             text = str(record.msg)
-        return f"cquin lsp: {record.levelname.lower()}: {_one_line(text)}"
+        return f"cquin lsp: {record.levelname.lower()}: {one_line(text)}"
 
 
-def _quiet() -> None:
+def quiet() -> None:
     """Every log record, uncaught exception and asyncio error as one line on stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLine())
@@ -230,15 +210,15 @@ def _quiet() -> None:
     logging.getLogger("pygls").setLevel(logging.CRITICAL)  # its errors reach report_server_error
     logging.raiseExceptions = False
 
-    def one_line(kind: type[BaseException], value: BaseException, _: object) -> None:
-        sys.stderr.write(f"cquin lsp: error: {kind.__name__}: {_one_line(value)}\n")
+    def summary(kind: type[BaseException], value: BaseException, _: object) -> None:
+        sys.stderr.write(f"cquin lsp: error: {kind.__name__}: {one_line(value)}\n")
 
-    sys.excepthook = one_line
-    threading.excepthook = lambda args: one_line(args.exc_type, args.exc_value
+    sys.excepthook = summary
+    threading.excepthook = lambda args: summary(args.exc_type, args.exc_value
                                                  or args.exc_type(), None)
 
 
-class _Writer:
+class Writer:
     """Standard output as pygls writes to it: each message flushed whole."""
 
     def __init__(self, stream: BinaryIO) -> None:
@@ -254,37 +234,46 @@ class _Writer:
         self.stream.close()
 
 
-def run(server: LanguageServer, most: int, too_large: str,
-        stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-    """Serve `server` over `stdin`/`stdout` until the client says exit or goes away.
+def incoming(framing: Framing, source: BinaryIO | None = None) -> Iterator[Message | Problem]:
+    """The items framed from `source` (standard input), one at a time as they arrive,
+    until it ends. One generator serves a whole session: `front` reads the first messages
+    from it and the pygls server the rest, so none is lost or read twice."""
+    descriptor = (source or sys.stdin.buffer).fileno()
+    while True:
+        try:
+            data = os.read(descriptor, _CHUNK)
+        except OSError:
+            data = b""
+        if not data:
+            return
+        yield from framing.feed(data)
 
-    A thread reads and frames the input; each message is handled on the event loop, in
-    order, so work the server schedules (a debounced check) runs after every message
-    that has arrived so far.
+
+def run(server: LanguageServer, writer: Writer, items: Iterator[Message | Problem],
+        backlog: Iterable[Message | Problem] = ()) -> None:
+    """Serve `server` until the client says exit or goes away: first `backlog` (messages
+    read before the server was built), then `items` as they come.
+
+    A thread reads `items`; each is handled on the event loop, in order, so work the
+    server schedules (a debounced check) runs after every message that has arrived so far.
     """
-    _quiet()
-    source = stdin or sys.stdin.buffer
-    writer = _Writer(stdout or sys.stdout.buffer)
+    # lazy: the event loop is wanted only once pygls serves, after the first diagnostics
+    import asyncio
+
+    quiet()
     server.protocol.set_writer(writer)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(
         lambda _, context: logging.getLogger("cquin").error(
             "%s", context.get("exception") or context.get("message")))
-    framing = Framing(most, too_large)
+    for item in backlog:
+        loop.call_soon(handle, server.protocol, writer, item)
 
     def read() -> None:
-        descriptor = source.fileno()
-        while True:
-            try:
-                data = os.read(descriptor, _CHUNK)
-            except OSError:
-                data = b""
-            if not data:
-                loop.call_soon_threadsafe(loop.stop)
-                return
-            for item in framing.feed(data):
-                loop.call_soon_threadsafe(handle, server.protocol, writer, item)
+        for item in items:
+            loop.call_soon_threadsafe(handle, server.protocol, writer, item)
+        loop.call_soon_threadsafe(loop.stop)
 
     threading.Thread(target=read, name="cquin-lsp-reader", daemon=True).start()
     try:
@@ -293,14 +282,18 @@ def run(server: LanguageServer, most: int, too_large: str,
         server.shutdown()  # type: ignore[no-untyped-call]
 
 
-def reply_error(writer: _Writer, ident: int | str | None, code: int, message: str) -> None:
-    """A JSON-RPC error reply, framed."""
-    body = json.dumps({"jsonrpc": "2.0", "id": ident,
-                       "error": {"code": code, "message": message}}).encode("utf-8")
+def send(writer: Writer, message: dict[str, Any]) -> None:
+    """One JSON-RPC message, framed."""
+    body = json.dumps(message).encode("utf-8")
     writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
-def handle(protocol: LanguageServerProtocol, writer: _Writer, item: Message | Problem) -> None:
+def reply_error(writer: Writer, ident: int | str | None, code: int, message: str) -> None:
+    """A JSON-RPC error reply, framed."""
+    send(writer, {"jsonrpc": "2.0", "id": ident, "error": {"code": code, "message": message}})
+
+
+def handle(protocol: LanguageServerProtocol, writer: Writer, item: Message | Problem) -> None:
     """One framed item: a problem answered, a message checked for shape and handed to pygls.
 
     A request in the wrong shape is answered with an error under its id (or null); a
@@ -323,7 +316,10 @@ def handle(protocol: LanguageServerProtocol, writer: _Writer, item: Message | Pr
 
         def refuse(code: int, text: str) -> None:
             log.error("%s", text)
-            if request:
+            muted: set[Any] = getattr(protocol, "muted", set())
+            if usable in muted:  # front answered it already: say nothing twice
+                muted.discard(usable)
+            elif request:
                 reply_error(writer, usable, code, text)
 
         if (message.get("jsonrpc") != "2.0" or ("method" in message and not isinstance(
@@ -341,7 +337,7 @@ def handle(protocol: LanguageServerProtocol, writer: _Writer, item: Message | Pr
         try:
             protocol.handle_message(structured)
         except Exception as error:
-            refuse(INTERNAL_ERROR, f"{method} could not be handled: {_one_line(error)}")
+            refuse(INTERNAL_ERROR, f"{method} could not be handled: {one_line(error)}")
     except (BrokenPipeError, ConnectionResetError):
         raise SystemExit(1) from None
     except Exception as error:  # never let one message stop the server

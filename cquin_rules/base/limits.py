@@ -91,8 +91,12 @@ class Limits:
                 raise ValueError(f"{variable} must be a whole number of at least 1, "
                                  f"not {text!r}")
             chosen[name] = value
+        if not chosen and cls is Limits:
+            return _DEFAULTS  # frozen, so one is shared: the API reads limits every call
         return cls(**chosen)
 
+
+_DEFAULTS = Limits()
 
 #: The environment variable that raises (or lowers) each limit.
 ENVIRONMENT = {

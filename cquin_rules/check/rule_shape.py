@@ -8,7 +8,6 @@ from fractions import Fraction
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import NOWHERE
-from ..semantics.compile import quantity_text, threshold_text
 from ..semantics.money import as_written, percent_as_written
 from ..semantics.rules import CompiledRule, Linear, resolve
 from ..syntax import printer
@@ -25,6 +24,8 @@ from ..syntax.model import (
     Threshold,
     ValueIs,
 )
+from ..syntax.printer import quantity as quantity_text
+from ..syntax.printer import threshold as threshold_text
 
 ONE = Fraction(1)
 ZERO = Fraction(0)

@@ -51,11 +51,11 @@ from ..base.diagnostics import Diagnostic, sort_key
 from ..base.span import Span
 from ..semantics.combine import combine as combine_attainments
 from ..semantics.combine import gated
-from ..semantics.compile import item_weights
 from ..semantics.money import (
     cquin_value_exact,
     exact_pounds,
 )
+from ..semantics.weights import item_weights
 from ..syntax.model import (
     Combine,
     Goal,

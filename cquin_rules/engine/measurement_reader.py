@@ -6,6 +6,7 @@ workbook; batch columns and forecast estimates name indicators through it too.""
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from ..syntax.model import (
     Scheme,
     goal_indicators,
 )
-from .measured_values import BadInput, measured_value, ratio_value, whole_count
+from .measured_values import BadInput, fast_value, measured_value, ratio_value, whole_count
 
 if TYPE_CHECKING:
     from ..semantics.compile import CompiledScheme
@@ -119,6 +120,44 @@ def line_span(line: int) -> Span:
     return Span(line, 0, line, 0)
 
 
+class _Index:
+    """A scheme's goals and indicators by name, and the names rows have used that named
+    one: worked out once per scheme (a frozen model), not once per reading."""
+
+    #: Names remembered at most: only names that were found are kept, but a caller could
+    #: spell one name many ways.
+    MOST = 4096
+
+    def __init__(self, scheme: Scheme) -> None:
+        self.goals: dict[str, Goal] = {goal.code: goal for goal in scheme.goals}
+        self.indicators: dict[MeasurementKey, Indicator] = {
+            (goal.code, indicator_path, period): indicator
+            for goal in scheme.goals
+            for period, indicator_path, indicator in goal_indicators(goal)
+        }
+        #: (goal, indicator, period text) as a row gives them -> what they name.
+        self.found: dict[tuple[str, str, str | None], tuple[MeasurementKey, Indicator]] = {}
+
+
+#: Each scheme's index, by id, for as long as the scheme lives.
+_INDEXES: dict[int, tuple[weakref.ref[Scheme], _Index]] = {}
+
+
+def _index_of(scheme: Scheme) -> _Index:
+    known = _INDEXES.get(id(scheme))
+    if known is not None and known[0]() is scheme:
+        return known[1]
+    index = _Index(scheme)
+    key = id(scheme)
+
+    def forget(dead: weakref.ref[Scheme]) -> None:
+        if _INDEXES.get(key, (None,))[0] is dead:
+            del _INDEXES[key]
+
+    _INDEXES[key] = (weakref.ref(scheme, forget), index)
+    return index
+
+
 
 class MeasurementReader:
     """Checks rows against the scheme and collects measurements and diagnostics.
@@ -131,12 +170,10 @@ class MeasurementReader:
         self.path = path
         self.limits = current(limits)
         self.rows = 0
-        self.goals: dict[str, Goal] = {goal.code: goal for goal in scheme.goals}
-        self.indicators: dict[MeasurementKey, Indicator] = {
-            (goal.code, indicator_path, period): indicator
-            for goal in scheme.goals
-            for period, indicator_path, indicator in goal_indicators(goal)
-        }
+        self._index = _index_of(scheme)
+        #: Read only: shared by every reader of the scheme.
+        self.goals: dict[str, Goal] = self._index.goals
+        self.indicators: dict[MeasurementKey, Indicator] = self._index.indicators
         self.entries: list[tuple[MeasurementKey, Measurement]] = []
         self.lines: dict[MeasurementKey, int] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -239,7 +276,17 @@ class MeasurementReader:
         numerator: object,
         denominator: object,
     ) -> tuple[MeasurementKey, MeasuredValue]:
-        key, found = self.target(goal, indicator, period)
+        named = (goal, indicator, period)
+        hit = self._index.found.get(named)
+        if hit is None:
+            hit = self.target(goal, indicator, period)
+            if len(self._index.found) < _Index.MOST:
+                self._index.found[named] = hit
+        key, found = hit
+        if numerator is None and denominator is None and type(value) is str:
+            fast = fast_value(value, found.measure_kind, self.limits.max_digits)
+            if fast is not None:
+                return key, fast
         name = key_name(key)
         for raw in (value, numerator, denominator):
             digits = digit_count(raw)

@@ -4,15 +4,16 @@ the scheme to it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attrs import evolve
 
 from ..base.diagnostics import Diagnostic
 from ..base.span import Span
 from ..syntax.model import Scheme
-from .compliance import check_framework
-from .framework import Framework
-from .loading import load_framework
+
+if TYPE_CHECKING:
+    from .framework import Framework
 
 __all__ = ["check_against_framework", "deemed_under"]
 
@@ -32,6 +33,12 @@ def check_against_framework(
     every diagnostic, each carrying the path of the file it is about.
     """
     header = scheme.header
+    if command_line is None and header.framework is None:
+        return None, []  # most rulebooks: nothing to load (and the loader stays unloaded)
+    # lazy: only a rulebook held to a framework needs the loader and the compliance checks
+    from .compliance import check_framework
+    from .loading import load_framework
+
     if command_line is not None:
         at = Span(header.span.line, header.span.column, header.span.line, header.span.column + 6)
         framework, found = load_framework(command_line, None, span=at, origin=path)

@@ -8,7 +8,9 @@ parsed, so they keep working while a line is half typed; formatting is
 `formatter.format_text`, as `cquin fmt` does it.
 
 The language logic is in plain functions of (text, line, character) that return model
-data, so it is testable without a client; `build_server` only wires them to pygls.
+data, so it is testable without a client; `build_server` only wires them to pygls, and
+`front` answers the first messages (initialize, the first document's diagnostics) before
+pygls loads, in the plain JSON of `wire`.
 Lines and characters here are 0-based code points; pygls converts them to the
 client's position encoding (UTF-16 by default).
 """
@@ -27,7 +29,8 @@ from .answers import (
     suggestions,
     word_at,
 )
-from .server import build_server, serve, to_lsp, to_range
+from .front import serve
+from .server import build_server, to_lsp, to_range
 
 __all__ = [
     "KEYWORD_HOVER", "Analysis", "Suggestion", "Target", "build_server", "find_target",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from attrs import frozen
 
@@ -31,10 +30,6 @@ from ..syntax.model import (
     walk_items,
 )
 
-if TYPE_CHECKING:
-    pass
-
-#: Seconds an edited document waits for the next edit before it is checked.
 #: Seconds an edited document waits for the next edit before it is checked.
 DEBOUNCE_SECONDS = 0.2
 
@@ -348,21 +343,44 @@ def _frameworks() -> list[Suggestion]:
 
 
 class Analysis:
-    """One version of a document: its diagnostics and the model to answer questions with."""
+    """One version of a document: its diagnostics and the model to answer questions with.
+
+    The diagnostics are worked out at once; the model when first asked for (hover,
+    completion, the next version's fallback), so the first diagnostics parse once.
+    """
 
     def __init__(self, text: str, path: str, last_good: Scheme | None = None) -> None:
         # already loaded with the package, so importing it here costs nothing: kept beside its use
-        from ..api import diagnose, loads
+        from ..api import diagnose
 
         self.text = text
         self.path = path
         self.diagnostics: list[Diagnostic] = diagnose(text, path)
         self.clean = not has_errors(self.diagnostics)
-        try:
-            self.scheme: Scheme | None = loads(text, path).scheme
-            self.current = True
-        except CquinError:
-            self.scheme, self.current = last_good, False
+        self._last_good = last_good
+        self._read: tuple[Scheme | None, bool] | None = None
+
+    def _model(self) -> tuple[Scheme | None, bool]:
+        if self._read is None:
+            # already loaded with the package, so importing it here costs nothing
+            from ..api import loads
+
+            try:
+                self._read = loads(self.text, self.path).scheme, True
+            except CquinError:
+                self._read = self._last_good, False
+            self._last_good = None
+        return self._read
+
+    @property
+    def scheme(self) -> Scheme | None:
+        """The model of this version, or of the last version that parsed."""
+        return self._model()[0]
+
+    @property
+    def current(self) -> bool:
+        """Whether `scheme` is this version's."""
+        return self._model()[1]
 
 
 def formatted(text: str, path: str) -> str | None:

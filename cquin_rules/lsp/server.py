@@ -1,5 +1,5 @@
-"""The server: `build_server` wires the answers to pygls, `serve` runs it over standard
-input and output through `jsonrpc`, whose framing no client input can stop.
+"""The server: `build_server` wires the answers to pygls; `front.serve` runs it over
+standard input and output through `jsonrpc`, whose framing no client input can stop.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
     from pygls.workspace import TextDocument
 
-#: Seconds an edited document waits for the next edit before it is checked.
 from .answers import (
     DEBOUNCE_SECONDS,
     KEYWORD_HOVER,
@@ -28,27 +27,29 @@ from .answers import (
     suggestions,
     word_at,
 )
+from .wire import diagnostic_json, publish_params
 
 # ---- the server ----------------------------------------------------------------------
 
 
-def build_server() -> LanguageServer:
-    """A pygls server with every feature wired to the functions above."""
+def build_server(published: dict[str, tuple[Analysis, int]] | None = None) -> LanguageServer:
+    """A pygls server with every feature wired to the functions above. `published` holds
+    the documents `front` already published, by uri: their analysis and version, which
+    their didOpen (handed on by front) does not publish again."""
     # lazy: pygls, lsprotocol and asyncio are heavy and wanted only when the server runs
     import asyncio
-    from importlib.metadata import PackageNotFoundError, version
 
     from lsprotocol import types
 
-    from ..jsonrpc import QuietProtocol, QuietServer
+    from .quiet import QuietProtocol, QuietServer
+    from .wire import release
 
-    try:
-        release = version("cquin-rules")
-    except PackageNotFoundError:
-        release = "0"
-    server = QuietServer("cquin", release, protocol_cls=QuietProtocol)
+    server = QuietServer("cquin", release(), protocol_cls=QuietProtocol)
+    protocol: QuietProtocol = server.protocol  # type: ignore[assignment]
     #: The latest analysis of each open document (only the latest: memory stays flat).
-    analyses: dict[str, Analysis] = {}
+    analyses: dict[str, Analysis] = {uri: known for uri, (known, _) in (published or {}).items()}
+    #: The version front published of each document, until its didOpen is seen.
+    unseen = {uri: version for uri, (_, version) in (published or {}).items()}
     #: The check waiting to run for each document, replaced by each edit.
     waiting: dict[str, asyncio.TimerHandle] = {}
 
@@ -75,13 +76,11 @@ def build_server() -> LanguageServer:
         if found is None:
             return
         document, analysis = found
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri,
-                diagnostics=[to_lsp(d, document, analysis.path) for d in analysis.diagnostics],
-                version=document.version,
-            )
-        )
+        encoding = document.position_codec.encoding
+        shown = [diagnostic_json(d, document.lines, encoding, analysis.path)
+                 for d in analysis.diagnostics]
+        protocol.send_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                           publish_params(uri, shown, document.version))
 
     def check_soon(uri: str, delay: float) -> None:
         """Check `uri` once `delay` seconds pass with no newer edit: of quick edits only the
@@ -99,7 +98,13 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        check_soon(params.text_document.uri, 0)
+        uri = params.text_document.uri
+        version = unseen.pop(uri, None)
+        known = analyses.get(uri)
+        if (version is not None and version == params.text_document.version
+                and known is not None and known.text == params.text_document.text):
+            return  # front published this very version already
+        check_soon(uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
@@ -115,9 +120,8 @@ def build_server() -> LanguageServer:
         stale = waiting.pop(params.text_document.uri, None)
         if stale is not None:
             stale.cancel()
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
+        protocol.send_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                           publish_params(params.text_document.uri, [], None))
 
     def located(params: types.HoverParams | types.DefinitionParams
                 ) -> tuple[TextDocument, Analysis, Target | None, types.Range | None] | None:
@@ -222,33 +226,18 @@ def build_server() -> LanguageServer:
 
 
 def to_lsp(diagnostic: Diagnostic, document: Any, path: str | None = None) -> types.Diagnostic:
-    """A cquin diagnostic as LSP shows it: 0-based range, severity, code, message and hint.
+    """A cquin diagnostic as LSP shows it (`wire.diagnostic_json`, as lsprotocol's type).
 
     One about another file (the framework a rulebook names) is shown on the first line,
     saying where it is.
     """
     # lazy: pygls and lsprotocol are heavy and wanted only when the server runs
     from lsprotocol import types
+    from lsprotocol.converters import get_converter
 
-    message = diagnostic.message
-    span = diagnostic.span
-    if path is not None and diagnostic.path != path:
-        message = f"{diagnostic.path}:{span.line}: {message}"
-        span = Span(1, 1, 1, 1)
-    if diagnostic.hint:
-        message += f"\nhint: {diagnostic.hint}"
-    severity = (
-        types.DiagnosticSeverity.Warning
-        if diagnostic.severity == "warning"
-        else types.DiagnosticSeverity.Error
-    )
-    return types.Diagnostic(
-        range=to_range(span, document),
-        message=message,
-        severity=severity,
-        code=diagnostic.code,
-        source="cquin",
-    )
+    shown = diagnostic_json(diagnostic, document.lines, document.position_codec.encoding, path)
+    found: types.Diagnostic = get_converter().structure(shown, types.Diagnostic)
+    return found
 
 
 def to_range(span: Span, document: Any) -> types.Range:
@@ -274,18 +263,3 @@ def to_range(span: Span, document: Any) -> types.Range:
             end = start
     converted: types.Range = document.range_to_client_units(ServerTextRange(start, end))
     return converted
-
-
-def serve() -> None:
-    """Speak LSP over standard input and output until the client says exit or goes away;
-    no message, however malformed, stops it (see `jsonrpc`)."""
-    # lazy: loaded only when the server runs, keeping `import cquin_rules.lsp` light
-    from ..base.limits import Limits, exceeded
-    from ..jsonrpc import run
-
-    try:
-        limits = Limits.from_environment()
-    except ValueError:
-        limits = Limits()
-    hint = exceeded("max_message_size", limits, "", Span(1, 0, 1, 0)).hint
-    run(build_server(), limits.max_message_size, hint or "")

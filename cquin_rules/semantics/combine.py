@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..syntax.model import CombineMode
-from .compile import CompiledGoal
+
+if TYPE_CHECKING:
+    from .compile import CompiledGoal
 
 ONE = Fraction(1)
 ZERO = Fraction(0)

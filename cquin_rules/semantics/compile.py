@@ -50,6 +50,7 @@ from .money import (
     split_largest_remainder,
 )
 from .rules import CompiledRule, compile_rule
+from .weights import item_weights
 from .wording import RuleRow, rule_rows
 
 IndicatorKey = tuple[str, tuple[str, ...], str]
@@ -305,31 +306,6 @@ def _compile_items(
                 )
             )
     return tuple(compiled)
-
-
-def item_weights(items: tuple[Indicator | Part, ...], money: Fraction) -> list[Fraction]:
-    """Each item's share of its parent (section 4): explicit weights, values over the
-    parent's money, or equal shares among the non-gate items; gates weigh 0."""
-    weighed = [item for item in items if not _is_gate(item)]
-    explicit = all(item.weight is not None or item.value is not None for item in weighed)
-    equal = Fraction(1, len(weighed)) if weighed else Fraction(0)
-    weights: list[Fraction] = []
-    for item in items:
-        if _is_gate(item):
-            weights.append(Fraction(0))
-        elif not explicit:
-            weights.append(equal)
-        elif item.weight is not None:
-            weights.append(item.weight.value)
-        elif item.value is not None and money:
-            weights.append(item.value.value / money)
-        else:
-            weights.append(Fraction(0))
-    return weights
-
-
-def _is_gate(item: Indicator | Part) -> bool:
-    return isinstance(item, Indicator) and item.is_gate
 
 
 # ---- the rule in words, as written (for reports) --------------------------------------

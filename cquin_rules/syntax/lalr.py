@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 from lark import Lark, Token
@@ -26,12 +25,19 @@ class WordsWhole(PostLex):
 
 
 def grammar_text() -> str:
-    """The text of grammar/cquin.lark: shipped inside the package, or from the source tree."""
-    resource = files("cquin_rules").joinpath("grammar").joinpath("cquin.lark")
-    if resource.is_file():
-        return resource.read_text(encoding="utf-8")
-    source_tree = Path(__file__).resolve().parents[2] / "grammar" / "cquin.lark"
-    return source_tree.read_text(encoding="utf-8")
+    """The text of grammar/cquin.lark: shipped inside the package, or from the source tree.
+    A file on disk is read directly: importlib.resources costs start-up time, and is
+    needed only when the package is not a folder (a zip)."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "grammar" / "cquin.lark",
+                      package.parent / "grammar" / "cquin.lark"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    # lazy: only for a package that is not a folder on disk
+    from importlib.resources import files
+
+    return files("cquin_rules").joinpath("grammar").joinpath("cquin.lark").read_text(
+        encoding="utf-8")
 
 
 #: How the parser is built (the formatter's parser adds to them). The shipped tables record
