@@ -25,9 +25,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))  # import_probe: the same probe as the test
 
 import generate  # noqa: E402
 import handwritten  # noqa: E402
+import import_probe  # noqa: E402
 import lsp_first  # noqa: E402
 import peers  # noqa: E402
 
@@ -179,27 +181,13 @@ def commands(reference: Path, runs: int) -> None:
               f"longer wait for: lsp/front.py answers them before pygls loads)")
     wrong = []
     for name, arguments in _command_lines(reference).items():
-        loaded = _heavy_modules(arguments)
-        extra = loaded - ALLOWED_HEAVY.get(name, set())
+        loaded = import_probe.loaded(*arguments)
+        extra = loaded - import_probe.ALLOWED[name]
         print(f"    `cquin {name}` imports {', '.join(sorted(loaded)) or 'none'} of "
-              f"{', '.join(HEAVY)}" + (f"  (NOT NEEDED: {', '.join(sorted(extra))})"
+              f"{', '.join(import_probe.HEAVY)}" + (f"  (NOT NEEDED: {', '.join(sorted(extra))})"
                                        if extra else ""))
         wrong += [f"{name}: {m}" for m in sorted(extra)]
     target("every command imports only what it uses", "; ".join(wrong) or "yes", not wrong)
-
-
-HEAVY = ("numpy", "openpyxl", "pygls", "lsprotocol", "jinja2", "docx", "rich")
-ALLOWED_HEAVY = {"export-xlsx": {"openpyxl"}, "returns": {"openpyxl"}, "forecast": {"numpy"}}
-PROBE = (
-    "import sys\n"
-    "from cquin_rules.cli import main\n"
-    "try:\n"
-    "    main(sys.argv[2:], prog_name='cquin')\n"
-    "except SystemExit:\n"
-    "    pass\n"
-    "print('LOADED:', *(m for m in sys.argv[1].split(',') if m in sys.modules), "
-    "file=sys.stderr)\n"
-)
 
 
 def _command_lines(reference: Path) -> dict[str, list[str]]:
@@ -208,25 +196,7 @@ def _command_lines(reference: Path) -> dict[str, list[str]]:
     data.write_text(generate.reference_data(), "utf-8")
     estimates = folder / "estimates.csv"
     estimates.write_text(generate.reference_estimates(), "utf-8")
-    book = str(reference)
-    return {
-        "check": ["check", book], "fmt": ["fmt", "--check", book],
-        "eval": ["eval", book, str(data)], "explain": ["explain", book, str(data)],
-        "test": ["test", book], "schedule": ["schedule", book, str(data)],
-        "frameworks": ["frameworks"],
-        "export-xlsx": ["export-xlsx", book, str(folder / "template.xlsx")],
-        "returns": ["returns", book, str(folder / "returns.xlsx")],
-        "forecast": ["forecast", book, str(estimates), "--seed", "1", "--scenarios", "1000"],
-    }
-
-
-def _heavy_modules(arguments: list[str]) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(HEAVY), *arguments],
-                          capture_output=True, text=True, check=False)
-    last = done.stderr.strip().splitlines()[-1].split()
-    if last[:1] != ["LOADED:"]:
-        raise SystemExit(f"import probe failed for {arguments}: {done.stderr}")
-    return set(last[1:])
+    return import_probe.command_lines(reference, data, estimates, folder)
 
 
 # ---- 2. parse and check the stress rulebook --------------------------------------------

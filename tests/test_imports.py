@@ -9,58 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from import_probe import ALLOWED, command_lines, loaded
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTHSHIRE = ROOT / "rulebooks" / "northshire-2018-19"
 RULEBOOK = str(NORTHSHIRE / "rulebook.cquin")
 DATA = str(NORTHSHIRE / "data.csv")
 
-HEAVY = ("numpy", "openpyxl", "pygls", "lsprotocol", "jinja2", "docx", "rich")
-
-#: Runs the command line in-process, then prints the heavy modules that were imported.
-RUN = (
-    "import sys\n"
-    "from cquin_rules.cli import main\n"
-    "try:\n"
-    "    main(sys.argv[2:], prog_name='cquin')\n"
-    "except SystemExit:\n"
-    "    pass\n"
-    "print('LOADED:', *(m for m in sys.argv[1].split(',') if m in sys.modules), "
-    "file=sys.stderr)\n"
-)
-
-
-def loaded(*arguments: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", RUN, ",".join(HEAVY), *arguments],
-                          capture_output=True, text=True, timeout=120, check=False)
-    last = done.stderr.strip().splitlines()[-1].split()
-    assert last[0] == "LOADED:", done.stderr
-    return set(last[1:])
-
-
 def command(name: str, tmp: Path) -> list[str]:
-    return {
-        "check": ["check", RULEBOOK],
-        "fmt": ["fmt", "--check", RULEBOOK],
-        "eval": ["eval", RULEBOOK, DATA],
-        "explain": ["explain", RULEBOOK, DATA],
-        "test": ["test", RULEBOOK],
-        "schedule": ["schedule", RULEBOOK, DATA],
-        "frameworks": ["frameworks"],
-        "export-xlsx": ["export-xlsx", RULEBOOK, str(tmp / "template.xlsx")],
-        "returns": ["returns", RULEBOOK, str(tmp / "returns.xlsx")],
-        "forecast": ["forecast", RULEBOOK, str(NORTHSHIRE / "estimates.csv"), "--seed", "1",
-                     "--scenarios", "1000"],
-    }[name]
-
-
-#: What each command may load of HEAVY; anything else it loads is a fault.
-ALLOWED = {
-    "check": set(), "fmt": set(), "eval": set(), "explain": set(), "test": set(),
-    "schedule": set(), "frameworks": set(),
-    "export-xlsx": {"openpyxl"}, "returns": {"openpyxl"},
-    "forecast": {"numpy"},
-}
+    return command_lines(Path(RULEBOOK), Path(DATA), NORTHSHIRE / "estimates.csv", tmp)[name]
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED))
