@@ -90,12 +90,18 @@ def _shapes(parser: Lark) -> tuple[tuple[Any, _Shape], ...]:
 
 
 def _callback(builder: ModelBuilder, shape: _Shape, longest: int,
-              depths: dict[int, int]) -> Callable[[list[Any]], Built]:
+              depths: dict[int, int]) -> Callable[[list[Any]], Any]:
     """The function the parser calls when it reduces a rule of this shape."""
     name, inlined, single, kept, bounded = shape
     method: Any = getattr(builder, name, None)
     plain = type(method) is MethodType
     nested_part = name == "part"
+    if single and kept == ((0, False),) and not bounded:
+        # `?statement: indicator`: the one child stands for the rule and covers the
+        # same text, so it is passed on as it is.
+        return _passed_on
+    if inlined and kept and kept[0] == (0, True):
+        return _grown(kept[1:], bounded, longest)
 
     def reduce(raw: list[Any]) -> Built:
         for index in bounded:
@@ -138,6 +144,37 @@ def _callback(builder: ModelBuilder, shape: _Shape, longest: int,
         return built
 
     return reduce
+
+
+def _passed_on(raw: list[Any]) -> Any:
+    return raw[0]
+
+
+def _grown(rest: tuple[tuple[int, bool], ...], bounded: tuple[int, ...],
+           longest: int) -> Callable[[list[Any]], Built]:
+    """For a run of statements (`__goal_star: __goal_star goal_stmt`): the run so far,
+    which nothing else holds, grown by the next statement rather than copied."""
+
+    def grow(raw: list[Any]) -> Built:
+        for index in bounded:
+            if len(raw[index]) > longest:
+                raise _Breach
+        built: Built = raw[0]
+        values = built.value
+        for index, expand in rest:
+            child = raw[index]
+            if expand:
+                values += child.value
+            elif type(child) is Built:
+                values.append(child.value)
+            else:
+                values.append(child)
+        last = raw[-1]
+        built.end_line = last.end_line
+        built.end_column = last.end_column
+        return built
+
+    return grow
 
 
 def parse_directly(text: str, limits: Limits) -> tuple[Scheme, list[Diagnostic]] | None:
