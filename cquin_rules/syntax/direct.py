@@ -12,6 +12,11 @@ the tree walk calls them) and the positions they are given are the tree path's, 
 model and every message are the same. The positions follow Lark's own rule: a node runs
 from the start of its first child, keywords included, to the end of its last.
 
+The parser is Lark's own LALR loop (`lark.parsers.lalr_parser._Parser`, as Lark builds it
+for its `transformer=` option) over the same tables and lexer as `lalr.get_parser()`, given
+these functions instead of the tree builder's; Lark's `transformer=` itself cannot be used,
+as it gives the methods no positions.
+
 Only a clean parse is taken: on a syntax error, a number or name long enough to breach a
 limit, or parts nested deeply, this gives up (None) and `parse` takes the tree path,
 whose error recovery and limit checks say exactly what they always said.
