@@ -19,6 +19,7 @@ from ..base.diagnostics import Diagnostic
 from ..base.limits import Limits, exceeded, file_size_problem, text_size, tree_problems
 from ..base.limits import current as current_limits
 from ..base.span import Span
+from .direct import parse_directly
 from .lalr import get_parser
 from .model import Scheme
 from .positions import Lines, line_ends_as_newlines, string_end
@@ -26,7 +27,7 @@ from .recovery import syntax_errors
 from .syntax_errors import first_error, keyword_terminals
 from .transform import collection_paused, transform
 
-__all__ = ["decode", "get_parser", "parse", "parse_tree"]
+__all__ = ["decode", "get_parser", "parse", "parse_by_tree", "parse_tree"]
 
 BOM = "\ufeff"
 
@@ -227,6 +228,19 @@ def parse(
     """A rulebook's model (None after a syntax error) and every problem found in its
     syntax and words; cross-references, money and rule logic are the checker's."""
     chosen = current_limits(limits)
+    direct = _parse_directly(text, path, chosen)
+    if direct is not None:
+        return direct
+    return parse_by_tree(text, path, chosen)
+
+
+def parse_by_tree(
+    text: str, path: str = "<text>", limits: Limits | None = None
+) -> tuple[Scheme | None, list[Diagnostic]]:
+    """What `parse` returns, by way of Lark's parse tree: the path taken after a syntax
+    error or when a limit may be breached (with recovery and limit checks that need the
+    tree), and the reference the direct path is tested against."""
+    chosen = current_limits(limits)
     tree, diagnostics = parse_tree(text, "rulebook", path, chosen)
     if tree is None:
         return None, diagnostics
@@ -237,6 +251,25 @@ def parse(
         return None, [*diagnostics, exceeded("max_nesting", chosen, message, Span(1, 1, 1, 1),
                                              path)]
     diagnostics.extend(d.at(path) for d in found)
+    diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
+    return scheme, diagnostics
+
+
+def _parse_directly(
+    text: str, path: str, limits: Limits
+) -> tuple[Scheme, list[Diagnostic]] | None:
+    """What `parse` returns, from the model built during the parse (direct.py, no parse
+    tree); None when the text has a syntax error or may breach a limit, which the tree
+    path reports."""
+    if file_size_problem(text_size(text, limits.max_file_size), limits, path) is not None:
+        return None
+    cleaned, diagnostics = _clean(line_ends_as_newlines(text.removeprefix(BOM)))
+    built = parse_directly(cleaned, limits)
+    if built is None:
+        return None
+    scheme, found = built
+    diagnostics.extend(found)
+    diagnostics = [d.at(path) for d in diagnostics]
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
     return scheme, diagnostics
 
