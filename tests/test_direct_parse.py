@@ -157,3 +157,21 @@ def mutated(draw: st.DrawFn) -> str:
 @given(mutated())
 def test_mutated_rulebooks_parse_the_same_either_way(text: str) -> None:
     same_either_way(text)
+
+
+def test_parsing_leaves_a_programs_own_frozen_objects_frozen() -> None:
+    """A pre-forking server freezes its objects so workers share their pages: parsing a
+    rulebook in it must not unfreeze them."""
+    import gc
+
+    from cquin_rules.api import loads
+
+    kept = [object() for _ in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        loads('scheme "Frozen" {\n  cquin value £1\n}\n').check()
+        assert gc.get_freeze_count() > frozen // 2  # unfreezing would leave none
+    finally:
+        gc.unfreeze()
+    del kept

@@ -107,7 +107,9 @@ def collection_paused() -> Iterator[None]:
     then `gc.unfreeze`, which move objects between generations and walk none): at 10,000
     goals those walks were a tenth of parsing and the reason it grew faster than the
     text. Nothing is lost: garbage made meanwhile is collected by the next full
-    collection rather than a young one.
+    collection rather than a young one. A program that froze objects of its own (a
+    pre-forking server sharing pages with its workers) keeps them frozen: then nothing
+    is moved.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -115,8 +117,9 @@ def collection_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
