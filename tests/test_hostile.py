@@ -417,13 +417,21 @@ def test_exported_workbooks_keep_no_clock_time(tmp_path: Path) -> None:
 # ---- nothing executed --------------------------------------------------------------------
 
 
+#: The one reviewed exec: engine/earned_code.py compiles the integer code it writes for a
+#: scheme (as attrs writes __init__); tests/test_generated_code.py pins what that code holds.
+GENERATED_CODE_EXEC = ("earned_code.py", "    exec(compile(source, ")
+
+
 def test_no_module_evaluates_or_unpickles_what_it_reads() -> None:
-    """No eval, exec, pickle, marshal or shell in the package's source."""
+    """No eval, exec, pickle, marshal or shell in the package's source, but the one
+    reviewed exec of generated code."""
     forbidden = ("eval(", "exec(", "pickle", "marshal", "shell=True", "os.system", "__import__")
     for path in (ROOT / "cquin_rules").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         for word in forbidden:
             for line in text.splitlines():
+                if (path.name, line[:len(GENERATED_CODE_EXEC[1])]) == GENERATED_CODE_EXEC:
+                    continue
                 if word in line and ".literal_eval(" not in line:
                     stripped = line.strip()
                     assert stripped.startswith(("#", '"', "'")) or f"_{word}" in line, (

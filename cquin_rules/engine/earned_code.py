@@ -278,7 +278,7 @@ def _decode(writer: _Writer, slot: int, measure: Measure, name: str) -> None:
 
 def _goal_pennies(writer: _Writer, goal: CompiledGoal, money: int) -> str:
     """Emit the goal's attainment; its earned pennies as an expression."""
-    writer.emit(f"# goal {goal.code}")
+    writer.emit(f"# goal {goal.code!r}")
     if goal.periods:
         shares = [(period.share, _items(writer, period.items, period.combine, period.at_least))
                   for period in goal.periods]
