@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from math import lcm
 from pathlib import Path
@@ -17,6 +19,7 @@ from strategies import Key, indicator_keys, measurements_for, schemes
 
 import cquin_rules
 from cquin_rules.base.diagnostics import CquinError
+from cquin_rules.engine import batch_tables
 from cquin_rules.engine.batch import Counts, Scaled, evaluate_many
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.engine.measurements import Measurement, Measurements
@@ -87,8 +90,28 @@ def scheme_and_sets(draw: st.DrawFn) -> tuple[Scheme, list[dict[Key, MeasuredVal
     return scheme, [{k: v for k, v in values.items() if k not in dropped} for values in sets]
 
 
+@contextmanager
+def tables_always() -> Iterator[None]:
+    """Look goals up in tables however few the sets (a batch of a few sets would not)."""
+    kept = batch_tables.SETS_PER_ENTRY
+    batch_tables.SETS_PER_ENTRY = 0
+    try:
+        yield
+    finally:
+        batch_tables.SETS_PER_ENTRY = kept
+
+
 def assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]],
                   columns: dict[str, Any]) -> None:
+    """Batch pennies, national, local and total equal scalar evaluation's, by the chunk
+    path and by look-up tables, in one chunk or many."""
+    _assert_agrees(compiled, sets, columns)
+    with tables_always():
+        _assert_agrees(compiled, sets, columns)
+
+
+def _assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]],
+                   columns: dict[str, Any]) -> None:
     batch = evaluate_many(compiled, columns, size=len(sets))
     for row, values in enumerate(sets):
         assert list(batch.earned[row]) == scalar_pennies(compiled, values), row

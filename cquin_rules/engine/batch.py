@@ -73,6 +73,7 @@ from .batch_ints import (
     _where,
     _widen,
 )
+from .batch_tables import goal_table
 from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
 
 #: Sets evaluated together: large enough to amortise Python, small enough for the cache.
@@ -209,10 +210,18 @@ def _combine(mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fr
 
 
 class _Chunk:
-    """One chunk of sets: the indicators' values, read by key."""
+    """One chunk of sets: the indicators' values, cut from the columns when first read."""
 
-    def __init__(self, values: Mapping[MeasurementKey, _Value]) -> None:
-        self.values = values
+    def __init__(self, values: Mapping[MeasurementKey, _Value], rows: slice) -> None:
+        self.columns = values
+        self.rows = rows
+        self.values: dict[MeasurementKey, _Value | None] = {}
+
+    def value(self, key: MeasurementKey) -> _Value | None:
+        if key not in self.values:
+            column = self.columns.get(key)
+            self.values[key] = None if column is None else column.take(self.rows)
+        return self.values[key]
 
     def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
               ) -> _Q:
@@ -227,7 +236,7 @@ class _Chunk:
     def item(self, item: CompiledItem) -> _Q:
         if isinstance(item, CompiledPart):
             return self.items(item.items, item.combine, item.at_least)
-        return _indicator(item, self.values.get(item.key))
+        return _indicator(item, self.value(item.key))
 
     def goal(self, goal: CompiledGoal) -> _Q:
         """`evaluate`'s goal attainment: periods always combine by their shares."""
@@ -430,14 +439,25 @@ def _scaled(values: Array, scale: int, measure: Measure, name: str) -> tuple[_Va
         raise BadInput("E603", f"the scale for {name} must be a positive whole number")
     if measure == "evidence":
         raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
-    low, high = _smallest(values), _largest(values)
-    if low < 0:
+    high = _nonnegative_largest(values)
+    if high is None:
         at = int(np.argmax(values < 0))
         raise BadInput("E605", f"a negative value for {name} in set {at + 1}")
     if measure == "percent" and high > scale:
         at = int(np.argmax(values > scale))
         raise BadInput("E605", f"a value above 100% for {name} in set {at + 1}")
-    return _Value(values, scale, max(high, scale), False, None), size
+    return _Value(values, scale, max(high, scale), False, None, True), size
+
+
+def _nonnegative_largest(values: Array) -> int | None:
+    """The largest value, or None when one is negative. For int64 one pass does both:
+    read as unsigned, a negative number is 2**63 or more."""
+    if not values.size:
+        return 0
+    if values.dtype == np.int64:
+        top = int(values.view(np.uint64).max())
+        return top if top < 2**63 else None
+    return _largest(values) if _smallest(values) >= 0 else None
 
 
 def _counts(numerator: Array, denominator: Array, measure: Measure, name: str) -> _Value:
@@ -455,7 +475,8 @@ def _counts(numerator: Array, denominator: Array, measure: Measure, name: str) -
         at = int(np.argmax(above))
         raise BadInput("E606", f"the numerator is above the denominator for {name} in set "
                        f"{at + 1}", "check the two counts are not swapped")
-    return _Value(numerator, _constant(denominator), _largest(denominator), True, None)
+    return _Value(numerator, _constant(denominator), _largest(denominator), True, None,
+                  True)
 
 
 def _exact(raw: list[object], measure: Measure, name: str) -> tuple[_Value, int]:
@@ -563,43 +584,88 @@ def _evaluate(
 ) -> tuple[Array, dict[str, Array]]:
     """Earned pennies (sets x goals, each goal's column contiguous, so that writing and
     adding columns is fast) and, given the goals' scopes, each set's national, local and
-    total pennies, each computed a chunk at a time."""
+    total pennies, each computed a chunk at a time while the chunk is in the cache.
+    Goals that add up one-column rules are looked up in tables (`batch_tables`)."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
-    sums = {} if scopes is None else {
-        name: np.empty(total, dtype=np.int64) for name in ("national", "local", "total")}
+    sums = _Sums(earned, scopes, total)
     if compiled.deemed is not None:
         earned[:, :] = np.array(available, dtype=np.int64)
-        _add_sums(earned, sums, scopes, slice(0, total))
-        return earned, sums
+        sums.add(slice(0, total))
+        return earned, sums.found()
+    tables = [goal_table(goal, pennies, values, total, _indicator)
+              for goal, pennies in zip(compiled.goals, available, strict=True)]
+    scratch = np.empty(min(total, max(1, chunk)), dtype=np.int64)
     gates = [goal for goal in compiled.goals if goal.is_gate]
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
-        part = _Chunk({key: value.take(rows) for key, value in values.items()})
+        part = _Chunk(values, rows)
         open_: Mask = _and([part.goal(gate).met() for gate in gates])
-        for column, (goal, pennies) in enumerate(zip(compiled.goals, available, strict=True)):
+        for column, (goal, pennies, table) in enumerate(zip(
+                compiled.goals, available, tables, strict=True)):
+            out = earned[rows, column]
             if goal.is_gate or open_ is False:
-                earned[rows, column] = 0
-            elif open_ is True:
-                earned[rows, column] = _pennies(part.goal(goal), pennies)
+                out.fill(0)
+                continue
+            if table is not None:
+                table.fill(values, rows, out, scratch[:out.shape[0]])
             else:
-                earned[rows, column] = np.where(open_, _pennies(part.goal(goal), pennies), 0)
-        _add_sums(earned, sums, scopes, rows)
-    return earned, sums
+                out[...] = _pennies(part.goal(goal), pennies)
+            if open_ is not True:
+                np.multiply(out, open_, out=out)
+        sums.add(rows)
+    return earned, sums.found()
 
 
-def _add_sums(earned: Array, sums: dict[str, Array], scopes: tuple[Scope, ...] | None,
-              rows: slice) -> None:
-    """National, local and total pennies of `rows`: sums of goal lines, as in `Result`."""
-    if scopes is None:
-        return
-    for scope in ("national", "local"):
-        columns = [column for column, s in enumerate(scopes) if s == scope]
-        out = sums[scope][rows]
+class _Sums:
+    """National, local and total pennies, added from the goal lines chunk by chunk (as
+    `Result` sums its goal lines). A scope with one goal is that goal's column."""
+
+    def __init__(self, earned: Array, scopes: tuple[Scope, ...] | None, total: int) -> None:
+        self.earned = earned
+        self.wanted = scopes is not None
+        self.columns = {scope: [c for c, s in enumerate(scopes or ()) if s == scope]
+                        for scope in ("national", "local")}
+        self.sums = {scope: np.empty(total, dtype=np.int64)
+                     for scope, columns in self.columns.items() if len(columns) > 1}
+        if self.wanted:
+            self.sums["total"] = np.empty(total, dtype=np.int64)
+
+    def _part(self, scope: str, rows: slice) -> Array | None:
+        columns = self.columns[scope]
         if not columns:
+            return None
+        if len(columns) == 1:
+            part: Array = self.earned[rows, columns[0]]
+            return part
+        out = self.sums[scope][rows]
+        np.add(self.earned[rows, columns[0]], self.earned[rows, columns[1]], out=out)
+        for column in columns[2:]:
+            np.add(out, self.earned[rows, column], out=out)
+        return out
+
+    def add(self, rows: slice) -> None:
+        if not self.wanted:
+            return
+        national, local = self._part("national", rows), self._part("local", rows)
+        out = self.sums["total"][rows]
+        if national is not None and local is not None:
+            np.add(national, local, out=out)
+        elif national is not None:
+            out[...] = national
+        elif local is not None:
+            out[...] = local
+        else:
             out.fill(0)
-            continue
-        out[...] = earned[rows, columns[0]]
-        for column in columns[1:]:
-            np.add(out, earned[rows, column], out=out)
-    np.add(sums["national"][rows], sums["local"][rows], out=sums["total"][rows])
+
+    def found(self) -> dict[str, Array]:
+        if not self.wanted:
+            return {}
+        found = dict(self.sums)
+        for scope, columns in self.columns.items():
+            if len(columns) <= 1:
+                line: Array = np.zeros(self.earned.shape[0], dtype=np.int64) \
+                    if not columns else self.earned[:, columns[0]]
+                line.flags.writeable = False  # a view of `earned`: not to be written
+                found[scope] = line
+        return found
