@@ -29,6 +29,10 @@ Why the pennies are exactly those of `evaluate` (no float is ever involved):
   A step whose bound reaches 2**62 is done on Python integers (numpy object arrays,
   arbitrary precision) instead of int64, so it is slower but still exact.
 
+Goals that are weighted sums of one-column rules over whole numbers in a small range
+are looked up in tables instead (`batch_tables`, which says why that is exact too); the
+tables are made by this same walk over every value a column can take.
+
 `tests/test_batch.py` checks this against `evaluate` with hypothesis on generated
 rulebooks, with values on thresholds and half-penny ties.
 """
@@ -73,6 +77,7 @@ from .batch_ints import (
     _where,
     _widen,
 )
+from .batch_sums import Sums
 from .batch_tables import goal_table
 from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
 
@@ -281,7 +286,8 @@ class BatchResult:
     available: Array = field(eq=False)
     earned: Array = field(eq=False)
     sums: Mapping[str, Array] = field(factory=dict, eq=False, repr=False)
-    """Each set's national, local and total pennies, when computed with the goal lines."""
+    """Each set's national, local and total pennies, when computed with the goal lines
+    (a scope with one goal is a read-only view of that goal's column)."""
 
     @property
     def size(self) -> int:
@@ -588,7 +594,7 @@ def _evaluate(
     Goals that add up one-column rules are looked up in tables (`batch_tables`)."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
-    sums = _Sums(earned, scopes, total)
+    sums = Sums(earned, scopes, total)
     if compiled.deemed is not None:
         earned[:, :] = np.array(available, dtype=np.int64)
         sums.add(slice(0, total))
@@ -615,57 +621,3 @@ def _evaluate(
                 np.multiply(out, open_, out=out)
         sums.add(rows)
     return earned, sums.found()
-
-
-class _Sums:
-    """National, local and total pennies, added from the goal lines chunk by chunk (as
-    `Result` sums its goal lines). A scope with one goal is that goal's column."""
-
-    def __init__(self, earned: Array, scopes: tuple[Scope, ...] | None, total: int) -> None:
-        self.earned = earned
-        self.wanted = scopes is not None
-        self.columns = {scope: [c for c, s in enumerate(scopes or ()) if s == scope]
-                        for scope in ("national", "local")}
-        self.sums = {scope: np.empty(total, dtype=np.int64)
-                     for scope, columns in self.columns.items() if len(columns) > 1}
-        if self.wanted:
-            self.sums["total"] = np.empty(total, dtype=np.int64)
-
-    def _part(self, scope: str, rows: slice) -> Array | None:
-        columns = self.columns[scope]
-        if not columns:
-            return None
-        if len(columns) == 1:
-            part: Array = self.earned[rows, columns[0]]
-            return part
-        out = self.sums[scope][rows]
-        np.add(self.earned[rows, columns[0]], self.earned[rows, columns[1]], out=out)
-        for column in columns[2:]:
-            np.add(out, self.earned[rows, column], out=out)
-        return out
-
-    def add(self, rows: slice) -> None:
-        if not self.wanted:
-            return
-        national, local = self._part("national", rows), self._part("local", rows)
-        out = self.sums["total"][rows]
-        if national is not None and local is not None:
-            np.add(national, local, out=out)
-        elif national is not None:
-            out[...] = national
-        elif local is not None:
-            out[...] = local
-        else:
-            out.fill(0)
-
-    def found(self) -> dict[str, Array]:
-        if not self.wanted:
-            return {}
-        found = dict(self.sums)
-        for scope, columns in self.columns.items():
-            if len(columns) <= 1:
-                line: Array = np.zeros(self.earned.shape[0], dtype=np.int64) \
-                    if not columns else self.earned[:, columns[0]]
-                line.flags.writeable = False  # a view of `earned`: not to be written
-                found[scope] = line
-        return found
