@@ -20,7 +20,14 @@ from strategies import Key, indicator_keys, measurements_for, schemes
 import cquin_rules
 from cquin_rules.base.diagnostics import CquinError
 from cquin_rules.engine import batch_tables
-from cquin_rules.engine.batch import Counts, Scaled, _indicator, evaluate_many, read_columns
+from cquin_rules.engine.batch import (
+    CHUNK,
+    Counts,
+    Scaled,
+    _indicator,
+    evaluate_many,
+    read_columns,
+)
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.engine.measurements import Measurement, Measurements
 from cquin_rules.engine.reading import read_measurements
@@ -390,6 +397,28 @@ def test_every_bad_column_is_reported() -> None:
     assert [d.line for d in caught.value.diagnostics] == [1, 3, 4, 5, 6]
     messages = [d.message for d in caught.value.diagnostics]
     assert "set 2" in messages[1] and "set 2" in messages[2]
+
+
+@pytest.mark.parametrize("bad", [10_001, -1])
+def test_bad_values_late_in_a_large_column_are_reported(bad: int) -> None:
+    """A large percentage column's range is checked chunk by chunk as it is evaluated;
+    a bad value in a late chunk is still reported with its set, with every other bad
+    column, and nothing is returned."""
+    size = 3 * CHUNK
+    values = np.full(size, 7_000)
+    values[size - 5] = bad
+    with pytest.raises(CquinError) as caught:
+        reference().evaluate_many({
+            "FLU.uptake": Scaled(values, 10_000),
+            "CMA.inpatient": Scaled(np.full(size, 9_000), 10_000),
+            "AED.attendances": np.full(size, -3),
+        })
+    assert codes(caught.value) == ["E605", "E605"]
+    messages = [d.message for d in caught.value.diagnostics]
+    assert f"set {size - 4}" in messages[0] and "FLU.uptake" in messages[0]
+    assert "set 1" in messages[1] and "AED.attendances" in messages[1]
+    good = reference().evaluate_many({"FLU.uptake": Scaled(np.full(size, 7_500), 10_000)})
+    assert set(good.goal("FLU").tolist()) == {60_000_000}
 
 
 def test_evaluate_many_refuses_a_rulebook_with_errors() -> None:

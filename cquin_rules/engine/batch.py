@@ -39,7 +39,7 @@ rulebooks, with values on thresholds and half-penny ties.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from math import ceil, floor, gcd
 from typing import Any, TypeAlias
@@ -214,6 +214,16 @@ def _combine(mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fr
     return _sum([_scale(q, weight) for weight, q in weighed if weight != 0])
 
 
+def _check(checks: tuple[list[Deferred], Callable[[], None]], rows: slice) -> None:
+    """The deferred range checks of `rows` (one unsigned max each: a negative number
+    read as unsigned is above any scale); on a failure, `checks[1]` raises the error."""
+    deferred, refuse = checks
+    for values, scale in deferred:
+        part = values[rows]
+        if part.size and int(part.view(np.uint64).max()) > scale:
+            refuse()
+
+
 class _Chunk:
     """One chunk of sets: the indicators' values, cut from the columns when first read."""
 
@@ -329,7 +339,9 @@ class BatchResult:
 class _Columns:
     """Columns checked against the scheme; problems become diagnostics, never numbers."""
 
-    def __init__(self, compiled: CompiledScheme) -> None:
+    def __init__(self, compiled: CompiledScheme, deferred: list[Deferred] | None = None
+                 ) -> None:
+        self.deferred = deferred
         self.reader = MeasurementReader(compiled.scheme, PATH)
         self.measures = {i.key: i.measure for i in compiled.indicators()}
         self.values: dict[MeasurementKey, _Value] = {}
@@ -346,7 +358,7 @@ class _Columns:
             if key in self.values:
                 raise BadInput("E609", f"two columns for {key_name(key)}",
                                "give each indicator and period one column")
-            value, size = _read(column, self.measures[key], key_name(key))
+            value, size = _read(column, self.measures[key], key_name(key), self.deferred)
         except BadInput as problem:
             self.error(problem.code, problem.message, position, problem.hint)
             return
@@ -404,11 +416,12 @@ def _constant(array: Array) -> Ints:
     return array
 
 
-def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
+def _read(column: object, measure: Measure, name: str, deferred: list[Deferred] | None
+          ) -> tuple[_Value, int]:
     """The exact value column for one indicator, or a BadInput naming the first bad set."""
     if isinstance(column, Scaled):
         return _scaled(_integers(column.values, f"the values for {name}"), column.scale,
-                       measure, name)
+                       measure, name, deferred)
     if isinstance(column, Counts):
         numerator = _integers(column.numerator, f"the numerators for {name}")
         denominator = _integers(column.denominator, f"the denominators for {name}")
@@ -433,18 +446,26 @@ def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
                            "give Scaled(basis_points, 10_000) or Counts(numerator, "
                            "denominator): ambiguity about percentages is how contract "
                            "disputes start")
-        return _scaled(_integers(array, f"the values for {name}"), 1, measure, name)
+        return _scaled(_integers(array, f"the values for {name}"), 1, measure, name,
+                       deferred)
     if isinstance(column, (str, bytes)) or not isinstance(column, (Sequence, np.ndarray)):
         raise BadInput("E603", f"the column for {name} is not a sequence of values")
     return _exact(list(column), measure, name)
 
 
-def _scaled(values: Array, scale: int, measure: Measure, name: str) -> tuple[_Value, int]:
+def _scaled(values: Array, scale: int, measure: Measure, name: str,
+            deferred: list[Deferred] | None) -> tuple[_Value, int]:
     size = _one_dimensional(values, name)
     if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
         raise BadInput("E603", f"the scale for {name} must be a positive whole number")
     if measure == "evidence":
         raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
+    if deferred is not None and measure == "percent" and values.dtype == np.int64 \
+            and size > CHUNK:
+        # Checked chunk by chunk as it is evaluated (`_check`), while the chunk is in the
+        # cache, instead of in a pass of its own: 0 <= value <= scale bounds it by scale.
+        deferred.append((values, scale))
+        return _Value(values, scale, scale, False, None, True), size
     high = _nonnegative_largest(values)
     if high is None:
         at = int(np.argmax(values < 0))
@@ -524,16 +545,25 @@ def _exact(raw: list[object], measure: Measure, name: str) -> tuple[_Value, int]
 # ---- the entry point -----------------------------------------------------------------
 
 
+#: A large percentage column whose range (0 to its scale) is checked chunk by chunk.
+Deferred: TypeAlias = tuple[Array, int]
+
+
 def read_columns(
-    compiled: CompiledScheme, columns: Mapping[Any, Any], size: int | None = None
+    compiled: CompiledScheme, columns: Mapping[Any, Any], size: int | None = None,
+    deferred: list[Deferred] | None = None,
 ) -> tuple[dict[MeasurementKey, _Value], int]:
-    """Check and read `columns`; raises CquinError listing every bad column."""
-    reading = _Columns(compiled)
+    """Check and read `columns`; raises CquinError listing every bad column. Given a
+    `deferred` list, the range checks of large percentage columns are left there for
+    `_evaluate` to make chunk by chunk."""
+    reading = _Columns(compiled, deferred)
     for position, (name, column) in enumerate(columns.items(), start=1):
         reading.add(position, name, column)
+    found = reading.size if reading.size is not None else (size or 0)
+    if deferred and (reading.diagnostics or (size is not None and found != size)):
+        read_columns(compiled, columns, size)  # raises, having checked every column
     if reading.diagnostics:
         raise CquinError(reading.diagnostics)
-    found = reading.size if reading.size is not None else (size or 0)
     if size is not None and found != size:
         raise CquinError([Diagnostic("E602", f"the columns have {found} values, not {size}",
                                      Span(1, 0, 1, 0), None, PATH)])
@@ -556,9 +586,17 @@ def evaluate_many(
     indicator with no column is not reported in any set (it pays 0). `size` is the number
     of sets when no column is given. Raises CquinError listing every bad column.
     """
-    values, total = read_columns(compiled, columns, size)
+    deferred: list[Deferred] = []
+    values, total = read_columns(compiled, columns, size, deferred)
+
+    def refuse() -> None:
+        """A deferred check failed: read every column again, checking all of them, to
+        report every bad column (as if checked first)."""
+        read_columns(compiled, columns, size)
+        raise AssertionError("a range check failed chunk by chunk but not on its column")
+
     scopes = tuple(goal.scope for goal in compiled.goals)
-    earned, sums = _evaluate(compiled, values, total, chunk, scopes)
+    earned, sums = _evaluate(compiled, values, total, chunk, scopes, (deferred, refuse))
     return BatchResult(
         goals=tuple(goal.code for goal in compiled.goals),
         scopes=scopes,
@@ -587,6 +625,7 @@ def evaluate_values(
 def _evaluate(
     compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int,
     chunk: int, scopes: tuple[Scope, ...] | None,
+    checks: tuple[list[Deferred], Callable[[], None]] = ([], lambda: None),
 ) -> tuple[Array, dict[str, Array]]:
     """Earned pennies (sets x goals, each goal's column contiguous, so that writing and
     adding columns is fast) and, given the goals' scopes, each set's national, local and
@@ -596,6 +635,7 @@ def _evaluate(
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
     sums = Sums(earned, scopes, total)
     if compiled.deemed is not None:
+        _check(checks, slice(0, total))
         earned[:, :] = np.array(available, dtype=np.int64)
         sums.add(slice(0, total))
         return earned, sums.found()
@@ -605,6 +645,7 @@ def _evaluate(
     gates = [goal for goal in compiled.goals if goal.is_gate]
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
+        _check(checks, rows)
         part = _Chunk(values, rows)
         open_: Mask = _and([part.goal(gate).met() for gate in gates])
         for column, (goal, pennies, table) in enumerate(zip(
