@@ -107,23 +107,27 @@ def goal_table(goal: CompiledGoal, pennies: int, values: Mapping[MeasurementKey,
                 return None
     elif not _terms(goal.items, goal.combine, Fraction(1), terms):
         return None
-    by_key: dict[MeasurementKey, list[tuple[Fraction, _Q, int]]] = {}
-    entries = 0
-    for indicator, weight in terms:
+    domains: dict[MeasurementKey, _Value] = {}
+    for indicator, _ in terms:
         value = values.get(indicator.key)
         if value is None or indicator.rule is None:
             continue  # not measured or not paid: 0, as `evaluate`
-        domain = _domain(value)
+        domain = domains.get(indicator.key) or _domain(value)
         if domain is None:
             return None
+        domains[indicator.key] = domain
+    if size < SETS_PER_ENTRY * sum(len(_entries(d)) for d in domains.values()):
+        return None  # too few sets to repay building the tables
+    by_key: dict[MeasurementKey, list[tuple[Fraction, _Q, int]]] = {}
+    for indicator, weight in terms:
+        if indicator.key not in domains or indicator.rule is None:
+            continue
+        domain = domains[indicator.key]
         q = rule(indicator, domain)
         if not isinstance(q.den, int) or not _exact_ints(q.num):
             return None
         money = pennies * weight / q.den  # each entry earns money * num
-        entries += 0 if indicator.key in by_key else len(_entries(domain))
         by_key.setdefault(indicator.key, []).append((money, q, len(_entries(domain))))
-    if entries and size < SETS_PER_ENTRY * entries:
-        return None
     return _assemble(by_key)
 
 
