@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from math import lcm
 from pathlib import Path
@@ -17,7 +19,15 @@ from strategies import Key, indicator_keys, measurements_for, schemes
 
 import cquin_rules
 from cquin_rules.base.diagnostics import CquinError
-from cquin_rules.engine.batch import Counts, Scaled, evaluate_many
+from cquin_rules.engine import batch_tables
+from cquin_rules.engine.batch import (
+    CHUNK,
+    Counts,
+    Scaled,
+    _indicator,
+    evaluate_many,
+    read_columns,
+)
 from cquin_rules.engine.evaluate import evaluate
 from cquin_rules.engine.measurements import Measurement, Measurements
 from cquin_rules.engine.reading import read_measurements
@@ -87,8 +97,28 @@ def scheme_and_sets(draw: st.DrawFn) -> tuple[Scheme, list[dict[Key, MeasuredVal
     return scheme, [{k: v for k, v in values.items() if k not in dropped} for values in sets]
 
 
+@contextmanager
+def tables_always() -> Iterator[None]:
+    """Look goals up in tables however few the sets (a batch of a few sets would not)."""
+    kept = batch_tables.SETS_PER_ENTRY
+    batch_tables.SETS_PER_ENTRY = 0
+    try:
+        yield
+    finally:
+        batch_tables.SETS_PER_ENTRY = kept
+
+
 def assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]],
                   columns: dict[str, Any]) -> None:
+    """Batch pennies, national, local and total equal scalar evaluation's, by the chunk
+    path and by look-up tables, in one chunk or many."""
+    _assert_agrees(compiled, sets, columns)
+    with tables_always():
+        _assert_agrees(compiled, sets, columns)
+
+
+def _assert_agrees(compiled: CompiledScheme, sets: list[dict[Key, MeasuredValue]],
+                   columns: dict[str, Any]) -> None:
     batch = evaluate_many(compiled, columns, size=len(sets))
     for row, values in enumerate(sets):
         assert list(batch.earned[row]) == scalar_pennies(compiled, values), row
@@ -169,6 +199,94 @@ def test_huge_values_fall_back_to_exact_integers() -> None:
                              np.array([big] * 3, dtype=np.int64))}
     assert_agrees(compiled, sets, columns)
     assert_agrees(compiled, sets, generic_columns(sets))
+
+
+TABLE = """scheme "S" {{
+  cquin value £{pounds}
+}}
+goal G "G" {{
+  domain safety
+  weight 100%
+  indicator x {{ measure number  weight {wx}%  pay {rows} }}
+  part p {{
+    weight {wp}%
+    indicator y {{ measure percent  weight 50%  pay linear from {start}% to {end}% }}
+    indicator z {{ measure evidence  weight 50%  pay 100% when achieved }}
+  }}
+}}
+"""
+
+table_rows = st.lists(
+    st.tuples(st.sampled_from([0, 25, 33, 50, 100]), st.sampled_from([">=", ">", "<=", "<"]),
+              st.integers(0, 12)), min_size=1, max_size=5)
+
+
+@given(
+    pennies=st.integers(1, 10**9),
+    rows=table_rows,
+    otherwise=st.sampled_from([None, 0, 10, 100]),
+    weight=st.integers(0, 100),
+    ends=st.lists(st.integers(0, 100), min_size=2, max_size=2, unique=True),
+    sets=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 10_000), st.booleans()),
+                  min_size=1, max_size=12),
+)
+def test_lookup_tables_are_exact_on_any_table(
+        pennies: int, rows: list[tuple[int, str, int]], otherwise: int | None, weight: int,
+        ends: list[int], sets: list[tuple[int, int, bool]]) -> None:
+    """Goals looked up in tables earn scalar evaluation's pennies whatever the pay table:
+    rows in any order, paying more or less as the value grows (not monotone), values on
+    every threshold, odd-penny money, and a weighted part (tables over a common
+    denominator, rounded half up once)."""
+    text = " ".join(f"{pay}% when value {op} {at}" for pay, op, at in rows)
+    if otherwise is not None or len(rows) > 1:  # else one row: unmatched values earn 0
+        text = f"{{ {text} {otherwise or 0}% otherwise }}"
+    start, end = ends
+    scheme = cquin_rules.loads(TABLE.format(
+        pounds=f"{pennies // 100}.{pennies % 100:02d}", rows=text, wx=weight,
+        wp=100 - weight, start=start, end=end)).scheme
+    compiled = compile_scheme(scheme)
+    sets = [*sets, *((x, 0, False) for x in range(13))]  # every value of x, thresholds too
+    values = [{("G", ("x",), "year"): NumberValue(Fraction(x)),
+               ("G", ("p", "y"), "year"): PercentValue(Fraction(y, 10_000)),
+               ("G", ("p", "z"), "year"): Evidence(z)} for x, y, z in sets]
+    columns = {"G.x": np.array([x for x, _, _ in sets]),
+               "G.p.y": Scaled(np.array([y for _, y, _ in sets]), 10_000),
+               "G.p.z": np.array([z for _, _, z in sets])}
+    assert_agrees(compiled, values, columns)
+    with tables_always():
+        read, size = read_columns(compiled, columns)
+        goal = compiled.goals[0]
+        table = batch_tables.goal_table(goal, int(goal.available * 100), read, size,
+                                        _indicator)
+    assert table is not None  # this test is about the tables: they were built
+
+
+def test_reference_goals_are_all_looked_up() -> None:
+    """At benchmark size every goal of the reference example is a table look-up (the
+    batch benchmark measures this path), and it earns what the chunk path earns."""
+    compiled = compile_scheme(reference().scheme)
+    rng = np.random.default_rng(16)
+    size = 100_000
+    columns = {name: Scaled(rng.integers(0, 10_001, size), 10_000) for name in (
+        "FLU.uptake", "CMA.inpatient", "CMA.community", "CMA.early")}
+    columns["AED.attendances"] = rng.integers(150, 260, size)
+    columns["REC.plan Q2"] = rng.random(size) < 0.5
+    columns["REC.courses Q4"] = rng.random(size) < 0.5
+    read, _ = read_columns(compiled, columns)
+    assert all(batch_tables.goal_table(goal, int(goal.available * 100), read, size,
+                                       _indicator) is not None for goal in compiled.goals)
+    tabled = evaluate_many(compiled, columns, chunk=4096)
+    kept = batch_tables.SETS_PER_ENTRY
+    batch_tables.SETS_PER_ENTRY = size + 1  # no tables: the chunk path
+    try:
+        walked = evaluate_many(compiled, columns, chunk=4096)
+    finally:
+        batch_tables.SETS_PER_ENTRY = kept
+    assert (tabled.earned == walked.earned).all()
+    for scope in ("national", "local"):
+        assert (tabled.earned_in(scope) == walked.earned_in(scope)).all()
+    assert (tabled.total == tabled.earned.sum(axis=1)).all()
+    assert not tabled.earned_in("national").flags.writeable  # a view of FLU's column
 
 
 # ---- the reference example and the conformance cases -----------------------------------
@@ -279,6 +397,28 @@ def test_every_bad_column_is_reported() -> None:
     assert [d.line for d in caught.value.diagnostics] == [1, 3, 4, 5, 6]
     messages = [d.message for d in caught.value.diagnostics]
     assert "set 2" in messages[1] and "set 2" in messages[2]
+
+
+@pytest.mark.parametrize("bad", [10_001, -1])
+def test_bad_values_late_in_a_large_column_are_reported(bad: int) -> None:
+    """A large percentage column's range is checked chunk by chunk as it is evaluated;
+    a bad value in a late chunk is still reported with its set, with every other bad
+    column, and nothing is returned."""
+    size = 3 * CHUNK
+    values = np.full(size, 7_000)
+    values[size - 5] = bad
+    with pytest.raises(CquinError) as caught:
+        reference().evaluate_many({
+            "FLU.uptake": Scaled(values, 10_000),
+            "CMA.inpatient": Scaled(np.full(size, 9_000), 10_000),
+            "AED.attendances": np.full(size, -3),
+        })
+    assert codes(caught.value) == ["E605", "E605"]
+    messages = [d.message for d in caught.value.diagnostics]
+    assert f"set {size - 4}" in messages[0] and "FLU.uptake" in messages[0]
+    assert "set 1" in messages[1] and "AED.attendances" in messages[1]
+    good = reference().evaluate_many({"FLU.uptake": Scaled(np.full(size, 7_500), 10_000)})
+    assert set(good.goal("FLU").tolist()) == {60_000_000}
 
 
 def test_evaluate_many_refuses_a_rulebook_with_errors() -> None:

@@ -29,36 +29,41 @@ Why the pennies are exactly those of `evaluate` (no float is ever involved):
   A step whose bound reaches 2**62 is done on Python integers (numpy object arrays,
   arbitrary precision) instead of int64, so it is slower but still exact.
 
+Goals that are weighted sums of one-column rules over whole numbers in a small range
+are looked up in tables instead (`batch_tables`, which says why that is exact too); the
+tables are made by this same walk over every value a column can take.
+
 `tests/test_batch.py` checks this against `evaluate` with hypothesis on generated
 rulebooks, with values on thresholds and half-penny ties.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from math import ceil, floor, gcd
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from attrs import field, frozen
 
-from ..base.diagnostics import CquinError, Diagnostic
-from ..base.span import Span
 from ..semantics.compile import (
     CompiledGoal,
     CompiledIndicator,
     CompiledItem,
     CompiledPart,
     CompiledScheme,
-    key_name,
 )
 from ..semantics.rules import COMPARE, CompiledRow, Linear
-from ..syntax.model import CombineMode, Evidence, Measure, NumberValue, PercentValue, Ratio, Scope
+from ..syntax.model import CombineMode, Scope
+from .batch_columns import CHUNK as CHUNK
+from .batch_columns import Column as Column
+from .batch_columns import Counts as Counts
+from .batch_columns import Deferred
+from .batch_columns import Scaled as Scaled
+from .batch_columns import read_columns as read_columns
 from .batch_ints import (
     _Q,
-    LIMIT,
     ONE,
     ZERO,
     Array,
@@ -73,33 +78,9 @@ from .batch_ints import (
     _where,
     _widen,
 )
-from .measurements import BadInput, MeasurementKey, MeasurementReader, measured_value, split_name
-
-#: Sets evaluated together: large enough to amortise Python, small enough for the cache.
-CHUNK = 1 << 16
-PATH = "<columns>"
-
-
-@frozen
-class Scaled:
-    """A column of exact numbers `values / scale`: whole counts (scale 1), basis points
-    of a percentage (scale 10_000), tenths of a number (scale 10)."""
-
-    values: npt.ArrayLike
-    scale: int = 1
-
-
-@frozen
-class Counts:
-    """A percentage given as numerator and denominator columns, like `140/200`: the
-    denominator is what `denominator < N` rows test."""
-
-    numerator: npt.ArrayLike
-    denominator: npt.ArrayLike
-
-
-Column: TypeAlias = "Scaled | Counts | npt.ArrayLike | Sequence[object]"
-
+from .batch_sums import Sums
+from .batch_tables import goal_table
+from .measurements import MeasurementKey
 
 # ---- one indicator's rule ----------------------------------------------------------
 
@@ -208,11 +189,29 @@ def _combine(mode: CombineMode, at_least: int | None, weighed: Sequence[tuple[Fr
     return _sum([_scale(q, weight) for weight, q in weighed if weight != 0])
 
 
-class _Chunk:
-    """One chunk of sets: the indicators' values, read by key."""
+def _check(checks: tuple[list[Deferred], Callable[[], None]], rows: slice) -> None:
+    """The deferred range checks of `rows` (one unsigned max each: a negative number
+    read as unsigned is above any scale); on a failure, `checks[1]` raises the error."""
+    deferred, refuse = checks
+    for values, scale in deferred:
+        part = values[rows]
+        if part.size and int(part.view(np.uint64).max()) > scale:
+            refuse()
 
-    def __init__(self, values: Mapping[MeasurementKey, _Value]) -> None:
-        self.values = values
+
+class _Chunk:
+    """One chunk of sets: the indicators' values, cut from the columns when first read."""
+
+    def __init__(self, values: Mapping[MeasurementKey, _Value], rows: slice) -> None:
+        self.columns = values
+        self.rows = rows
+        self.values: dict[MeasurementKey, _Value | None] = {}
+
+    def value(self, key: MeasurementKey) -> _Value | None:
+        if key not in self.values:
+            column = self.columns.get(key)
+            self.values[key] = None if column is None else column.take(self.rows)
+        return self.values[key]
 
     def items(self, items: Sequence[CompiledItem], mode: CombineMode, at_least: int | None
               ) -> _Q:
@@ -227,7 +226,7 @@ class _Chunk:
     def item(self, item: CompiledItem) -> _Q:
         if isinstance(item, CompiledPart):
             return self.items(item.items, item.combine, item.at_least)
-        return _indicator(item, self.values.get(item.key))
+        return _indicator(item, self.value(item.key))
 
     def goal(self, goal: CompiledGoal) -> _Q:
         """`evaluate`'s goal attainment: periods always combine by their shares."""
@@ -272,7 +271,8 @@ class BatchResult:
     available: Array = field(eq=False)
     earned: Array = field(eq=False)
     sums: Mapping[str, Array] = field(factory=dict, eq=False, repr=False)
-    """Each set's national, local and total pennies, when computed with the goal lines."""
+    """Each set's national, local and total pennies, when computed with the goal lines
+    (a scope with one goal is a read-only view of that goal's column)."""
 
     @property
     def size(self) -> int:
@@ -311,206 +311,7 @@ class BatchResult:
         return found
 
 
-class _Columns:
-    """Columns checked against the scheme; problems become diagnostics, never numbers."""
-
-    def __init__(self, compiled: CompiledScheme) -> None:
-        self.reader = MeasurementReader(compiled.scheme, PATH)
-        self.measures = {i.key: i.measure for i in compiled.indicators()}
-        self.values: dict[MeasurementKey, _Value] = {}
-        self.size: int | None = None
-        self.diagnostics: list[Diagnostic] = []
-
-    def error(self, code: str, message: str, position: int, hint: str | None = None) -> None:
-        self.diagnostics.append(
-            Diagnostic(code, message, Span(position, 0, position, 0), hint, PATH))
-
-    def add(self, position: int, name: object, column: object) -> None:
-        try:
-            key = self._key(name)
-            if key in self.values:
-                raise BadInput("E609", f"two columns for {key_name(key)}",
-                               "give each indicator and period one column")
-            value, size = _read(column, self.measures[key], key_name(key))
-        except BadInput as problem:
-            self.error(problem.code, problem.message, position, problem.hint)
-            return
-        if self.size is not None and size != self.size:
-            self.error("E602", f"{key_name(key)} has {size} values, but the columns before it "
-                       f"have {self.size}", position, "give every column one value per set")
-            return
-        self.size = size
-        self.values[key] = value
-
-    def _key(self, name: object) -> MeasurementKey:
-        if isinstance(name, tuple) and len(name) == 3:
-            goal, path, period = name
-            return self.reader.target(str(goal), ".".join(path), str(period))[0]
-        return self.reader.target(*split_name(name))[0]
-
-
-def _integers(values: npt.ArrayLike, what: str) -> Array:
-    array = np.asarray(values)
-    if array.dtype == bool:
-        raise BadInput("E603", f"{what} must be whole numbers, not true/false")
-    if array.dtype.kind in "iu":
-        if array.dtype.kind == "u" and array.dtype.itemsize >= 8:
-            return array.astype(object) if array.size and array.max() >= 2**63 \
-                else array.astype(np.int64)
-        return array.astype(np.int64, copy=False)
-    if array.dtype == object and all(isinstance(v, int) and not isinstance(v, bool)
-                                     for v in array.ravel().tolist()):
-        return array
-    if array.dtype.kind == "f":
-        raise BadInput("E603", f"{what} are floating-point numbers, which cannot hold 68% "
-                       "or 0.1 exactly", "give whole numbers with a scale, such as "
-                       "Scaled(basis_points, 10_000), or Counts(numerator, denominator)")
-    raise BadInput("E603", f"{what} must be whole numbers")
-
-
-def _one_dimensional(array: Array, name: str) -> int:
-    if array.ndim != 1:
-        raise BadInput("E602", f"the column for {name} is not one-dimensional")
-    return int(array.shape[0])
-
-
-def _largest(array: Array) -> int:
-    return int(array.max()) if array.size else 0
-
-
-def _smallest(array: Array) -> int:
-    return int(array.min()) if array.size else 0
-
-
-def _constant(array: Array) -> Ints:
-    """A column of one repeated whole number as that number (cheaper to compute with)."""
-    if array.size and bool((array == array[0]).all()):
-        return int(array[0])
-    return array
-
-
-def _read(column: object, measure: Measure, name: str) -> tuple[_Value, int]:
-    """The exact value column for one indicator, or a BadInput naming the first bad set."""
-    if isinstance(column, Scaled):
-        return _scaled(_integers(column.values, f"the values for {name}"), column.scale,
-                       measure, name)
-    if isinstance(column, Counts):
-        numerator = _integers(column.numerator, f"the numerators for {name}")
-        denominator = _integers(column.denominator, f"the denominators for {name}")
-        size = _one_dimensional(numerator, name)
-        if _one_dimensional(denominator, name) != size:
-            raise BadInput("E602", f"{name} has {size} numerators but "
-                           f"{denominator.shape[0]} denominators")
-        return _counts(numerator, denominator, measure, name), size
-    array = column if isinstance(column, np.ndarray) else None
-    if array is not None and array.dtype != object:
-        if array.dtype == bool:
-            if measure != "evidence":
-                raise BadInput("E604", f"{name} is measured as a {measure}, not achieved or "
-                               "not achieved")
-            size = _one_dimensional(array, name)
-            # Kept as booleans: each chunk is made whole numbers when it is taken.
-            return _Value(array, 1, 1, False, array), size
-        if measure == "evidence":
-            raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
-        if measure == "percent":
-            raise BadInput("E603", f"bare numbers for the percentage {name}",
-                           "give Scaled(basis_points, 10_000) or Counts(numerator, "
-                           "denominator): ambiguity about percentages is how contract "
-                           "disputes start")
-        return _scaled(_integers(array, f"the values for {name}"), 1, measure, name)
-    if isinstance(column, (str, bytes)) or not isinstance(column, (Sequence, np.ndarray)):
-        raise BadInput("E603", f"the column for {name} is not a sequence of values")
-    return _exact(list(column), measure, name)
-
-
-def _scaled(values: Array, scale: int, measure: Measure, name: str) -> tuple[_Value, int]:
-    size = _one_dimensional(values, name)
-    if not isinstance(scale, int) or isinstance(scale, bool) or scale <= 0:
-        raise BadInput("E603", f"the scale for {name} must be a positive whole number")
-    if measure == "evidence":
-        raise BadInput("E604", f"{name} is evidence: give true/false (achieved or not)")
-    low, high = _smallest(values), _largest(values)
-    if low < 0:
-        at = int(np.argmax(values < 0))
-        raise BadInput("E605", f"a negative value for {name} in set {at + 1}")
-    if measure == "percent" and high > scale:
-        at = int(np.argmax(values > scale))
-        raise BadInput("E605", f"a value above 100% for {name} in set {at + 1}")
-    return _Value(values, scale, max(high, scale), False, None), size
-
-
-def _counts(numerator: Array, denominator: Array, measure: Measure, name: str) -> _Value:
-    if measure != "percent":
-        raise BadInput("E604", f"{name} is measured as {measure}, not a fraction")
-    if _smallest(numerator) < 0 or _smallest(denominator) < 0:
-        at = int(np.argmax((numerator < 0) | (denominator < 0)))
-        raise BadInput("E605", f"a negative count for {name} in set {at + 1}")
-    if _smallest(denominator) == 0:
-        at = int(np.argmax(denominator == 0))
-        raise BadInput("E606", f"a zero denominator for {name} in set {at + 1}",
-                       "a percentage of nobody is not a measurement")
-    above = numerator > denominator
-    if above.any():
-        at = int(np.argmax(above))
-        raise BadInput("E606", f"the numerator is above the denominator for {name} in set "
-                       f"{at + 1}", "check the two counts are not swapped")
-    return _Value(numerator, _constant(denominator), _largest(denominator), True, None)
-
-
-def _exact(raw: list[object], measure: Measure, name: str) -> tuple[_Value, int]:
-    """Any values `evaluate` takes (`"68%"`, `"140/200"`, Fractions, model values), one by
-    one: the slow, general path."""
-    nums: list[int] = []
-    dens: list[int] = []
-    counted: list[bool] = []
-    achieved: list[bool] = []
-    for position, item in enumerate(raw, start=1):
-        try:
-            measured = measured_value(item, measure, name)
-        except BadInput as problem:
-            raise BadInput(problem.code, f"set {position}: {problem.message}",
-                           problem.hint) from None
-        if isinstance(measured, Ratio):
-            nums.append(measured.numerator)
-            dens.append(measured.denominator)
-        elif isinstance(measured, Evidence):
-            nums.append(int(measured.achieved))
-            dens.append(1)
-            achieved.append(measured.achieved)
-        else:
-            assert isinstance(measured, (PercentValue, NumberValue))
-            nums.append(measured.value.numerator)
-            dens.append(measured.value.denominator)
-        counted.append(isinstance(measured, Ratio))
-    top = max([1, *(abs(n) for n in nums), *dens])
-    kind: Any = np.int64 if top < LIMIT else object
-    num = np.array(nums, dtype=kind)
-    den = _constant(np.array(dens, dtype=kind))
-    flags = np.array(counted, dtype=bool)
-    marks = np.array(achieved, dtype=bool) if measure == "evidence" else None
-    counted_mask: Mask = bool(flags[0]) if flags.size and bool(
-        (flags == flags[0]).all()) else flags
-    return _Value(num, den, top, counted_mask, marks), len(raw)
-
-
 # ---- the entry point -----------------------------------------------------------------
-
-
-def read_columns(
-    compiled: CompiledScheme, columns: Mapping[Any, Any], size: int | None = None
-) -> tuple[dict[MeasurementKey, _Value], int]:
-    """Check and read `columns`; raises CquinError listing every bad column."""
-    reading = _Columns(compiled)
-    for position, (name, column) in enumerate(columns.items(), start=1):
-        reading.add(position, name, column)
-    if reading.diagnostics:
-        raise CquinError(reading.diagnostics)
-    found = reading.size if reading.size is not None else (size or 0)
-    if size is not None and found != size:
-        raise CquinError([Diagnostic("E602", f"the columns have {found} values, not {size}",
-                                     Span(1, 0, 1, 0), None, PATH)])
-    return reading.values, found
 
 
 def evaluate_many(
@@ -529,9 +330,17 @@ def evaluate_many(
     indicator with no column is not reported in any set (it pays 0). `size` is the number
     of sets when no column is given. Raises CquinError listing every bad column.
     """
-    values, total = read_columns(compiled, columns, size)
+    deferred: list[Deferred] = []
+    values, total = read_columns(compiled, columns, size, deferred)
+
+    def refuse() -> None:
+        """A deferred check failed: read every column again, checking all of them, to
+        report every bad column (as if checked first)."""
+        read_columns(compiled, columns, size)
+        raise AssertionError("a range check failed chunk by chunk but not on its column")
+
     scopes = tuple(goal.scope for goal in compiled.goals)
-    earned, sums = _evaluate(compiled, values, total, chunk, scopes)
+    earned, sums = _evaluate(compiled, values, total, chunk, scopes, (deferred, refuse))
     return BatchResult(
         goals=tuple(goal.code for goal in compiled.goals),
         scopes=scopes,
@@ -560,46 +369,40 @@ def evaluate_values(
 def _evaluate(
     compiled: CompiledScheme, values: Mapping[MeasurementKey, _Value], total: int,
     chunk: int, scopes: tuple[Scope, ...] | None,
+    checks: tuple[list[Deferred], Callable[[], None]] = ([], lambda: None),
 ) -> tuple[Array, dict[str, Array]]:
     """Earned pennies (sets x goals, each goal's column contiguous, so that writing and
     adding columns is fast) and, given the goals' scopes, each set's national, local and
-    total pennies, each computed a chunk at a time."""
+    total pennies, each computed a chunk at a time while the chunk is in the cache.
+    Goals that add up one-column rules are looked up in tables (`batch_tables`)."""
     available = [_whole_pennies(goal.available) for goal in compiled.goals]
     earned = np.empty((total, len(compiled.goals)), dtype=np.int64, order="F")
-    sums = {} if scopes is None else {
-        name: np.empty(total, dtype=np.int64) for name in ("national", "local", "total")}
+    sums = Sums(earned, scopes, total)
     if compiled.deemed is not None:
+        _check(checks, slice(0, total))
         earned[:, :] = np.array(available, dtype=np.int64)
-        _add_sums(earned, sums, scopes, slice(0, total))
-        return earned, sums
+        sums.add(slice(0, total))
+        return earned, sums.found()
+    tables = [goal_table(goal, pennies, values, total, _indicator)
+              for goal, pennies in zip(compiled.goals, available, strict=True)]
+    scratch = np.empty(min(total, max(1, chunk)), dtype=np.int64)
     gates = [goal for goal in compiled.goals if goal.is_gate]
     for start in range(0, total, max(1, chunk)):
         rows = slice(start, min(total, start + chunk))
-        part = _Chunk({key: value.take(rows) for key, value in values.items()})
+        _check(checks, rows)
+        part = _Chunk(values, rows)
         open_: Mask = _and([part.goal(gate).met() for gate in gates])
-        for column, (goal, pennies) in enumerate(zip(compiled.goals, available, strict=True)):
+        for column, (goal, pennies, table) in enumerate(zip(
+                compiled.goals, available, tables, strict=True)):
+            out = earned[rows, column]
             if goal.is_gate or open_ is False:
-                earned[rows, column] = 0
-            elif open_ is True:
-                earned[rows, column] = _pennies(part.goal(goal), pennies)
+                out.fill(0)
+                continue
+            if table is not None:
+                table.fill(values, rows, out, scratch[:out.shape[0]])
             else:
-                earned[rows, column] = np.where(open_, _pennies(part.goal(goal), pennies), 0)
-        _add_sums(earned, sums, scopes, rows)
-    return earned, sums
-
-
-def _add_sums(earned: Array, sums: dict[str, Array], scopes: tuple[Scope, ...] | None,
-              rows: slice) -> None:
-    """National, local and total pennies of `rows`: sums of goal lines, as in `Result`."""
-    if scopes is None:
-        return
-    for scope in ("national", "local"):
-        columns = [column for column, s in enumerate(scopes) if s == scope]
-        out = sums[scope][rows]
-        if not columns:
-            out.fill(0)
-            continue
-        out[...] = earned[rows, columns[0]]
-        for column in columns[1:]:
-            np.add(out, earned[rows, column], out=out)
-    np.add(sums["national"][rows], sums["local"][rows], out=sums["total"][rows])
+                out[...] = _pennies(part.goal(goal), pennies)
+            if open_ is not True:
+                np.multiply(out, open_, out=out)
+        sums.add(rows)
+    return earned, sums.found()

@@ -45,6 +45,7 @@ class _Value:
     top: int  # bound on |num| and on den
     counted: Mask  # den is the measurement's denominator (a fraction was given)
     achieved: Array | None  # evidence: achieved or not
+    nonnegative: bool = False  # num was checked to hold no negative number (0 <= num <= top)
 
     def take(self, rows: slice) -> _Value:
         num = _cut(self.num, rows)
@@ -52,7 +53,7 @@ class _Value:
             num = num.astype(np.int64)  # evidence, read as booleans, becomes 0 or 1 here
         return _Value(num, _cut(self.den, rows), self.top,
                       _cut(self.counted, rows), None if self.achieved is None
-                      else self.achieved[rows])
+                      else self.achieved[rows], self.nonnegative)
 
 
 def _cut(value: Any, rows: slice) -> Any:
