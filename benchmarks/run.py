@@ -526,19 +526,27 @@ def batch(size: int, fresh_size: int) -> None:
     compiled, _, _ = reference_measurements()
     rng, columns, arrays = reference_columns(size)
     found = engine_sums(compiled, columns)
-    tuned = handwritten.reference_numpy_tuned(*arrays)
-    for mine, theirs in zip(found, tuned, strict=True):
-        assert (mine == theirs).all(), "batch and the tuned numpy kernel disagree"
+    kernels = {"masks": handwritten.reference_numpy_tuned,
+               "lookup tables": handwritten.reference_numpy_tables}
+    for kernel in kernels.values():
+        for mine, theirs in zip(found, kernel(*arrays), strict=True):
+            assert (mine == theirs).all(), "batch and a tuned numpy kernel disagree"
     by_hand, _ = handwritten.reference_numpy(*arrays)
     assert (found[0] == by_hand).all(), "batch and hand-written numpy disagree"
-    engine_time, tuned_time = (min(t) for t in zip(*[
-        (best(lambda: engine_sums(compiled, columns), 1),
-         best(lambda: handwritten.reference_numpy_tuned(*arrays), 1)) for _ in range(7)],
-        strict=True))
+    # In alternation, so a busy moment falls on all three; the faster kernel is the baseline.
+    rounds = [(best(lambda: engine_sums(compiled, columns), 1),
+               *(best(lambda k=k: k(*arrays), 1) for k in kernels.values()))
+              for _ in range(7)]
+    engine_time, *kernel_times = (min(t) for t in zip(*rounds, strict=True))
+    for (name, _), seconds in zip(kernels.items(), kernel_times, strict=True):
+        print(f"    (tuned numpy kernel by {name}: {size / seconds:,.0f} sets/s, "
+              f"{seconds:.3f} s)")
+    tuned_time = min(kernel_times)
+    faster = list(kernels)[kernel_times.index(tuned_time)]
     hand_time = best(lambda: handwritten.reference_numpy(*arrays), 5)
     report("reference example: evaluate_many() with national, local and total",
            f"{size / engine_time:,.0f} sets/s ({engine_time:.3f} s)",
-           "tuned numpy kernel, same four results",
+           f"the faster tuned numpy kernel ({faster}), same four results",
            f"{size / tuned_time:,.0f} sets/s ({tuned_time:.3f} s)", engine_time / tuned_time,
            "<= 1.25x")
     print(f"    (plain hand-written numpy with nested np.where, goal pennies and total: "
