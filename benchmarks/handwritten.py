@@ -7,6 +7,7 @@ up), the numpy version with int64 pennies (per-goal earned money and the total).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -68,6 +69,25 @@ def reference_numpy(flu: Any, inpatient: Any, community: Any, early: Any, aed: A
     return earned, earned.sum(axis=1)
 
 
+def _in_chunks(size: int, chunk: int, fill: Callable[[slice, Any, Any], None]
+               ) -> tuple[Any, Any, Any, Any]:
+    """The four results both tuned kernels give: `fill(rows, out, work)` writes the four
+    goals' pennies of `rows` into `out` (work: a scratch buffer), then national (FLU),
+    local (the rest) and total are added while the chunk is in the cache."""
+    earned = np.empty((4, size), dtype=np.int64)
+    local = np.empty(size, dtype=np.int64)
+    total = np.empty(size, dtype=np.int64)
+    work = np.empty(chunk, dtype=np.int64)
+    for start in range(0, size, chunk):
+        rows = slice(start, min(size, start + chunk))
+        out = earned[:, rows]
+        fill(rows, out, work[:out.shape[1]])
+        np.add(out[1], out[2], out=local[rows])
+        local[rows] += out[3]
+        np.add(local[rows], out[0], out=total[rows])
+    return earned.T, earned[0], local, total
+
+
 def reference_numpy_tuned(flu: Any, inpatient: Any, community: Any, early: Any, aed: Any,
                           plan: Any, courses: Any, chunk: int = 1 << 14
                           ) -> tuple[Any, Any, Any, Any]:
@@ -75,32 +95,21 @@ def reference_numpy_tuned(flu: Any, inpatient: Any, community: Any, early: Any, 
     total per set, written as a careful numpy programmer would: chunks that stay in the
     cache, arithmetic on masks instead of nested `np.where`, results written in place.
     The honest baseline for `evaluate_many` asked for the same four things."""
-    size = flu.shape[0]
-    earned = np.empty((4, size), dtype=np.int64)
-    local = np.empty(size, dtype=np.int64)
-    total = np.empty(size, dtype=np.int64)
-    work = np.empty(chunk, dtype=np.int64)
-    for start in range(0, size, chunk):
-        end = min(size, start + chunk)
-        n = end - start
-        w = work[:n]
-        out = earned[:, start:end]
-        np.subtract(flu[start:end], 6_000, out=w)
+    def fill(rows: slice, out: Any, w: Any) -> None:
+        np.subtract(flu[rows], 6_000, out=w)
         np.clip(w, 0, 1_500, out=w)
         np.multiply(w, 2 * 60_000_000, out=w)
         np.add(w, 1_500, out=w)
         np.floor_divide(w, 3_000, out=out[0])
-        np.multiply(inpatient[start:end] >= 9_000, 36_000_000, out=out[1])
-        out[1] += (community[start:end] >= 7_500) * 27_000_000
-        out[1] += (early[start:end] >= 9_000) * 27_000_000
-        np.multiply(aed[start:end] <= 200, 37_500_000, out=out[2])
-        out[2] += (aed[start:end] <= 225) * 37_500_000
-        np.multiply(plan[start:end], 37_500_000, out=out[3])
-        out[3] += courses[start:end] * 37_500_000
-        np.add(out[1], out[2], out=local[start:end])
-        local[start:end] += out[3]
-        np.add(local[start:end], out[0], out=total[start:end])
-    return earned.T, earned[0], local, total
+        np.multiply(inpatient[rows] >= 9_000, 36_000_000, out=out[1])
+        out[1] += (community[rows] >= 7_500) * 27_000_000
+        out[1] += (early[rows] >= 9_000) * 27_000_000
+        np.multiply(aed[rows] <= 200, 37_500_000, out=out[2])
+        out[2] += (aed[rows] <= 225) * 37_500_000
+        np.multiply(plan[rows], 37_500_000, out=out[3])
+        out[3] += courses[rows] * 37_500_000
+
+    return _in_chunks(flu.shape[0], chunk, fill)
 
 
 def _reference_tables(largest_attendances: int) -> tuple[Any, ...]:
@@ -129,25 +138,16 @@ def reference_numpy_tables(flu: Any, inpatient: Any, community: Any, early: Any,
     place: the other way a careful numpy programmer would write it. It checks no input
     (the engine checks every column), so it is the faster baseline where tables win."""
     t_flu, t_inpatient, t_community, t_early, t_aed = TABLES
-    size = flu.shape[0]
-    earned = np.empty((4, size), dtype=np.int64)
-    local = np.empty(size, dtype=np.int64)
-    total = np.empty(size, dtype=np.int64)
-    work = np.empty(chunk, dtype=np.int64)
-    for start in range(0, size, chunk):
-        end = min(size, start + chunk)
-        w = work[:end - start]
-        out = earned[:, start:end]
-        np.take(t_flu, flu[start:end], out=out[0])
-        np.take(t_inpatient, inpatient[start:end], out=out[1])
-        np.take(t_community, community[start:end], out=w)
+
+    def fill(rows: slice, out: Any, w: Any) -> None:
+        np.take(t_flu, flu[rows], out=out[0])
+        np.take(t_inpatient, inpatient[rows], out=out[1])
+        np.take(t_community, community[rows], out=w)
         out[1] += w
-        np.take(t_early, early[start:end], out=w)
+        np.take(t_early, early[rows], out=w)
         out[1] += w
-        np.take(t_aed, aed[start:end], out=out[2])
-        np.multiply(plan[start:end], 37_500_000, out=out[3])
-        out[3] += courses[start:end] * 37_500_000
-        np.add(out[1], out[2], out=local[start:end])
-        local[start:end] += out[3]
-        np.add(local[start:end], out[0], out=total[start:end])
-    return earned.T, earned[0], local, total
+        np.take(t_aed, aed[rows], out=out[2])
+        np.multiply(plan[rows], 37_500_000, out=out[3])
+        out[3] += courses[rows] * 37_500_000
+
+    return _in_chunks(flu.shape[0], chunk, fill)
