@@ -124,39 +124,39 @@ def build_server(published: dict[str, tuple[Analysis, int]] | None = None) -> La
                            publish_params(params.text_document.uri, [], None))
 
     def located(params: types.HoverParams | types.DefinitionParams
-                ) -> tuple[TextDocument, Analysis, Target | None, types.Range | None] | None:
+                ) -> tuple[TextDocument, Analysis, Target | None, str | None,
+                           types.Range | None] | None:
+        """What the position points at: the model's target, and the word under it with
+        its range (the range only when the rulebook parsed)."""
         found = analyse(params.text_document.uri)
         if found is None:
             return None
         document, analysis = found
         position = document.position_from_client_units(params.position)
-        if analysis.scheme is None:
-            return document, analysis, None, None
-        target = find_target(analysis.scheme, document.source, position.line, position.character)
         lines = _lines(document.source)
         word = word_at(lines[position.line], position.character) if position.line < len(
             lines) else None
-        span = None
-        if word is not None:
-            span = Span(position.line + 1, word[1] + 1, position.line + 1, word[2] + 1)
-        return document, analysis, target, to_range(span, document) if span else None
+        text = None if word is None else word[0]
+        if analysis.scheme is None:
+            return document, analysis, None, text, None
+        target = find_target(analysis.scheme, document.source, position.line, position.character)
+        if word is None:
+            return document, analysis, target, None, None
+        span = Span(position.line + 1, word[1] + 1, position.line + 1, word[2] + 1)
+        return document, analysis, target, text, to_range(span, document)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
         found = located(params)
         if found is None:
             return None
-        document, analysis, target, word_range = found
+        _, analysis, target, word, word_range = found
         if target is None:
-            position = document.position_from_client_units(params.position)
-            lines = _lines(document.source)
-            word = word_at(lines[position.line], position.character) if position.line < len(
-                lines) else None
-            if word is None or word[0] not in KEYWORD_HOVER:
+            if word is None or word not in KEYWORD_HOVER:
                 return None
             return types.Hover(
                 contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                             value=KEYWORD_HOVER[word[0]]),
+                                             value=KEYWORD_HOVER[word]),
                 range=word_range,
             )
         if analysis.scheme is None:
@@ -172,7 +172,7 @@ def build_server(published: dict[str, tuple[Analysis, int]] | None = None) -> La
         found = located(params)
         if found is None:
             return None
-        document, _, target, _ = found
+        document, _, target, _, _ = found
         if target is None:
             return None
         return types.Location(uri=params.text_document.uri, range=to_range(target.span, document))
