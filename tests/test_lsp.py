@@ -225,6 +225,15 @@ def test_hover_definition_completion_formatting(client: Client, tmp_path: Path) 
     assert "Improving the uptake of flu vaccinations" in value
     assert "£600,000.00" in value
 
+    hover = client.request(
+        "textDocument/hover",
+        {"textDocument": {"uri": uri}, "position": position_of(text, "commissioner ", 3)},
+    )
+    assert "commissioner" in hover["contents"]["value"]
+    start = position_of(text, "commissioner ")
+    assert hover["range"]["start"] == start
+    assert hover["range"]["end"] == {**start, "character": start["character"] + 12}
+
     example_use = text.index("FLU.uptake = 68%")
     hover = client.request(
         "textDocument/hover",
