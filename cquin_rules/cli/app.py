@@ -153,6 +153,15 @@ AS_OF = click.option(
     "not yet due, and the to-date figures sit beside the year-end ones.",
 )
 
+#: How `diff` and `targets` sample the year-ends of their `--estimates` (one home for the
+#: defaults, so the two cannot drift apart; `forecast` has its own, larger, defaults).
+ESTIMATES_SCENARIOS = click.option(
+    "--scenarios", type=click.IntRange(min=1), default=10_000, show_default=True,
+    help="With --estimates: how many year-ends to sample.")
+ESTIMATES_SEED = click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    help="With --estimates: the random seed; the same seed gives the same figures.")
+
 #: The report format each `--output` extension means.
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json", ".txt": "table"}

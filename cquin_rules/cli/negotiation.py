@@ -11,6 +11,8 @@ import click
 
 from ..base.diagnostics import CquinError, has_errors
 from .app import (
+    ESTIMATES_SCENARIOS,
+    ESTIMATES_SEED,
     InputError,
     UnreadableFile,
     format_for,
@@ -77,10 +79,8 @@ def _load_draft(argument: str, *, clean: bool) -> Any:
 @click.option("--estimates", type=click.Path(dir_okay=False),
               help="Estimates (CSV, as for forecast): each draft's expected earnings and "
               "income at risk, with the same seed.")
-@click.option("--scenarios", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="With --estimates: how many year-ends to sample.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="With --estimates: the random seed, the same for both drafts.")
+@ESTIMATES_SCENARIOS
+@ESTIMATES_SEED
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]),
               default="text", help="text for a terminal, markdown for a paper, json for tools.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file.")

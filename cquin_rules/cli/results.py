@@ -12,6 +12,8 @@ from ..base.diagnostics import CquinError, has_errors
 from ..base.manual import page
 from .app import (
     AS_OF,
+    ESTIMATES_SCENARIOS,
+    ESTIMATES_SEED,
     InputError,
     UnreadableFile,
     evaluated,
@@ -242,10 +244,8 @@ TARGET_EXTENSIONS = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
 @click.option("--estimates", type=click.Path(dir_okay=False), default=None,
               help="An estimates file (as for cquin forecast): goals whose forecast P50 falls "
               "short are at risk too. Implies --at-risk.")
-@click.option("--scenarios", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Scenarios for the forecast under --estimates.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Random seed for the forecast under --estimates.")
+@ESTIMATES_SCENARIOS
+@ESTIMATES_SEED
 @click.option("--format", "output_format", default=None,
               type=click.Choice(["text", "markdown", "json"]),
               help=f"text for a terminal, markdown for papers, json for tools (see "
