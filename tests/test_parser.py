@@ -120,6 +120,26 @@ def test_a_missing_or_misplaced_otherwise_row_is_e001_with_a_hint(rows: str) -> 
 
 
 @pytest.mark.parametrize(
+    ("share", "hint"),
+    [
+        ("1/4", "write it as a percentage: `1/4` is `25%`"),
+        ("1/8", "write it as a percentage: `1/8` is `12.5%`"),
+        ("4/4", "write it as a percentage: `4/4` is `100%`"),
+        ("1/3", "`1/3` is no exact percentage; for items that share equally, leave out all "
+                "their `weight` lines: items with none share equally"),
+        ("1/0", "write a percentage such as `50%`"),
+    ],
+)
+def test_a_fraction_where_a_percentage_belongs_gets_the_percentage_or_equal_shares(
+        share: str, hint: str) -> None:
+    """`weight 1/3` (a commissioner's "a third each") is E001 with a hint that says what
+    to write instead: the exact percentage, or leaving weights out for equal shares."""
+    error = only(parse(goal(f"weight {share}"))[1])
+    assert f"found the fraction `{share}`" in error.message
+    assert error.hint == hint
+
+
+@pytest.mark.parametrize(
     ("body", "word"),
     [("weight20%", "weight20"), ("domainsafety", "domainsafety")],
 )

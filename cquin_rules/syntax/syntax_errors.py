@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from difflib import get_close_matches
+from fractions import Fraction
 from functools import lru_cache
 
 from lark import Token
@@ -229,7 +231,27 @@ def syntax_error(error: UnexpectedInput, text: str, accepts: frozenset[str]) -> 
     message = f"expected {expected}, found {_found(token)}"
     if token.type == "NAME" or keyword_name(token.type) is not None:
         hint = hint or _word_hint(token.value, accepts)
+    if token.type == "FRACTION" and "PERCENT" in accepts:
+        hint = hint or _fraction_hint(token.value)
     return Diagnostic("E001", message, at, hint)
+
+
+def _fraction_hint(written: str) -> str:
+    """A fraction where a percentage belongs: the percentage it is, when that is exact;
+    else how to write equal shares, the usual reason for writing a third."""
+    top, bottom = (int(part) for part in written.split("/"))
+    if bottom == 0:
+        return "write a percentage such as `50%`"
+    share = Fraction(top * 100, bottom)
+    rest = share.denominator
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    if rest == 1:
+        exact = Decimal(share.numerator) / Decimal(share.denominator)  # a finite decimal
+        return f"write it as a percentage: `{written}` is `{format(exact.normalize(), 'f')}%`"
+    return (f"`{written}` is no exact percentage; for items that share equally, leave out "
+            "all their `weight` lines: items with none share equally")
 
 
 def _literal_problem(text: str, offset: int) -> tuple[int, int, str, str | None] | None:
